@@ -1,0 +1,216 @@
+//! `--at x=4,y=3,z=2`: the values of the variables at one point. Values may be
+//! constant expressions (`x=1/3,y=-pi/2`), so commas split only outside
+//! parentheses.
+
+use crate::ast::Span;
+use crate::error::{Error, ErrorKind, Result};
+use crate::graph::Graph;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub name: String,
+    pub value: f64,
+    /// Where `name=value` is in the `--at` text.
+    pub span: Span,
+}
+
+/// Parses one `--at` text.
+pub fn parse(text: &str) -> Result<Vec<Binding>> {
+    let mut out: Vec<Binding> = Vec::new();
+    for (start, item) in split_top_level(text) {
+        let trimmed = item.trim();
+        let lead = item.len() - item.trim_start().len();
+        let span = Span::new(start + lead, start + lead + trimmed.len());
+        let bad = |reason: &str| {
+            Error::at(
+                ErrorKind::Binding {
+                    text: trimmed.to_string(),
+                    reason: reason.to_string(),
+                },
+                span,
+            )
+            .with_help("write each binding as name=value, separated by commas: --at x=4,y=3")
+        };
+        if trimmed.is_empty() {
+            if text.trim().is_empty() {
+                return Err(bad("no bindings given"));
+            }
+            return Err(bad(
+                "empty binding (two commas in a row, or a comma at the end?)",
+            ));
+        }
+        let Some(eq) = trimmed.find('=') else {
+            return Err(bad("no `=` (expected name=value)"));
+        };
+        let name = trimmed[..eq].trim();
+        let value_text = trimmed[eq + 1..].trim();
+        if name.is_empty() {
+            return Err(bad("no variable name before `=`"));
+        }
+        if !is_identifier(name) {
+            return Err(bad(&format!("`{name}` is not a variable name")));
+        }
+        if crate::ops::constant(name).is_some() {
+            return Err(Error::at(ErrorKind::AssignToConstant(name.into()), span));
+        }
+        if value_text.is_empty() {
+            return Err(bad("no value after `=`"));
+        }
+        let value_start =
+            span.start + eq + 1 + (trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len());
+        let value = crate::constant_value(value_text).map_err(|e| {
+            let reason = match &e.kind {
+                ErrorKind::Syntax(_) => {
+                    format!("`{value_text}` is not a number or constant expression")
+                }
+                _ => e.kind.to_string(),
+            };
+            let inner = e
+                .span
+                .map(|s| Span::new(value_start + s.start, value_start + s.end));
+            Error::from(crate::error::Diagnostic {
+                kind: ErrorKind::Binding {
+                    text: trimmed.to_string(),
+                    reason,
+                },
+                span: inner.or(Some(span)),
+                help: None,
+            })
+        })?;
+        if out.iter().any(|b| b.name == name) {
+            return Err(bad(&format!("`{name}` is given twice")));
+        }
+        out.push(Binding {
+            name: name.to_string(),
+            value,
+            span,
+        });
+    }
+    Ok(out)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || is_mark(c))
+}
+
+fn is_mark(c: char) -> bool {
+    // Combining marks (ŷ typed as y + U+0302).
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
+}
+
+/// The comma-separated items of `text`, with their byte offsets.
+fn split_top_level(text: &str) -> Vec<(usize, &str)> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth <= 0 => {
+                items.push((start, &text[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push((start, &text[start..]));
+    items
+}
+
+/// A point resolved against a graph: the value of each of its variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub values: Vec<f64>,
+    /// Bindings the expression does not use (a warning, not an error).
+    pub unused: Vec<String>,
+}
+
+/// Matches bindings to the graph's variables. Every missing variable is named
+/// in one error; binding a statement's name is an error.
+pub fn resolve(graph: &Graph, bindings: &[Binding]) -> Result<Point> {
+    for b in bindings {
+        if graph.statement_names().contains(&b.name) {
+            return Err(Error::at(ErrorKind::AssignToBound(b.name.clone()), b.span));
+        }
+    }
+    let mut values = Vec::with_capacity(graph.variables().len());
+    let mut missing = Vec::new();
+    for var in graph.variables() {
+        match bindings.iter().find(|b| b.name == *var) {
+            Some(b) => values.push(b.value),
+            None => missing.push(var.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        let fix: Vec<String> = graph
+            .variables()
+            .iter()
+            .map(|v| match bindings.iter().find(|b| b.name == *v) {
+                Some(b) => format!("{v}={}", crate::number::format(b.value)),
+                None => format!("{v}=…"),
+            })
+            .collect();
+        return Err(
+            Error::new(ErrorKind::MissingBindings(missing)).with_help(format!(
+                "give every variable a value: --at {}",
+                fix.join(",")
+            )),
+        );
+    }
+    let unused = bindings
+        .iter()
+        .filter(|b| !graph.variables().contains(&b.name))
+        .map(|b| b.name.clone())
+        .collect();
+    Ok(Point { values, unused })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_values(text: &str) -> Vec<(String, f64)> {
+        parse(text)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| (b.name, b.value))
+            .collect()
+    }
+
+    #[test]
+    fn plain_and_constant_values() {
+        assert_eq!(
+            names_values("x=4,y=3,z=2"),
+            [("x".into(), 4.0), ("y".into(), 3.0), ("z".into(), 2.0)]
+        );
+        let v = names_values("x=1/3, y=-pi/2, w=max(1,2)");
+        assert_eq!(v[0].1, 1.0 / 3.0);
+        assert_eq!(v[1].1, -std::f64::consts::PI / 2.0);
+        assert_eq!(v[2], ("w".into(), 2.0));
+        assert_eq!(names_values("ŷ=0.5")[0].0, "ŷ");
+    }
+
+    #[test]
+    fn bad_bindings() {
+        for (text, needle) in [
+            ("x", "no `=`"),
+            ("x=", "no value"),
+            ("=3", "no variable name"),
+            ("x=abc", "`abc` is not a constant"),
+            ("x=1,x=2", "given twice"),
+            ("x=1,,y=2", "empty binding"),
+            ("pi=3", "constant"),
+            ("2x=3", "not a variable name"),
+            ("x=1.2.3", "not a number"),
+        ] {
+            let err = parse(text)
+                .err()
+                .map(|e| e.kind.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}

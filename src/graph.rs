@@ -1,0 +1,706 @@
+//! Syntax tree → computational graph (SPEC §2): a flat list of nodes in
+//! evaluation order, the lecture's g1, g2, ….
+//!
+//! Lowering is one loop over the expression arena (operands come first).
+//! Constants are folded; identical subexpressions become one node (so a value
+//! used twice has one gradient, the copy gate's sum); what the output does not
+//! depend on is dropped; the rest is ordered by level — leaves, then every
+//! operation on leaves only, then operations on those, … — which is the
+//! lecture's numbering (g1 = 2x, g2 = y², g3 = z³, g4 = g1 + g2).
+
+use crate::ast::{BinOp, ExprId, ExprKind, Program, Span};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::{self, Notation, Op};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+pub type NodeId = u32;
+
+/// The largest graph the tool builds.
+pub const MAX_NODES: usize = 10_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The i-th variable, in order of first appearance.
+    Var(u32),
+    /// The i-th constant; hidden in output, shown inside its user's definition.
+    Const(u32),
+    Op(Op),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    kind: Kind,
+    start: u32,
+    len: u32,
+}
+
+/// How a folded constant's text must be wrapped inside a definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `2`, `pi`
+    Atom,
+    /// `-2`: parenthesised except as the first operand of `+ - * /`
+    Negated,
+    /// `1/2`: always parenthesised, except as a call argument
+    Compound,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constant {
+    pub value: f64,
+    /// As written (`pi`, `1/2`); `None` for a number, shown by its value.
+    pub text: Option<Box<str>>,
+    pub form: Form,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Hidden,
+    Var(u32),
+    /// An operation not yet named (during lowering only).
+    Unnamed,
+    G(u32),
+    /// Index into `Graph::names`.
+    Named(u32),
+}
+
+/// The graph: nodes in evaluation order, the output last.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    inputs: Vec<NodeId>,
+    labels: Vec<Label>,
+    consts: Vec<Constant>,
+    variables: Vec<String>,
+    var_nodes: Vec<NodeId>,
+    names: Vec<String>,
+    statements: Vec<String>,
+    output: NodeId,
+}
+
+/// A node's name, displayed without allocating.
+pub struct Name<'g>(&'g Graph, NodeId);
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = String::new();
+        self.0.write_name(&mut buf, self.1);
+        f.write_str(&buf)
+    }
+}
+
+impl Graph {
+    /// Builds the graph of `program`; its output is the statement `of`, or
+    /// the last statement.
+    /// The syntax tree is consumed, and freed before the graph's final
+    /// arrays are built, which keeps the peak memory of a big input down.
+    pub fn lower(program: Program<'_>, of: Option<&str>) -> Result<Graph> {
+        Lowerer::new(program)?.run(of)
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn kind(&self, id: NodeId) -> Kind {
+        self.nodes[id as usize].kind
+    }
+
+    pub fn inputs(&self, id: NodeId) -> &[NodeId] {
+        let n = self.nodes[id as usize];
+        &self.inputs[n.start as usize..(n.start + n.len) as usize]
+    }
+
+    /// Constants are folded into their users and never shown as rows.
+    pub fn is_shown(&self, id: NodeId) -> bool {
+        !matches!(self.kind(id), Kind::Const(_))
+    }
+
+    /// The shown nodes, in evaluation order.
+    pub fn shown(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.len() as NodeId).filter(|&id| self.is_shown(id))
+    }
+
+    pub fn name(&self, id: NodeId) -> Name<'_> {
+        Name(self, id)
+    }
+
+    /// Appends the node's name to `out` (the hot path of the renderers).
+    pub fn write_name(&self, out: &mut String, id: NodeId) {
+        match self.labels[id as usize] {
+            Label::Var(v) => out.push_str(&self.variables[v as usize]),
+            Label::Named(i) => out.push_str(&self.names[i as usize]),
+            Label::G(k) => {
+                out.push('g');
+                out.push_str(itoa::Buffer::new().format(k));
+            }
+            Label::Hidden | Label::Unnamed => match self.kind(id) {
+                Kind::Const(c) => {
+                    let c = &self.consts[c as usize];
+                    match &c.text {
+                        Some(text) => out.push_str(text),
+                        None => crate::number::write(out, c.value),
+                    }
+                }
+                _ => {
+                    out.push('#');
+                    out.push_str(itoa::Buffer::new().format(id));
+                }
+            },
+        }
+    }
+
+    pub fn output(&self) -> NodeId {
+        self.output
+    }
+
+    pub fn constant(&self, c: u32) -> &Constant {
+        &self.consts[c as usize]
+    }
+
+    /// The variables, in order of first appearance.
+    pub fn variables(&self) -> &[String] {
+        &self.variables
+    }
+
+    pub fn variable_node(&self, v: usize) -> NodeId {
+        self.var_nodes[v]
+    }
+
+    /// Names given by statements (and `f` for a bare last expression).
+    pub fn statement_names(&self) -> &[String] {
+        &self.statements
+    }
+
+    /// `var`, `const` or the operation's name.
+    pub fn op_name(&self, id: NodeId) -> &'static str {
+        match self.kind(id) {
+            Kind::Var(_) => "var",
+            Kind::Const(_) => "const",
+            Kind::Op(op) => op.name(),
+        }
+    }
+
+    /// The node with this name (a variable, a statement, `gK`, the output).
+    pub fn find(&self, name: &str) -> Option<NodeId> {
+        let mut buf = String::new();
+        self.shown().find(|&id| {
+            buf.clear();
+            self.write_name(&mut buf, id);
+            buf == name
+        })
+    }
+
+    /// The names of every shown node, for error messages.
+    pub fn shown_names(&self) -> Vec<String> {
+        self.shown().map(|id| self.name(id).to_string()).collect()
+    }
+
+    /// The node's definition in terms of its inputs: `g1 + g2`, `2*x`, `ln(g3)`.
+    pub fn definition(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        self.write_definition(&mut out, id);
+        out
+    }
+
+    pub fn write_definition(&self, out: &mut String, id: NodeId) {
+        let op = match self.kind(id) {
+            Kind::Var(_) | Kind::Const(_) => {
+                self.write_name(out, id);
+                return;
+            }
+            Kind::Op(op) => op,
+        };
+        let inputs = self.inputs(id);
+        match op.def().notation {
+            Notation::Infix(symbol) => {
+                self.write_operand(out, inputs[0], true);
+                out.push_str(symbol);
+                self.write_operand(out, inputs[1], false);
+            }
+            Notation::Prefix(symbol) => {
+                out.push_str(symbol);
+                self.write_operand(out, inputs[0], false);
+            }
+            Notation::Bare => self.write_operand(out, inputs[0], true),
+            Notation::Call => {
+                out.push_str(op.name());
+                out.push('(');
+                for (i, &input) in inputs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_name(out, input);
+                }
+                out.push(')');
+            }
+        }
+    }
+
+    fn write_operand(&self, out: &mut String, id: NodeId, first: bool) {
+        let wrap = match self.kind(id) {
+            Kind::Const(c) => match self.consts[c as usize].form {
+                Form::Atom => false,
+                Form::Negated => !first,
+                Form::Compound => true,
+            },
+            _ => false,
+        };
+        if wrap {
+            out.push('(');
+            self.write_name(out, id);
+            out.push(')');
+        } else {
+            self.write_name(out, id);
+        }
+    }
+}
+
+/// A value during lowering: a node, or a constant not yet given a node
+/// (with the expression it came from, for its text).
+#[derive(Clone, Copy)]
+enum Val {
+    Node(NodeId),
+    Const(f64, ExprId),
+}
+
+struct Lowerer<'a> {
+    program: Program<'a>,
+    nodes: Vec<Node>,
+    inputs: Vec<NodeId>,
+    labels: Vec<Label>,
+    consts: Vec<Constant>,
+    const_ids: FxHashMap<u64, NodeId>,
+    var_ids: FxHashMap<&'a str, NodeId>,
+    variables: Vec<String>,
+    /// Operations of one or two inputs (the second `NodeId::MAX` for one),
+    /// kept apart from the rare `max`/`min` of more so entries stay 16 bytes.
+    interned: FxHashMap<(Op, NodeId, NodeId), NodeId>,
+    interned_many: FxHashMap<(Op, Box<[NodeId]>), NodeId>,
+    defined: FxHashMap<&'a str, NodeId>,
+    /// Every statement name, to tell "defined later" from "a variable".
+    statement_names: FxHashSet<&'a str>,
+    names: Vec<String>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(program: Program<'a>) -> Result<Self> {
+        let mut statement_names = FxHashSet::default();
+        let last = program.statements.len().saturating_sub(1);
+        for (i, st) in program.statements.iter().enumerate() {
+            match st.name {
+                None if i != last => {
+                    return Err(Error::at(ErrorKind::BareExpressionNotLast, st.span)
+                        .with_help("give it a name: `name = …`, or delete it"));
+                }
+                None => {}
+                Some((name, span)) => {
+                    if ops::constant(name).is_some() {
+                        return Err(Error::at(ErrorKind::AssignToConstant(name.into()), span));
+                    }
+                    if ops::is_function(name) {
+                        return Err(Error::at(ErrorKind::AssignToFunction(name.into()), span));
+                    }
+                    if !statement_names.insert(name) {
+                        return Err(
+                            Error::at(ErrorKind::Redefined(name.into()), span).with_help(
+                                "each name is assigned once; pick a new name for this step",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(Lowerer {
+            program,
+            nodes: Vec::new(),
+            inputs: Vec::new(),
+            labels: Vec::new(),
+            consts: Vec::new(),
+            const_ids: FxHashMap::default(),
+            var_ids: FxHashMap::default(),
+            variables: Vec::new(),
+            interned: FxHashMap::default(),
+            interned_many: FxHashMap::default(),
+            defined: FxHashMap::default(),
+            statement_names,
+            names: Vec::new(),
+        })
+    }
+
+    fn run(mut self, of: Option<&str>) -> Result<Graph> {
+        let mut vals: Vec<Val> = Vec::with_capacity(self.program.exprs.len());
+        let mut last_output = None;
+        let mut last_node = 0;
+        let statements = std::mem::take(&mut self.program.statements);
+        for st in &statements {
+            for id in st.first..=st.root {
+                let val = self.lower_expr(id, &vals)?;
+                vals.push(val);
+            }
+            let node = match vals[st.root as usize] {
+                Val::Const(_, e) => {
+                    let c = self.const_node(vals[st.root as usize], e);
+                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed)
+                }
+                Val::Node(n) if self.labels[n as usize] == Label::Unnamed => n,
+                Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed),
+            };
+            match st.name {
+                Some((name, _)) => {
+                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.names.push(name.to_string());
+                    self.defined.insert(name, node);
+                }
+                None => last_output = Some(node),
+            }
+            last_node = node;
+            if self.nodes.len() > MAX_NODES {
+                return Err(Error::new(ErrorKind::Limit(format!(
+                    "the graph has more than {MAX_NODES} nodes, the most the tool builds"
+                ))));
+            }
+        }
+        drop(vals);
+        self.program.exprs = Vec::new();
+        let statements = self.names.clone();
+        let output = match of {
+            Some(name) => *self.defined.get(name).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownNode {
+                    name: name.into(),
+                    known: statements.clone(),
+                })
+                .with_help("--of takes the name of a statement (`name = …`)")
+            })?,
+            None => match last_output {
+                Some(node) => {
+                    let name = ["f", "out", "result", "f_"]
+                        .into_iter()
+                        .find(|n| !self.var_ids.contains_key(n) && !self.defined.contains_key(n))
+                        .unwrap_or("f_");
+                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.names.push(name.into());
+                    node
+                }
+                None => last_node,
+            },
+        };
+        let mut statements = statements;
+        if last_output.is_some() && of.is_none() {
+            statements.push(self.names[self.names.len() - 1].clone());
+        }
+        Ok(self.finish(output, statements))
+    }
+
+    fn lower_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
+        let expr = self.program.expr(id);
+        let span = expr.span;
+        Ok(match &expr.kind {
+            ExprKind::Number(v) => Val::Const(*v, id),
+            ExprKind::Name(name) => self.resolve(name, span, id)?,
+            ExprKind::Neg(a) => match vals[*a as usize] {
+                Val::Const(v, _) => Val::Const(-v, id),
+                a => self.op(Op::Neg, &[a], id)?,
+            },
+            ExprKind::Binary(bin, a, b) => {
+                let op = match bin {
+                    BinOp::Add => Op::Add,
+                    BinOp::Sub => Op::Sub,
+                    BinOp::Mul => Op::Mul,
+                    BinOp::Div => Op::Div,
+                    BinOp::Pow => Op::Pow,
+                };
+                self.op(op, &[vals[*a as usize], vals[*b as usize]], id)?
+            }
+            ExprKind::Call { name, args } => {
+                let name_span = Span::new(span.start, span.start + name.len());
+                let op = match ops::function(name, args.len()) {
+                    Some(Ok(op)) => op,
+                    Some(Err(arity)) => {
+                        return Err(Error::at(
+                            ErrorKind::Arity {
+                                name: (*name).into(),
+                                expected: arity.to_string(),
+                                found: args.len(),
+                            },
+                            span,
+                        ))
+                    }
+                    None => {
+                        let mut err = Error::at(
+                            ErrorKind::UnknownFunction {
+                                name: (*name).into(),
+                            },
+                            name_span,
+                        );
+                        err = match ops::suggest(name) {
+                            Some(s) => err.with_help(format!("did you mean `{s}`?")),
+                            None if self.statement_names.contains(name)
+                                || !self.is_reserved(name) =>
+                            {
+                                err.with_help(format!(
+                                    "to multiply, write `{name}*(…)`; the functions are: {}",
+                                    ops::FUNCTIONS.join(" ")
+                                ))
+                            }
+                            None => err,
+                        };
+                        return Err(err);
+                    }
+                };
+                let mut buf = [Val::Node(0); 4];
+                if args.len() <= buf.len() {
+                    for (slot, &a) in buf.iter_mut().zip(args) {
+                        *slot = vals[a as usize];
+                    }
+                    self.op(op, &buf[..args.len()], id)?
+                } else {
+                    let args: Vec<Val> = args.iter().map(|&a| vals[a as usize]).collect();
+                    self.op(op, &args, id)?
+                }
+            }
+        })
+    }
+
+    fn is_reserved(&self, name: &str) -> bool {
+        ops::constant(name).is_some()
+    }
+
+    fn resolve(&mut self, name: &'a str, span: Span, id: ExprId) -> Result<Val> {
+        if let Some(&node) = self.defined.get(name) {
+            return Ok(Val::Node(node));
+        }
+        // Names already known as variables are never statements or functions.
+        if let Some(&node) = self.var_ids.get(name) {
+            return Ok(Val::Node(node));
+        }
+        if self.statement_names.contains(name) {
+            return Err(
+                Error::at(ErrorKind::UsedBeforeDefinition(name.into()), span)
+                    .with_help("a statement may use only the names of earlier statements"),
+            );
+        }
+        if let Some(v) = ops::constant(name) {
+            return Ok(Val::Const(v, id));
+        }
+        if ops::is_function(name) {
+            return Err(Error::at(ErrorKind::FunctionWithoutCall(name.into()), span));
+        }
+        let v = self.variables.len() as u32;
+        self.variables.push(name.to_string());
+        let node = self.push(Kind::Var(v), &[], Label::Var(v));
+        self.var_ids.insert(name, node);
+        Ok(Val::Node(node))
+    }
+
+    /// An operation on lowered values: folded when every input is constant,
+    /// shared when the same operation on the same inputs exists already.
+    fn op(&mut self, op: Op, args: &[Val], id: ExprId) -> Result<Val> {
+        if args.iter().all(|a| matches!(a, Val::Const(..))) {
+            return self.fold(op, args, id);
+        }
+        let mut buf = [0 as NodeId; 4];
+        let mut many = Vec::new();
+        let ids: &[NodeId] = if args.len() <= buf.len() {
+            for (slot, &a) in buf.iter_mut().zip(args) {
+                *slot = self.node_of(a);
+            }
+            &buf[..args.len()]
+        } else {
+            many.extend(args.iter().map(|&a| self.node_of(a)));
+            &many
+        };
+        let next = self.nodes.len() as NodeId;
+        let node = match *ids {
+            [a] => *self.interned.entry((op, a, NodeId::MAX)).or_insert(next),
+            [a, b] => *self.interned.entry((op, a, b)).or_insert(next),
+            _ => *self.interned_many.entry((op, ids.into())).or_insert(next),
+        };
+        if node == next {
+            self.push(Kind::Op(op), ids, Label::Unnamed);
+        }
+        Ok(Val::Node(node))
+    }
+
+    fn node_of(&mut self, val: Val) -> NodeId {
+        match val {
+            Val::Node(n) => n,
+            Val::Const(_, e) => self.const_node(val, e),
+        }
+    }
+
+    /// An operation on constants only: its value, as a constant.
+    fn fold(&mut self, op: Op, args: &[Val], id: ExprId) -> Result<Val> {
+        let span = self.program.expr(id).span;
+        let values: Vec<f64> = args
+            .iter()
+            .map(|a| match a {
+                Val::Const(v, _) => *v,
+                Val::Node(_) => f64::NAN,
+            })
+            .collect();
+        let value = op.forward(&values);
+        if !value.is_finite() {
+            return Err(Error::at(
+                ErrorKind::NonFinite {
+                    node: self.program.text(span).trim().to_string(),
+                    def: crate::number::format(value),
+                    reason: (op.def().domain)(&values),
+                },
+                span,
+            ));
+        }
+        Ok(Val::Const(value, id))
+    }
+
+    fn const_node(&mut self, val: Val, expr: ExprId) -> NodeId {
+        let value = match val {
+            Val::Const(v, _) => v,
+            Val::Node(n) => return n,
+        };
+        if let Some(&node) = self.const_ids.get(&value.to_bits()) {
+            return node;
+        }
+        let e = self.program.expr(expr);
+        let text = |span| Some(self.program.text(span).trim().into());
+        let (text, form) = match e.kind {
+            ExprKind::Number(_) => (None, Form::Atom),
+            ExprKind::Name(name) => (Some(name.into()), Form::Atom),
+            ExprKind::Neg(_) => (text(e.span), Form::Negated),
+            _ => (text(e.span), Form::Compound),
+        };
+        let c = self.consts.len() as u32;
+        self.consts.push(Constant { value, text, form });
+        let node = self.push(Kind::Const(c), &[], Label::Hidden);
+        self.const_ids.insert(value.to_bits(), node);
+        node
+    }
+
+    fn push(&mut self, kind: Kind, inputs: &[NodeId], label: Label) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            kind,
+            start: self.inputs.len() as u32,
+            len: inputs.len() as u32,
+        });
+        self.inputs.extend_from_slice(inputs);
+        self.labels.push(label);
+        id
+    }
+
+    /// Drops what the output does not use, orders by level, names g1, g2, ….
+    fn finish(mut self, output: NodeId, statements: Vec<String>) -> Graph {
+        // The lookup tables are done with; free them before the final arrays.
+        self.interned = FxHashMap::default();
+        self.interned_many = FxHashMap::default();
+        self.const_ids = FxHashMap::default();
+        let n = self.nodes.len();
+        let inputs_of = |i: usize| {
+            let node = self.nodes[i];
+            &self.inputs[node.start as usize..(node.start + node.len) as usize]
+        };
+        let mut keep = vec![false; n];
+        keep[output as usize] = true;
+        for i in (0..=output as usize).rev() {
+            if keep[i] {
+                for &j in inputs_of(i) {
+                    keep[j as usize] = true;
+                }
+            }
+        }
+        // Creation order is topological, so one forward pass finds levels.
+        let mut level = vec![0u32; n];
+        let mut max_level = 0;
+        for i in 0..n {
+            if keep[i] {
+                let l = inputs_of(i)
+                    .iter()
+                    .map(|&j| level[j as usize] + 1)
+                    .max()
+                    .unwrap_or(0);
+                level[i] = l;
+                max_level = max_level.max(l);
+            }
+        }
+        // Counting sort by level, stable in creation order.
+        let mut start = vec![0u32; max_level as usize + 2];
+        for i in 0..n {
+            if keep[i] {
+                start[level[i] as usize + 1] += 1;
+            }
+        }
+        for l in 1..start.len() {
+            start[l] += start[l - 1];
+        }
+        let kept = start[start.len() - 1] as usize;
+        let mut order = vec![0u32; kept];
+        let mut new_id = vec![NodeId::MAX; n];
+        for i in 0..n {
+            if keep[i] {
+                let slot = &mut start[level[i] as usize];
+                order[*slot as usize] = i as u32;
+                new_id[i] = *slot;
+                *slot += 1;
+            }
+        }
+
+        let user_names: FxHashSet<&str> = self
+            .variables
+            .iter()
+            .chain(self.names.iter())
+            .map(String::as_str)
+            .filter(|s| s.starts_with('g'))
+            .collect();
+        let mut next_g = 0u32;
+        let mut g_name = || loop {
+            next_g += 1;
+            if user_names.is_empty() || !user_names.contains(format!("g{next_g}").as_str()) {
+                return next_g;
+            }
+        };
+
+        let mut nodes = Vec::with_capacity(kept);
+        let mut inputs = Vec::with_capacity(self.inputs.len());
+        let mut labels = Vec::with_capacity(kept);
+        let mut variables = Vec::new();
+        let mut var_nodes = Vec::new();
+        for &old in &order {
+            let node = self.nodes[old as usize];
+            let ins = inputs_of(old as usize);
+            let mut kind = node.kind;
+            let label = match self.labels[old as usize] {
+                Label::Var(v) => {
+                    let nv = variables.len() as u32;
+                    variables.push(self.variables[v as usize].clone());
+                    var_nodes.push(nodes.len() as NodeId);
+                    kind = Kind::Var(nv);
+                    Label::Var(nv)
+                }
+                Label::Unnamed => Label::G(g_name()),
+                other => other,
+            };
+            nodes.push(Node {
+                kind,
+                start: inputs.len() as u32,
+                len: ins.len() as u32,
+            });
+            inputs.extend(ins.iter().map(|&j| new_id[j as usize]));
+            labels.push(label);
+        }
+        Graph {
+            nodes,
+            inputs,
+            labels,
+            consts: self.consts,
+            variables,
+            var_nodes,
+            names: self.names,
+            statements,
+            output: (kept - 1) as NodeId,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! autograd: differentiate an expression, showing every node of its graph.
+//!
+//! The pipeline, one module a stage:
+//!
+//! ```text
+//! text ──parse──▶ ast::Program ──Graph::lower──▶ Graph ──forward──▶ values
+//!                                                      └─backward─▶ ∂f/∂node
+//! ```
+//!
+//! ```
+//! let program = autograd::parse::parse_program("(2*x+y^2)*z^3").unwrap();
+//! let graph = autograd::Graph::lower(program, None).unwrap();
+//! let e = graph.evaluate(&[4.0, 3.0, 2.0], true).unwrap();
+//! assert_eq!(e.values[graph.output() as usize], 136.0);
+//! let grads: Vec<f64> = (0..3).map(|v| e.grads[graph.variable_node(v) as usize]).collect();
+//! assert_eq!(grads, [16.0, 48.0, 204.0]);
+//! ```
+
+pub mod ast;
+pub mod bindings;
+pub mod error;
+pub mod eval;
+pub mod graph;
+pub mod number;
+pub mod ops;
+pub mod parse;
+pub mod report;
+
+pub use error::{Error, ErrorKind, Result};
+pub use eval::Evaluation;
+pub use graph::{Graph, Kind, NodeId};
+pub use ops::Op;
+
+/// The value of a constant expression such as `1/3` or `-pi/2`.
+pub fn constant_value(text: &str) -> Result<f64> {
+    let program = parse::parse_expression(text)?;
+    let variable = program.exprs.iter().find_map(|e| match e.kind {
+        ast::ExprKind::Name(name) if ops::constant(name).is_none() && !ops::is_function(name) => {
+            Some((name, e.span))
+        }
+        _ => None,
+    });
+    if let Some((name, span)) = variable {
+        return Err(Error::at(
+            ErrorKind::Input(format!(
+                "`{name}` is not a constant: a value here may use numbers, pi, e and functions"
+            )),
+            span,
+        ));
+    }
+    let graph = Graph::lower(program, None)?;
+    let e = graph.evaluate(&[], true)?;
+    Ok(e.values[graph.output() as usize])
+}

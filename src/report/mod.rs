@@ -1,0 +1,94 @@
+//! Renderers: one file per output format, all reading the same [`View`].
+
+pub mod json;
+pub mod table;
+
+use crate::eval::Evaluation;
+use crate::graph::{Graph, NodeId};
+use crate::number;
+
+/// One evaluated point, as the renderers see it.
+pub struct View<'a> {
+    pub graph: &'a Graph,
+    pub eval: &'a Evaluation,
+    /// Significant digits for display (`--digits`); `None` for exact.
+    pub digits: Option<usize>,
+}
+
+impl View<'_> {
+    pub fn value(&self, id: NodeId) -> f64 {
+        self.eval.values[id as usize]
+    }
+
+    pub fn grad(&self, id: NodeId) -> f64 {
+        self.eval.grads[id as usize]
+    }
+
+    pub fn output_value(&self) -> f64 {
+        self.value(self.graph.output())
+    }
+
+    pub fn num(&self, x: f64) -> String {
+        number::format_digits(x, self.digits)
+    }
+
+    pub fn write_num(&self, out: &mut String, x: f64) {
+        match self.digits {
+            None => number::write(out, x),
+            Some(_) => out.push_str(&self.num(x)),
+        }
+    }
+
+    /// The output's name, for `∂f/∂x` headings.
+    pub fn output_name(&self) -> String {
+        self.graph.name(self.graph.output()).to_string()
+    }
+
+    /// What a user should know about non-finite numbers at this point.
+    pub fn warnings(&self) -> Vec<String> {
+        let g = self.graph;
+        let f = self.output_name();
+        let mut out = Vec::new();
+        for id in g.nonfinite_origins(&self.eval.values) {
+            let err = g.nonfinite_error(&self.eval.values, id, self.value(id));
+            out.push(format!(
+                "{} is {}: {}",
+                g.name(id),
+                number::format(self.value(id)),
+                match &err.kind {
+                    crate::ErrorKind::NonFinite { reason, .. } => reason.clone(),
+                    other => other.to_string(),
+                }
+            ));
+        }
+        let bad: Vec<String> = g
+            .shown()
+            .filter(|&id| matches!(g.kind(id), crate::Kind::Var(_)) && !self.grad(id).is_finite())
+            .map(|id| format!("∂{f}/∂{} = {}", g.name(id), number::format(self.grad(id))))
+            .collect();
+        if !bad.is_empty() {
+            let because: Vec<String> = self
+                .eval
+                .nonfinite_locals
+                .iter()
+                .take(3)
+                .map(|&id| {
+                    let why = match g.op(id) {
+                        Some(crate::Op::Sqrt) => " (sqrt'(0) = +inf)",
+                        _ => "",
+                    };
+                    format!("{} = {}{why}", g.name(id), g.definition(id))
+                })
+                .collect();
+            let mut w = format!("non-finite gradient: {}", bad.join(", "));
+            if !because.is_empty() {
+                w.push_str(&format!(
+                    "; the local derivative is not finite at {}",
+                    because.join(", ")
+                ));
+            }
+            out.push(w);
+        }
+        out
+    }
+}
