@@ -244,7 +244,7 @@ mod tests {
     fn second_line_of_a_program() {
         let e = Error::at(
             ErrorKind::UsedBeforeDefinition("b".into()),
-            Span::new(9, 10),
+            Span::new(10, 11),
         );
         let text = e.render("a = 1\nc = b*2", "prog.txt");
         assert!(text.contains("--> prog.txt:2:5"), "{text}");
