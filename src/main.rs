@@ -239,15 +239,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
     }
     if cli.format == Format::Json {
-        let value = if several {
-            serde_json::Value::Array(json_points)
-        } else {
-            json_points.pop().unwrap_or_default()
-        };
-        if let Err(e) = serde_json::to_writer_pretty(&mut out, &value)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(out))
-        {
+        if let Err(e) = json::write(&mut out, &json_points, several) {
             return io_outcome(e);
         }
     }

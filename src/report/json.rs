@@ -59,3 +59,97 @@ pub fn value(view: &View<'_>) -> Value {
     }
     Value::Object(obj)
 }
+
+/// Compact JSON with a space after `:` and `,` (`{"x": 16, "y": 48}`), the
+/// layout of the SPEC's examples.
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+}
+
+fn write_spaced(out: &mut impl std::io::Write, value: &Value) -> std::io::Result<()> {
+    use serde::Serialize as _;
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Spaced);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// Writes one point's object, or an array of them for several points: one
+/// line per key, and one line per node.
+pub fn write(
+    out: &mut impl std::io::Write,
+    points: &[Value],
+    several: bool,
+) -> std::io::Result<()> {
+    let indent = if several { "  " } else { "" };
+    if several {
+        out.write_all(b"[\n")?;
+    }
+    for (i, point) in points.iter().enumerate() {
+        let Value::Object(map) = point else {
+            continue;
+        };
+        writeln!(out, "{indent}{{")?;
+        for (k, (key, value)) in map.iter().enumerate() {
+            write!(out, "{indent}  ")?;
+            write_spaced(out, &Value::String(key.clone()))?;
+            out.write_all(b": ")?;
+            match value {
+                Value::Array(items) if key == "nodes" || key == "warnings" => {
+                    if items.is_empty() {
+                        out.write_all(b"[]")?;
+                    } else {
+                        out.write_all(b"[\n")?;
+                        for (j, item) in items.iter().enumerate() {
+                            write!(out, "{indent}    ")?;
+                            write_spaced(out, item)?;
+                            out.write_all(if j + 1 < items.len() { b",\n" } else { b"\n" })?;
+                        }
+                        write!(out, "{indent}  ]")?;
+                    }
+                }
+                other => write_spaced(out, other)?,
+            }
+            out.write_all(if k + 1 < map.len() { b",\n" } else { b"\n" })?;
+        }
+        write!(out, "{indent}}}")?;
+        out.write_all(if several && i + 1 < points.len() {
+            b",\n"
+        } else {
+            b"\n"
+        })?;
+    }
+    if several {
+        out.write_all(b"]\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! Running the real binary from the tests.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `autograd-cli` with `args` (and `stdin`, if any).
+pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::cargo_bin("autograd-cli").expect("the binary is built");
+    cmd.args(args).env_remove("NO_COLOR");
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let out = cmd.output().expect("the binary runs");
+    Run {
+        // A signal has no exit code: report it as -1, which no test expects.
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_with_stdin(args, None)
+}
+
+/// `--format json` output of `expr` at `at` (no `--at` when `at` is empty).
+#[track_caller]
+pub fn json(expr: &str, at: &str) -> Value {
+    let mut args = vec![expr, "--format", "json"];
+    if !at.is_empty() {
+        args.extend(["--at", at]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{expr} at {at}: {}", r.stderr);
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{expr}: not JSON ({e}): {}", r.stdout))
+}
+
+/// The output value of `expr` at `at`.
+#[track_caller]
+pub fn value(expr: &str, at: &str) -> f64 {
+    num(&json(expr, at)["value"])
+}
+
+#[track_caller]
+pub fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// The node named `name` in a JSON output.
+#[track_caller]
+pub fn node<'a>(out: &'a Value, name: &str) -> &'a Value {
+    out["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["name"] == name))
+        .unwrap_or_else(|| panic!("no node {name} in {out}"))
+}
+
+/// Asserts that `run` failed with `code` and that stderr contains every needle.
+#[track_caller]
+pub fn assert_fails(r: &Run, code: i32, needles: &[&str]) {
+    assert_eq!(r.code, code, "exit code; stderr:\n{}", r.stderr);
+    for needle in needles {
+        assert!(
+            r.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            r.stderr
+        );
+    }
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
