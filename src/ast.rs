@@ -33,23 +33,44 @@ pub enum BinOp {
     Pow,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExprKind<'a> {
+/// What an expression is. 16 bytes: names are read from the source by span,
+/// call arguments live in [`Program::args`], so a big input's arena stays small.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExprKind {
     Number(f64),
-    Name(&'a str),
+    /// A name; its text is the expression's span.
+    Name,
     Neg(ExprId),
     Binary(BinOp, ExprId, ExprId),
-    /// A call; the name starts where the call's span starts.
+    /// A call: the name is the first `name_len` bytes of the span, the
+    /// arguments `Program::args[first..first + count]`.
     Call {
-        name: &'a str,
-        args: Box<[ExprId]>,
+        name_len: u32,
+        first: u32,
+        count: u32,
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expr<'a> {
-    pub kind: ExprKind<'a>,
-    pub span: Span,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    start: u32,
+    end: u32,
+}
+
+impl Expr {
+    /// Inputs are at most 16 MiB (`parse::MAX_INPUT_BYTES`), so offsets fit in u32.
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr {
+            kind,
+            start: span.start as u32,
+            end: span.end as u32,
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
 }
 
 /// `name = expr`, or a bare expression when `name` is `None`.
@@ -65,7 +86,9 @@ pub struct Statement<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program<'a> {
     pub source: &'a str,
-    pub exprs: Vec<Expr<'a>>,
+    pub exprs: Vec<Expr>,
+    /// The arguments of every call, each call's contiguous.
+    pub args: Vec<ExprId>,
     pub statements: Vec<Statement<'a>>,
 }
 
@@ -74,7 +97,29 @@ impl<'a> Program<'a> {
         &self.source[span.start..span.end]
     }
 
-    pub fn expr(&self, id: ExprId) -> &Expr<'a> {
+    pub fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id as usize]
+    }
+
+    /// The name of a `Name` or `Call` expression.
+    pub fn name(&self, id: ExprId) -> &'a str {
+        let e = self.expr(id);
+        let span = e.span();
+        match e.kind {
+            ExprKind::Call { name_len, .. } => {
+                &self.source[span.start..span.start + name_len as usize]
+            }
+            _ => self.text(span),
+        }
+    }
+
+    /// The arguments of a `Call` expression (empty for any other).
+    pub fn call_args(&self, id: ExprId) -> &[ExprId] {
+        match self.expr(id).kind {
+            ExprKind::Call { first, count, .. } => {
+                &self.args[first as usize..(first + count) as usize]
+            }
+            _ => &[],
+        }
     }
 }

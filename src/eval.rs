@@ -71,11 +71,14 @@ impl Graph {
             }
             _ => format!("the value is {}", crate::number::format(y)),
         };
-        Error::new(ErrorKind::NonFinite {
-            node: self.name(id).to_string(),
-            def: self.definition(id),
-            reason,
-        })
+        Error::at(
+            ErrorKind::NonFinite {
+                node: self.name(id).to_string(),
+                def: self.definition(id),
+                reason,
+            },
+            self.span(id),
+        )
         .with_help("--allow-nonfinite keeps going and prints the value as inf or NaN")
     }
 

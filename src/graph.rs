@@ -70,6 +70,8 @@ pub struct Graph {
     nodes: Vec<Node>,
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
+    /// Where each node was first written in the source.
+    spans: Vec<Span>,
     consts: Vec<Constant>,
     variables: Vec<String>,
     var_nodes: Vec<NodeId>,
@@ -152,6 +154,11 @@ impl Graph {
                 }
             },
         }
+    }
+
+    /// Where the node was (first) written in the program's text.
+    pub fn span(&self, id: NodeId) -> Span {
+        self.spans[id as usize]
     }
 
     pub fn output(&self) -> NodeId {
@@ -273,6 +280,7 @@ struct Lowerer<'a> {
     nodes: Vec<Node>,
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
+    spans: Vec<Span>,
     consts: Vec<Constant>,
     const_ids: FxHashMap<u64, NodeId>,
     var_ids: FxHashMap<&'a str, NodeId>,
@@ -320,6 +328,7 @@ impl<'a> Lowerer<'a> {
             nodes: Vec::new(),
             inputs: Vec::new(),
             labels: Vec::new(),
+            spans: Vec::new(),
             consts: Vec::new(),
             const_ids: FxHashMap::default(),
             var_ids: FxHashMap::default(),
@@ -333,7 +342,13 @@ impl<'a> Lowerer<'a> {
     }
 
     fn run(mut self, of: Option<&str>) -> Result<Graph> {
-        let mut vals: Vec<Val> = Vec::with_capacity(self.program.exprs.len());
+        let n = self.program.exprs.len();
+        let mut vals: Vec<Val> = Vec::with_capacity(n);
+        // At most one node per expression: reserve, rather than copy as they grow.
+        self.nodes.reserve(n);
+        self.inputs.reserve(n);
+        self.labels.reserve(n);
+        self.spans.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
         let statements = std::mem::take(&mut self.program.statements);
@@ -345,10 +360,10 @@ impl<'a> Lowerer<'a> {
             let node = match vals[st.root as usize] {
                 Val::Const(_, e) => {
                     let c = self.const_node(vals[st.root as usize], e);
-                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed)
+                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed, st.span)
                 }
                 Val::Node(n) if self.labels[n as usize] == Label::Unnamed => n,
-                Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed),
+                Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, st.span),
             };
             match st.name {
                 Some((name, _)) => {
@@ -368,6 +383,8 @@ impl<'a> Lowerer<'a> {
         drop(vals);
         self.program.exprs = Vec::new();
         let statements = self.names.clone();
+        let bare_output = last_output.filter(|_| of.is_some_and(|n| n == "f"));
+        let of = if bare_output.is_some() { None } else { of };
         let output = match of {
             Some(name) => *self.defined.get(name).ok_or_else(|| {
                 Error::new(ErrorKind::UnknownNode {
@@ -397,12 +414,12 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
-        let expr = self.program.expr(id);
-        let span = expr.span;
-        Ok(match &expr.kind {
-            ExprKind::Number(v) => Val::Const(*v, id),
-            ExprKind::Name(name) => self.resolve(name, span, id)?,
-            ExprKind::Neg(a) => match vals[*a as usize] {
+        let expr = *self.program.expr(id);
+        let span = expr.span();
+        Ok(match expr.kind {
+            ExprKind::Number(v) => Val::Const(v, id),
+            ExprKind::Name => self.resolve(self.program.name(id), span, id)?,
+            ExprKind::Neg(a) => match vals[a as usize] {
                 Val::Const(v, _) => Val::Const(-v, id),
                 a => self.op(Op::Neg, &[a], id)?,
             },
@@ -414,9 +431,11 @@ impl<'a> Lowerer<'a> {
                     BinOp::Div => Op::Div,
                     BinOp::Pow => Op::Pow,
                 };
-                self.op(op, &[vals[*a as usize], vals[*b as usize]], id)?
+                self.op(op, &[vals[a as usize], vals[b as usize]], id)?
             }
-            ExprKind::Call { name, args } => {
+            ExprKind::Call { .. } => {
+                let name = self.program.name(id);
+                let args = self.program.call_args(id);
                 let name_span = Span::new(span.start, span.start + name.len());
                 let op = match ops::function(name, args.len()) {
                     Some(Ok(op)) => op,
@@ -492,7 +511,7 @@ impl<'a> Lowerer<'a> {
         }
         let v = self.variables.len() as u32;
         self.variables.push(name.to_string());
-        let node = self.push(Kind::Var(v), &[], Label::Var(v));
+        let node = self.push(Kind::Var(v), &[], Label::Var(v), span);
         self.var_ids.insert(name, node);
         Ok(Val::Node(node))
     }
@@ -521,7 +540,8 @@ impl<'a> Lowerer<'a> {
             _ => *self.interned_many.entry((op, ids.into())).or_insert(next),
         };
         if node == next {
-            self.push(Kind::Op(op), ids, Label::Unnamed);
+            let span = self.program.expr(id).span();
+            self.push(Kind::Op(op), ids, Label::Unnamed, span);
         }
         Ok(Val::Node(node))
     }
@@ -535,7 +555,7 @@ impl<'a> Lowerer<'a> {
 
     /// An operation on constants only: its value, as a constant.
     fn fold(&mut self, op: Op, args: &[Val], id: ExprId) -> Result<Val> {
-        let span = self.program.expr(id).span;
+        let span = self.program.expr(id).span();
         let values: Vec<f64> = args
             .iter()
             .map(|a| match a {
@@ -566,21 +586,22 @@ impl<'a> Lowerer<'a> {
             return node;
         }
         let e = self.program.expr(expr);
-        let text = |span| Some(self.program.text(span).trim().into());
+        let span = e.span();
+        let text = Some(self.program.text(span).trim().into());
         let (text, form) = match e.kind {
             ExprKind::Number(_) => (None, Form::Atom),
-            ExprKind::Name(name) => (Some(name.into()), Form::Atom),
-            ExprKind::Neg(_) => (text(e.span), Form::Negated),
-            _ => (text(e.span), Form::Compound),
+            ExprKind::Name => (text, Form::Atom),
+            ExprKind::Neg(_) => (text, Form::Negated),
+            _ => (text, Form::Compound),
         };
         let c = self.consts.len() as u32;
         self.consts.push(Constant { value, text, form });
-        let node = self.push(Kind::Const(c), &[], Label::Hidden);
+        let node = self.push(Kind::Const(c), &[], Label::Hidden, span);
         self.const_ids.insert(value.to_bits(), node);
         node
     }
 
-    fn push(&mut self, kind: Kind, inputs: &[NodeId], label: Label) -> NodeId {
+    fn push(&mut self, kind: Kind, inputs: &[NodeId], label: Label, span: Span) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             kind,
@@ -589,6 +610,7 @@ impl<'a> Lowerer<'a> {
         });
         self.inputs.extend_from_slice(inputs);
         self.labels.push(label);
+        self.spans.push(span);
         id
     }
 
@@ -666,6 +688,7 @@ impl<'a> Lowerer<'a> {
         let mut nodes = Vec::with_capacity(kept);
         let mut inputs = Vec::with_capacity(self.inputs.len());
         let mut labels = Vec::with_capacity(kept);
+        let mut spans = Vec::with_capacity(kept);
         let mut variables = Vec::new();
         let mut var_nodes = Vec::new();
         for &old in &order {
@@ -690,11 +713,13 @@ impl<'a> Lowerer<'a> {
             });
             inputs.extend(ins.iter().map(|&j| new_id[j as usize]));
             labels.push(label);
+            spans.push(self.spans[old as usize]);
         }
         Graph {
             nodes,
             inputs,
             labels,
+            spans,
             consts: self.consts,
             variables,
             var_nodes,

@@ -34,11 +34,12 @@ pub use ops::Op;
 /// The value of a constant expression such as `1/3` or `-pi/2`.
 pub fn constant_value(text: &str) -> Result<f64> {
     let program = parse::parse_expression(text)?;
-    let variable = program.exprs.iter().find_map(|e| match e.kind {
-        ast::ExprKind::Name(name) if ops::constant(name).is_none() && !ops::is_function(name) => {
-            Some((name, e.span))
-        }
-        _ => None,
+    let variable = (0..program.exprs.len() as ast::ExprId).find_map(|id| {
+        let name = program.name(id);
+        let is_variable = program.expr(id).kind == ast::ExprKind::Name
+            && ops::constant(name).is_none()
+            && !ops::is_function(name);
+        is_variable.then(|| (name, program.expr(id).span()))
     });
     if let Some((name, span)) = variable {
         return Err(Error::at(

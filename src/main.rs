@@ -2,6 +2,7 @@
 //! library, print. No math here.
 
 use anyhow::Context as _;
+
 use autograd::bindings::{self, Binding};
 use autograd::report::{json, table, View};
 use autograd::{parse, Error, Graph};
