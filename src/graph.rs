@@ -458,15 +458,10 @@ impl<'a> Lowerer<'a> {
                         );
                         err = match ops::suggest(name) {
                             Some(s) => err.with_help(format!("did you mean `{s}`?")),
-                            None if self.statement_names.contains(name)
-                                || !self.is_reserved(name) =>
-                            {
-                                err.with_help(format!(
-                                    "to multiply, write `{name}*(…)`; the functions are: {}",
-                                    ops::FUNCTIONS.join(" ")
-                                ))
-                            }
-                            None => err,
+                            None => err.with_help(format!(
+                                "to multiply, write `{name}*(…)`; the functions are: {}",
+                                ops::FUNCTIONS.join(" ")
+                            )),
                         };
                         return Err(err);
                     }
@@ -483,10 +478,6 @@ impl<'a> Lowerer<'a> {
                 }
             }
         })
-    }
-
-    fn is_reserved(&self, name: &str) -> bool {
-        ops::constant(name).is_some()
     }
 
     fn resolve(&mut self, name: &'a str, span: Span, id: ExprId) -> Result<Val> {

@@ -514,9 +514,13 @@ pub fn is_function(name: &str) -> bool {
 pub fn suggest(name: &str) -> Option<&'static str> {
     FUNCTIONS
         .iter()
-        .chain(std::iter::once(&"pow"))
         .map(|f| (strsim::damerau_levenshtein(name, f), *f))
-        .filter(|&(dist, f)| dist <= 2.min(f.chars().count().saturating_sub(1)).max(1))
+        // One edit for short names, two for long ones, and never a rewrite
+        // of the whole name (`x` is not a typo of `σ`).
+        .filter(|&(dist, _)| {
+            let len = name.chars().count();
+            dist < len && dist <= if len <= 4 { 1 } else { 2 }
+        })
         .min()
         .map(|(_, f)| f)
 }
@@ -568,6 +572,9 @@ mod tests {
         assert_eq!(suggest("sqr"), Some("sqrt"));
         assert_eq!(suggest("lg"), Some("ln"));
         assert_eq!(suggest("banana"), None);
+        assert_eq!(suggest("x"), None);
+        assert_eq!(suggest("foo"), None);
+        assert_eq!(suggest("sigmoidd"), Some("sigmoid"));
     }
 
     #[test]
