@@ -101,7 +101,7 @@ fn is_mark(c: char) -> bool {
 }
 
 /// The comma-separated items of `text`, with their byte offsets.
-fn split_top_level(text: &str) -> Vec<(usize, &str)> {
+pub fn split_top_level(text: &str) -> Vec<(usize, &str)> {
     let mut items = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;

@@ -215,9 +215,30 @@ impl Graph {
     }
 
     pub fn write_definition(&self, out: &mut String, id: NodeId) {
+        self.write_expression(out, id, None);
+    }
+
+    /// The definition with every input replaced by its value, lecture
+    /// style: `2·4` for `g1 = 2*x` at x = 4.
+    pub fn write_substituted(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        values: &[f64],
+        digits: Option<usize>,
+    ) {
+        self.write_expression(out, id, Some((values, digits)));
+    }
+
+    fn write_expression(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        values: Option<(&[f64], Option<usize>)>,
+    ) {
         let op = match self.kind(id) {
             Kind::Var(_) | Kind::Const(_) => {
-                self.write_name(out, id);
+                self.write_operand(out, id, true, values);
                 return;
             }
             Kind::Op(op) => op,
@@ -225,15 +246,23 @@ impl Graph {
         let inputs = self.inputs(id);
         match op.def().notation {
             Notation::Infix(symbol) => {
-                self.write_operand(out, inputs[0], true);
-                out.push_str(symbol);
-                self.write_operand(out, inputs[1], false);
+                self.write_operand(out, inputs[0], true, values);
+                out.push_str(if symbol == "*" && values.is_some() {
+                    "·"
+                } else {
+                    symbol
+                });
+                self.write_operand(out, inputs[1], false, values);
             }
             Notation::Prefix(symbol) => {
                 out.push_str(symbol);
-                self.write_operand(out, inputs[0], false);
+                self.write_operand(out, inputs[0], false, values);
             }
-            Notation::Bare => self.write_operand(out, inputs[0], true),
+            // `b = a`, `c = 1/2`: the input itself, unwrapped.
+            Notation::Bare => match values {
+                Some(_) => self.write_operand(out, inputs[0], true, values),
+                None => self.write_name(out, inputs[0]),
+            },
             Notation::Call => {
                 out.push_str(op.name());
                 out.push('(');
@@ -241,14 +270,39 @@ impl Graph {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    self.write_name(out, input);
+                    match values {
+                        Some((v, digits)) => {
+                            out.push_str(&crate::number::format_digits(v[input as usize], digits))
+                        }
+                        None => self.write_name(out, input),
+                    }
                 }
                 out.push(')');
             }
         }
     }
 
-    fn write_operand(&self, out: &mut String, id: NodeId, first: bool) {
+    /// One operand of a definition: its name (constants as written), or its
+    /// value; parenthesised where a sign or an operator would misread.
+    fn write_operand(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        first: bool,
+        values: Option<(&[f64], Option<usize>)>,
+    ) {
+        if let Some((v, digits)) = values {
+            let x = v[id as usize];
+            let text = crate::number::format_digits(x, digits);
+            if text.starts_with('-') && !first {
+                out.push('(');
+                out.push_str(&text);
+                out.push(')');
+            } else {
+                out.push_str(&text);
+            }
+            return;
+        }
         let wrap = match self.kind(id) {
             Kind::Const(c) => match self.consts[c as usize].form {
                 Form::Atom => false,

@@ -18,12 +18,14 @@
 
 pub mod ast;
 pub mod bindings;
+pub mod check;
 pub mod error;
 pub mod eval;
 pub mod graph;
 pub mod number;
 pub mod ops;
 pub mod parse;
+pub mod points;
 pub mod report;
 
 pub use error::{Error, ErrorKind, Result};

@@ -171,6 +171,7 @@ const fn unary(
     forward: fn(&[f64]) -> f64,
     local: fn(&[f64], f64, &mut [f64]),
     domain: fn(&[f64]) -> String,
+    rule: &'static str,
 ) -> OpDef {
     OpDef {
         name,
@@ -179,7 +180,7 @@ const fn unary(
         forward,
         local,
         domain,
-        rule: "chain rule",
+        rule,
     }
 }
 
@@ -280,66 +281,77 @@ pub static TABLE: [OpDef; 28] = [
         |a| a[0].sin(),
         |a, _, d| d[0] = a[0].cos(),
         not_finite,
+        "sin' = cos",
     ),
     unary(
         "cos",
         |a| a[0].cos(),
         |a, _, d| d[0] = -a[0].sin(),
         not_finite,
+        "cos' = -sin",
     ),
     unary(
         "tan",
         |a| a[0].tan(),
         |_, y, d| d[0] = 1.0 + y * y,
         not_finite,
+        "tan' = 1 + tan²",
     ),
     unary(
         "asin",
         |a| a[0].asin(),
         |a, _, d| d[0] = 1.0 / (1.0 - a[0] * a[0]).sqrt(),
         |a| unit_domain("asin", a[0]),
+        "asin' = 1/√(1-x²)",
     ),
     unary(
         "acos",
         |a| a[0].acos(),
         |a, _, d| d[0] = -1.0 / (1.0 - a[0] * a[0]).sqrt(),
         |a| unit_domain("acos", a[0]),
+        "acos' = -1/√(1-x²)",
     ),
     unary(
         "atan",
         |a| a[0].atan(),
         |a, _, d| d[0] = 1.0 / (1.0 + a[0] * a[0]),
         not_finite,
+        "atan' = 1/(1+x²)",
     ),
     unary(
         "sinh",
         |a| a[0].sinh(),
         |a, _, d| d[0] = a[0].cosh(),
         |a| grows("sinh", a[0]),
+        "sinh' = cosh",
     ),
     unary(
         "cosh",
         |a| a[0].cosh(),
         |a, _, d| d[0] = a[0].sinh(),
         |a| grows("cosh", a[0]),
+        "cosh' = sinh",
     ),
     unary(
         "tanh",
         |a| a[0].tanh(),
         |_, y, d| d[0] = 1.0 - y * y,
         not_finite,
+        "tanh' = 1 - tanh²",
     ),
     unary(
         "exp",
         |a| a[0].exp(),
         |_, y, d| d[0] = y,
         |a| grows("exp", a[0]),
+        "exp' = exp",
     ),
     unary(
         "ln",
         |a| a[0].ln(),
         |a, _, d| d[0] = 1.0 / a[0],
         |a| positive_domain("ln", a[0]),
+        "ln' = 1/x",
     ),
     OpDef {
         name: "log",
@@ -356,25 +368,28 @@ pub static TABLE: [OpDef; 28] = [
             (_, 1.0) => "log base 1 is a division by zero (ln 1 = 0)".into(),
             (_, b) => format!("log base {} is undefined (needs a base > 0)", num(b)),
         },
-        rule: "chain rule",
+        rule: "log(x, b)' = 1/(x ln b)",
     },
     unary(
         "log2",
         |a| a[0].log2(),
         |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_2),
         |a| positive_domain("log2", a[0]),
+        "log2' = 1/(x ln 2)",
     ),
     unary(
         "log10",
         |a| a[0].log10(),
         |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_10),
         |a| positive_domain("log10", a[0]),
+        "log10' = 1/(x ln 10)",
     ),
     unary(
         "sqrt",
         |a| a[0].sqrt(),
         |_, y, d| d[0] = 0.5 / y,
         |a| format!("sqrt is undefined at {} (needs x ≥ 0)", num(a[0])),
+        "sqrt' = 1/(2 sqrt)",
     ),
     // abs'(0) = 0, as sign(0) = 0.
     unary(
@@ -390,21 +405,23 @@ pub static TABLE: [OpDef; 28] = [
             }
         },
         not_finite,
+        "abs' = sign (0 at 0)",
     ),
     unary(
         "sigmoid",
         |a| sigmoid(a[0]),
         |_, y, d| d[0] = y * (1.0 - y),
         not_finite,
+        "σ' = σ(1-σ)",
     ),
     // relu'(0) = 0.
     OpDef {
-        rule: "relu passes the gradient where the input is positive",
         ..unary(
             "relu",
             |a| if a[0] > 0.0 { a[0] } else { 0.0 },
             |a, _, d| d[0] = if a[0] > 0.0 { 1.0 } else { 0.0 },
             not_finite,
+            "relu passes the gradient where the input is positive",
         )
     },
     // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|).
@@ -413,6 +430,7 @@ pub static TABLE: [OpDef; 28] = [
         |a| a[0].max(0.0) + (-a[0].abs()).exp().ln_1p(),
         |a, _, d| d[0] = sigmoid(a[0]),
         not_finite,
+        "softplus' = σ",
     ),
     OpDef {
         name: "max",

@@ -103,53 +103,36 @@ fn write_spaced(out: &mut impl std::io::Write, value: &Value) -> std::io::Result
     value.serialize(&mut ser).map_err(std::io::Error::from)
 }
 
-/// Writes one point's object, or an array of them for several points: one
-/// line per key, and one line per node.
-pub fn write(
+/// Writes one point's object: one line per key, and one line per node.
+/// `nested` indents it as an element of the array of several points; the
+/// caller writes the brackets and commas, so points stream one at a time.
+pub fn write_point(
     out: &mut impl std::io::Write,
-    points: &[Value],
-    several: bool,
+    point: &Value,
+    nested: bool,
 ) -> std::io::Result<()> {
-    let indent = if several { "  " } else { "" };
-    if several {
-        out.write_all(b"[\n")?;
-    }
-    for (i, point) in points.iter().enumerate() {
-        let Value::Object(map) = point else {
-            continue;
-        };
-        writeln!(out, "{indent}{{")?;
-        for (k, (key, value)) in map.iter().enumerate() {
-            write!(out, "{indent}  ")?;
-            write_spaced(out, &Value::String(key.clone()))?;
-            out.write_all(b": ")?;
-            match value {
-                Value::Array(items) if key == "nodes" || key == "warnings" => {
-                    if items.is_empty() {
-                        out.write_all(b"[]")?;
-                    } else {
-                        out.write_all(b"[\n")?;
-                        for (j, item) in items.iter().enumerate() {
-                            write!(out, "{indent}    ")?;
-                            write_spaced(out, item)?;
-                            out.write_all(if j + 1 < items.len() { b",\n" } else { b"\n" })?;
-                        }
-                        write!(out, "{indent}  ]")?;
-                    }
+    let indent = if nested { "  " } else { "" };
+    let Value::Object(map) = point else {
+        return write_spaced(out, point);
+    };
+    writeln!(out, "{indent}{{")?;
+    for (k, (key, value)) in map.iter().enumerate() {
+        write!(out, "{indent}  ")?;
+        write_spaced(out, &Value::String(key.clone()))?;
+        out.write_all(b": ")?;
+        match value {
+            Value::Array(items) if !items.is_empty() && (key == "nodes" || key == "warnings") => {
+                out.write_all(b"[\n")?;
+                for (j, item) in items.iter().enumerate() {
+                    write!(out, "{indent}    ")?;
+                    write_spaced(out, item)?;
+                    out.write_all(if j + 1 < items.len() { b",\n" } else { b"\n" })?;
                 }
-                other => write_spaced(out, other)?,
+                write!(out, "{indent}  ]")?;
             }
-            out.write_all(if k + 1 < map.len() { b",\n" } else { b"\n" })?;
+            other => write_spaced(out, other)?,
         }
-        write!(out, "{indent}}}")?;
-        out.write_all(if several && i + 1 < points.len() {
-            b",\n"
-        } else {
-            b"\n"
-        })?;
+        out.write_all(if k + 1 < map.len() { b",\n" } else { b"\n" })?;
     }
-    if several {
-        out.write_all(b"]\n")?;
-    }
-    Ok(())
+    write!(out, "{indent}}}")
 }

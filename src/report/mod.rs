@@ -1,5 +1,8 @@
 //! Renderers: one file per output format, all reading the same [`View`].
 
+pub mod csv;
+pub mod dot;
+pub mod explain;
 pub mod json;
 pub mod table;
 

@@ -1,0 +1,352 @@
+//! Checking answers: `--expect` (a student's values and gradients against
+//! the computed ones) and `--gradcheck` (every analytic gradient against
+//! central finite differences).
+
+use crate::ast::Span;
+use crate::error::{Error, ErrorKind, Result};
+use crate::eval::Evaluation;
+use crate::graph::{Graph, Kind, NodeId};
+use crate::ops::Op;
+
+/// What an expectation is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A node's value: `g4=17`, `f=136`.
+    Value(String),
+    /// The output's gradient with respect to a node: `df/dx=16`, `∂L/∂w=…`.
+    Grad(String),
+}
+
+/// How close the computed number must be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// Written with this many decimals: the computed value must round to it.
+    Decimals(u32),
+    /// |actual − expected| ≤ tol · max(1, |expected|).
+    Relative(f64),
+}
+
+/// The tolerance of integers and constant expressions.
+pub const DEFAULT_RELATIVE: f64 = 1e-9;
+
+/// One `target=value` of `--expect`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub target: Target,
+    /// The target as written (`df/dx`), for the report.
+    pub label: String,
+    pub expected: f64,
+    /// The expected value as written (`0.881`, `1/3`).
+    pub expected_text: String,
+    pub tolerance: Tolerance,
+    /// Where the check is in the `--expect` text.
+    pub span: Span,
+}
+
+/// Parses `--expect 'f=136, df/dx=16, g4=17'`. `output` is the name of the
+/// program's output (`f`, or a statement's name such as `L`): `dL/dw` and the
+/// generic `df/dw` both mean its gradient.
+pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> {
+    let mut out = Vec::new();
+    for (start, item) in crate::bindings::split_top_level(text) {
+        let trimmed = item.trim();
+        let lead = item.len() - item.trim_start().len();
+        let span = Span::new(start + lead, start + lead + trimmed.len());
+        let bad = |reason: String| {
+            Error::at(ErrorKind::Input(format!("bad check `{trimmed}`: {reason}")), span).with_help(
+                "write checks as target=value, separated by commas: --expect 'f=136, df/dx=16, g4=17'",
+            )
+        };
+        if trimmed.is_empty() {
+            return Err(bad(
+                "empty check (two commas in a row, or a comma at the end?)".into(),
+            ));
+        }
+        let Some(eq) = trimmed.find('=') else {
+            return Err(bad("no `=` (expected target=value)".into()));
+        };
+        let label = trimmed[..eq].trim();
+        let value_text = trimmed[eq + 1..].trim();
+        if label.is_empty() {
+            return Err(bad("no target before `=`".into()));
+        }
+        if value_text.is_empty() {
+            return Err(bad("no value after `=`".into()));
+        }
+        let target = parse_target(label, output).map_err(bad)?;
+        let expected = crate::constant_value(value_text).map_err(|e| bad(e.kind.to_string()))?;
+        out.push(Expectation {
+            target,
+            label: label.to_string(),
+            expected,
+            expected_text: value_text.to_string(),
+            tolerance: tolerance_of(value_text),
+            span,
+        });
+    }
+    Ok(out)
+}
+
+/// `df/dx`, `∂f/∂x`, `dL/dx` (with `L` the output) or a node name.
+fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String> {
+    let Some((top, bottom)) = label.split_once('/') else {
+        return Ok(Target::Value(label.to_string()));
+    };
+    let strip = |s: &str| {
+        s.trim()
+            .strip_prefix('d')
+            .or_else(|| s.trim().strip_prefix('∂'))
+            .map(str::to_string)
+    };
+    match (strip(top), strip(bottom)) {
+        (Some(of), Some(node)) if (of == "f" || of == output) && !node.is_empty() => {
+            Ok(Target::Grad(node))
+        }
+        (Some(of), Some(_)) => Err(format!(
+            "`{of}` is not the output: gradients are of `{output}` (write d{output}/dNODE or df/dNODE)"
+        )),
+        _ => Err(format!(
+            "a gradient is written d{output}/dNODE or ∂{output}/∂NODE"
+        )),
+    }
+}
+
+/// Decimals as written decide the tolerance: `0.881` must round to it,
+/// integers and expressions must match to 1e-9.
+fn tolerance_of(text: &str) -> Tolerance {
+    let digits = text.trim_start_matches(['-', '+', '−']);
+    match digits.split_once('.') {
+        Some((int, frac))
+            if int.bytes().all(|b| b.is_ascii_digit())
+                && !frac.is_empty()
+                && frac.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Tolerance::Decimals(frac.len() as u32)
+        }
+        _ => Tolerance::Relative(DEFAULT_RELATIVE),
+    }
+}
+
+/// The result of one expectation at one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub actual: f64,
+    pub passed: bool,
+}
+
+impl Expectation {
+    /// Whether `actual` matches; `tol` (from `--tol`) overrides the default.
+    pub fn accepts(&self, actual: f64, tol: Option<f64>) -> bool {
+        let diff = (actual - self.expected).abs();
+        match (tol, self.tolerance) {
+            (Some(t), _) | (None, Tolerance::Relative(t)) => {
+                diff <= t * self.expected.abs().max(1.0)
+            }
+            (None, Tolerance::Decimals(d)) => {
+                // Rounds to the expected value at d places; the slack covers
+                // the binary representation of the decimal written.
+                let half = 0.5 * 10f64.powi(-(d as i32));
+                diff <= half * (1.0 + 1e-9)
+            }
+        }
+    }
+
+    /// The node this expectation is about, or an error naming the known ones.
+    pub fn node(&self, graph: &Graph) -> Result<NodeId> {
+        let name = match &self.target {
+            Target::Value(n) | Target::Grad(n) => n,
+        };
+        graph.find(name).ok_or_else(|| {
+            Error::at(
+                ErrorKind::UnknownNode {
+                    name: name.clone(),
+                    known: graph.shown_names(),
+                },
+                self.span,
+            )
+        })
+    }
+
+    /// Checks this expectation against one evaluated point.
+    pub fn check(&self, graph: &Graph, eval: &Evaluation, tol: Option<f64>) -> Result<Outcome> {
+        let id = self.node(graph)? as usize;
+        let actual = match self.target {
+            Target::Value(_) => eval.values[id],
+            Target::Grad(_) => eval.grads[id],
+        };
+        Ok(Outcome {
+            actual,
+            passed: self.accepts(actual, tol),
+        })
+    }
+}
+
+/// One variable's gradient check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradCheck {
+    pub variable: String,
+    pub analytic: f64,
+    pub numeric: f64,
+    /// |analytic − numeric| / max(1, |analytic|, |numeric|).
+    pub error: f64,
+    /// Why the two are not compared, if they are not: the variable sits at a
+    /// kink (`g3 = relu(g2) at 0`), where the derivative is a convention and
+    /// not a limit, or the function is not finite a step away (a domain edge).
+    pub skipped: Option<String>,
+    pub passed: bool,
+}
+
+/// The default tolerance of `--gradcheck`.
+pub const GRADCHECK_TOL: f64 = 1e-6;
+
+/// Every variable's analytic gradient against a central difference with a
+/// step scaled to the variable: h = ∛ε · max(1, |v|), the step that balances
+/// truncation and rounding error.
+pub fn gradcheck(graph: &Graph, point: &[f64], eval: &Evaluation, tol: f64) -> Vec<GradCheck> {
+    let kinks = kinks(graph, &eval.values);
+    let mut values = Vec::new();
+    let mut f_at = |p: &[f64]| -> f64 {
+        match graph.forward(p, &mut values, false) {
+            Ok(()) => values[graph.output() as usize],
+            Err(_) => f64::NAN,
+        }
+    };
+    let mut shifted = point.to_vec();
+    (0..graph.variables().len())
+        .map(|v| {
+            let node = graph.variable_node(v) as usize;
+            let analytic = eval.grads[node];
+            let h = f64::EPSILON.cbrt() * point[v].abs().max(1.0);
+            shifted[v] = point[v] + h;
+            let up = f_at(&shifted);
+            shifted[v] = point[v] - h;
+            let down = f_at(&shifted);
+            shifted[v] = point[v];
+            let numeric = (up - down) / (2.0 * h);
+            let error = (analytic - numeric).abs() / analytic.abs().max(numeric.abs()).max(1.0);
+            let skipped = match kinks[node] {
+                Some(k) => Some(format!("at a kink: {}", describe_kink(graph, k))),
+                None if !numeric.is_finite() => Some(format!(
+                    "the function is not finite a step away (x ± {}), so there is no central difference",
+                    crate::number::format_digits(h, Some(2))
+                )),
+                None => None,
+            };
+            GradCheck {
+                variable: graph.variables()[v].clone(),
+                analytic,
+                numeric,
+                error,
+                passed: skipped.is_some() || error <= tol,
+                skipped,
+            }
+        })
+        .collect()
+}
+
+/// For every node, a kink that depends on it (relu or abs at exactly 0, a
+/// tie in max or min), found in one pass back over the graph.
+fn kinks(graph: &Graph, values: &[f64]) -> Vec<Option<NodeId>> {
+    let mut kink_of: Vec<Option<NodeId>> = vec![None; graph.len()];
+    for id in (0..graph.len() as NodeId).rev() {
+        let here = match graph.kind(id) {
+            Kind::Op(op) => {
+                let ins: Vec<f64> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&j| values[j as usize])
+                    .collect();
+                let at_kink = match op {
+                    Op::Relu | Op::Abs => ins[0] == 0.0,
+                    Op::Max | Op::Min => {
+                        let y = values[id as usize];
+                        ins.iter().filter(|&&v| v == y).count() > 1
+                    }
+                    _ => false,
+                };
+                if at_kink {
+                    Some(id)
+                } else {
+                    kink_of[id as usize]
+                }
+            }
+            _ => kink_of[id as usize],
+        };
+        if let Some(k) = here {
+            for &j in graph.inputs(id) {
+                kink_of[j as usize].get_or_insert(k);
+            }
+        }
+    }
+    kink_of
+}
+
+fn describe_kink(graph: &Graph, id: NodeId) -> String {
+    let what = match graph.op(id) {
+        Some(Op::Relu) | Some(Op::Abs) => "at 0",
+        _ => "at a tie",
+    };
+    format!("{} = {} {what}", graph.name(id), graph.definition(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(text: &str) -> Vec<Expectation> {
+        parse_expectations(text, "f").unwrap_or_default()
+    }
+
+    #[test]
+    fn targets_and_tolerances() {
+        let e = expect("f=136, df/dx=16, ∂f/∂y = 48, g4=0.881, dz=1/3");
+        assert_eq!(e.len(), 5);
+        assert_eq!(e[0].target, Target::Value("f".into()));
+        assert_eq!(e[1].target, Target::Grad("x".into()));
+        assert_eq!(e[2].target, Target::Grad("y".into()));
+        assert_eq!(e[3].tolerance, Tolerance::Decimals(3));
+        assert_eq!(
+            e[4].target,
+            Target::Value("dz".into()),
+            "no `/`: a node called dz"
+        );
+        assert_eq!(e[4].tolerance, Tolerance::Relative(DEFAULT_RELATIVE));
+        assert_eq!(e[4].expected, 1.0 / 3.0);
+        let l = parse_expectations("dL/dw=-0.2384", "L").unwrap_or_default();
+        assert_eq!(l[0].target, Target::Grad("w".into()));
+        assert_eq!(l[0].tolerance, Tolerance::Decimals(4));
+    }
+
+    #[test]
+    fn decimals_round() {
+        let e = &expect("f=0.881")[0];
+        assert!(e.accepts(0.8807970779778823, None));
+        assert!(!e.accepts(0.88151, None));
+        assert!(e.accepts(0.8814999, None));
+        let e = &expect("f=-0.1192")[0];
+        assert!(e.accepts(-0.11920292202211769, None));
+        assert!(!e.accepts(-0.1193, None));
+        let e = &expect("f=136")[0];
+        assert!(e.accepts(136.0 + 1e-8, None));
+        assert!(!e.accepts(136.001, None));
+        assert!(e.accepts(136.001, Some(1e-3)));
+    }
+
+    #[test]
+    fn bad_checks() {
+        for (text, needle) in [
+            ("f", "no `=`"),
+            ("f=", "no value"),
+            ("=1", "no target"),
+            ("f=abc", "not a constant"),
+            ("dg/dx=1", "`g` is not the output"),
+            ("f=1,,x=2", "empty check"),
+        ] {
+            let err = parse_expectations(text, "f")
+                .err()
+                .map(|e| e.kind.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! `--points FILE.csv`: many points, streamed in constant memory. A header
+//! row names the variables (in any order; extra columns are reported), then
+//! one row a point.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::graph::Graph;
+use std::io::Read;
+
+pub struct Points<R: Read> {
+    reader: csv::Reader<R>,
+    /// For each of the graph's variables, its column.
+    columns: Vec<usize>,
+    header: csv::StringRecord,
+    record: csv::ByteRecord,
+    origin: String,
+    /// Header columns that are not variables of the expression.
+    pub unused: Vec<String>,
+}
+
+/// A CSV error in the user's words, naming the file and the line.
+fn bad(origin: &str, line: u64, what: String) -> Error {
+    Error::new(ErrorKind::Input(format!("{origin}, line {line}: {what}")))
+}
+
+impl<R: Read> Points<R> {
+    /// Reads the header and matches it to the graph's variables; every
+    /// missing variable is named in one error.
+    pub fn new(input: R, graph: &Graph, origin: &str) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(input);
+        let header = reader
+            .headers()
+            .map_err(|e| bad(origin, 1, format!("cannot read the header row ({e})")))?
+            .clone();
+        if header.is_empty() || header.iter().all(str::is_empty) {
+            return Err(bad(
+                origin,
+                1,
+                "no header row: the first line names the variables, e.g. `x,y,z`".into(),
+            ));
+        }
+        let mut columns = Vec::with_capacity(graph.variables().len());
+        let mut missing = Vec::new();
+        for v in graph.variables() {
+            match header.iter().position(|h| h == v) {
+                Some(c) => columns.push(c),
+                None => missing.push(v.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(
+                Error::new(ErrorKind::MissingBindings(missing)).with_help(format!(
+                    "{origin}: the header row must name every variable (it has: {})",
+                    header.iter().collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+        for (i, h) in header.iter().enumerate() {
+            if header.iter().take(i).any(|earlier| earlier == h) {
+                return Err(bad(
+                    origin,
+                    1,
+                    format!("column `{h}` appears twice in the header"),
+                ));
+            }
+        }
+        let unused = header
+            .iter()
+            .filter(|h| !graph.variables().iter().any(|v| v == h))
+            .map(str::to_string)
+            .collect();
+        Ok(Points {
+            reader,
+            columns,
+            header,
+            record: csv::ByteRecord::new(),
+            origin: origin.to_string(),
+            unused,
+        })
+    }
+
+    /// The line number of the row last read.
+    pub fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// Reads the next point into `values`; `Ok(false)` at the end.
+    pub fn next_point(&mut self, values: &mut Vec<f64>) -> Result<bool> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => return Ok(false),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(bad(
+                    &self.origin,
+                    line,
+                    format!("cannot read the row ({e})"),
+                ));
+            }
+        }
+        let line = self.line();
+        if self.record.len() != self.header.len() {
+            return Err(bad(
+                &self.origin,
+                line,
+                format!(
+                    "{} fields, but the header has {} ({})",
+                    self.record.len(),
+                    self.header.len(),
+                    self.header.iter().collect::<Vec<_>>().join(",")
+                ),
+            ));
+        }
+        values.clear();
+        for &c in &self.columns {
+            let raw = &self.record[c];
+            let value = std::str::from_utf8(raw)
+                .ok()
+                .and_then(|t| t.trim().parse::<f64>().ok());
+            match value {
+                Some(v) => values.push(v),
+                None => {
+                    return Err(bad(
+                        &self.origin,
+                        line,
+                        format!(
+                            "column {} (`{}`): `{}` is not a number",
+                            c + 1,
+                            &self.header[c],
+                            String::from_utf8_lossy(raw)
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(true)
+    }
+}

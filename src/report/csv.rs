@@ -1,0 +1,55 @@
+//! `--format csv`: one row per point — the variables, the output's value,
+//! then d<output>/dv for every variable.
+
+use super::View;
+use crate::graph::Graph;
+use crate::number;
+use std::io::{self, Write};
+
+pub fn write_header(out: &mut impl Write, graph: &Graph) -> io::Result<()> {
+    let f = graph.name(graph.output()).to_string();
+    let mut line = String::new();
+    for v in graph.variables() {
+        line.push_str(&field(v));
+        line.push(',');
+    }
+    line.push_str(&field(&f));
+    for v in graph.variables() {
+        line.push(',');
+        line.push_str(&field(&format!("d{f}/d{v}")));
+    }
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}
+
+/// Quotes a header field when CSV needs it (names are identifiers, but
+/// being safe costs nothing).
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// One point's row. `line` is a reused buffer.
+pub fn write_row(
+    out: &mut impl Write,
+    view: &View<'_>,
+    point: &[f64],
+    line: &mut String,
+) -> io::Result<()> {
+    let g = view.graph;
+    line.clear();
+    for &x in point {
+        number::write(line, x);
+        line.push(',');
+    }
+    number::write(line, view.output_value());
+    for v in 0..g.variables().len() {
+        line.push(',');
+        number::write(line, view.grad(g.variable_node(v)));
+    }
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}

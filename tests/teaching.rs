@@ -1,0 +1,506 @@
+//! Homework checking and teaching through the real binary: --expect,
+//! --gradcheck, --explain, batches of points (CSV in and out), Graphviz,
+//! completions and the manual page.
+
+mod common;
+use common::{assert_fails, run, run_with_stdin};
+
+const LECTURE: &str = "(2*x+y^2)*z^3";
+const LOGISTIC: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+
+#[test]
+fn expect_passes_the_lectures_answers() {
+    let r = run(&[
+        LECTURE,
+        "--at",
+        "x=4,y=3,z=2",
+        "--expect",
+        "f=136, df/dx=16, ∂f/∂y=48, df/dz=204, g4=17, df/dg1=8",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.matches("passed").count(), 6, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("passed  f       expected 136  actual 136\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("passed  df/dg1  expected 8    actual 8\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with("checks: 6 of 6 correct\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_wrong_answer_fails_with_exit_1_and_the_difference() {
+    let r = run(&[
+        LECTURE,
+        "--at",
+        "x=4,y=3,z=2",
+        "--expect",
+        "f=136, df/dz=200",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("FAILED  df/dz  expected 200  actual 204  (difference 4)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("checks: 1 of 2 correct"), "{}", r.stdout);
+}
+
+#[test]
+fn decimals_written_decide_the_tolerance() {
+    let at = ["--at", "w=0.5,b=1,x=2,y=1"];
+    let pass = run(&[
+        LOGISTIC,
+        at[0],
+        at[1],
+        "--expect",
+        "L=0.1269, yhat=0.881, dL/dw=-0.2384, ∂L/∂yhat=-1.135",
+    ]);
+    assert_eq!(pass.code, 0, "{}", pass.stdout);
+    // 0.880 is not 0.8808 rounded to three places.
+    let fail = run(&[LOGISTIC, at[0], at[1], "--expect", "yhat=0.880"]);
+    assert_eq!(fail.code, 1, "{}", fail.stdout);
+    // Integers and expressions must match to 1e-9: 1/(1+e^-2) is σ(2), and
+    // dL/dy = -1.9999999999999987 is -2 to 1e-9; 88/100 is not σ(2).
+    let expr = run(&[
+        LOGISTIC,
+        at[0],
+        at[1],
+        "--expect",
+        "yhat=1/(1+e^-2), dL/dy=-2, yhat=88/100",
+    ]);
+    assert_eq!(expr.code, 1, "{}", expr.stdout);
+    assert!(
+        expr.stdout.contains("passed  yhat   expected 1/(1+e^-2)"),
+        "{}",
+        expr.stdout
+    );
+    assert!(expr.stdout.contains("passed  dL/dy"), "{}", expr.stdout);
+    assert!(
+        expr.stdout.contains("FAILED  yhat   expected 88/100"),
+        "{}",
+        expr.stdout
+    );
+    let tol = run(&[
+        LOGISTIC,
+        at[0],
+        at[1],
+        "--expect",
+        "yhat=88/100",
+        "--tol",
+        "1e-3",
+    ]);
+    assert_eq!(tol.code, 0, "{}", tol.stdout);
+    let tol = run(&[
+        LOGISTIC, at[0], at[1], "--expect", "dL/dy=-2", "--tol", "1e-16",
+    ]);
+    assert_eq!(tol.code, 1, "{}", tol.stdout);
+    let tol = run(&[
+        LOGISTIC,
+        at[0],
+        at[1],
+        "--expect",
+        "yhat=0.88",
+        "--tol",
+        "1e-6",
+    ]);
+    assert_eq!(
+        tol.code, 1,
+        "--tol overrides the decimals too: {}",
+        tol.stdout
+    );
+}
+
+#[test]
+fn expect_at_several_points() {
+    let r = run(&[
+        "x^2",
+        "--at",
+        "x=1",
+        "--at",
+        "x=2",
+        "--expect",
+        "f=1, df/dx=2",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("at x=1\npassed"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("at x=2\nFAILED  f      expected 1  actual 4"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("checks: 2 of 4 correct"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_expectations_are_bad_input() {
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "g9=1"]);
+    assert_fails(
+        &r,
+        2,
+        &[
+            "no node named `g9`",
+            "known: x, y, z, g1, g2, g3, g4, f",
+            "--> --expect:1:1",
+        ],
+    );
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "df/dq=1"]);
+    assert_fails(&r, 2, &["no node named `q`"]);
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "f=136, df/dx"]);
+    assert_fails(&r, 2, &["bad check `df/dx`: no `=`"]);
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "f=abc"]);
+    assert_fails(&r, 2, &["`abc` is not a constant"]);
+    let r = run(&[
+        LECTURE,
+        "--at",
+        "x=4,y=3,z=2",
+        "--expect",
+        "f=1",
+        "--tol=-1",
+    ]);
+    assert_fails(&r, 2, &["not a tolerance"]);
+}
+
+#[test]
+fn gradcheck_agrees_on_smooth_functions() {
+    let r = run(&[LOGISTIC, "--at", "w=0.5,b=1,x=2,y=1", "--gradcheck"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    for v in ["w", "b", "x", "y"] {
+        assert!(
+            r.stdout.contains(&format!("\n  {v}  analytic")),
+            "{}",
+            r.stdout
+        );
+    }
+    assert_eq!(r.stdout.matches("  ok\n").count(), 4, "{}", r.stdout);
+    let r = run(&["sin(x)*y + exp(x/y)", "--at", "x=1.5,y=-2", "--gradcheck"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn gradcheck_fails_above_the_tolerance() {
+    let r = run(&[
+        "sin(x)*y",
+        "--at",
+        "x=1,y=2",
+        "--gradcheck",
+        "--tol",
+        "1e-14",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAILED"), "{}", r.stdout);
+}
+
+#[test]
+fn gradcheck_reports_kinks_rather_than_failing() {
+    let r = run(&[
+        "relu(x) + abs(y)*w + max(u, v)",
+        "--at",
+        "x=0,y=0,w=3,u=1,v=1",
+        "--gradcheck",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("not compared (at a kink: g1 = relu(x) at 0)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("not compared (at a kink: g2 = abs(y) at 0)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("at a kink: g3 = max(u, v) at a tie"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  w  analytic 0  numeric 0  error 0  ok"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn explain_writes_the_lectures_passes() {
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--explain"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in [
+        "  g1 = 2*x = 2·4 = 8",
+        "  g4 = g1 + g2 = 8 + 9 = 17",
+        "  f = g4*g3 = 17·8 = 136",
+        "  ∂f/∂g4 = g3 = 8   [mul swaps]",
+        "  ∂f/∂g1 = ∂f/∂g4 · ∂g4/∂g1 = 8 · 1 = 8   [add distributes]",
+        "  ∂f/∂x = ∂f/∂g1 · ∂g1/∂x = 8 · 2 = 16   [mul swaps]",
+        "  ∂f/∂z = ∂f/∂g3 · ∂g3/∂z = 17 · 12 = 204   [power rule]",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("{line}\n")),
+            "missing {line:?} in\n{}",
+            r.stdout
+        );
+    }
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn explain_sums_the_uses_of_a_copied_value() {
+    let r = run(&[LOGISTIC, "--at", "w=0.5,b=1,x=2,y=1", "--explain"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(
+        "  ∂L/∂yhat = ∂L/∂g4 · ∂g4/∂yhat + ∂L/∂g5 · ∂g5/∂yhat = -1 · 1.1353352832366128 + 0 · (-1) = -1.1353352832366128   [copy gate: the uses add up]\n"
+    ), "{}", r.stdout);
+    assert!(r.stdout.contains("[σ' = σ(1-σ)]"), "{}", r.stdout);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn explain_is_linear_on_a_big_graph() {
+    let terms: Vec<String> = (1..=3000).map(|i| format!("sin(x*{i})*y")).collect();
+    let r = run(&[&terms.join("+"), "--at", "x=0.5,y=2", "--explain"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.lines().count() > 4 * 3000,
+        "every node is explained"
+    );
+}
+
+fn temp_file(name: &str, contents: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("autograd-cli-teaching-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let _ = std::fs::write(&path, contents);
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn csv_points_in_csv_rows_out() {
+    // Columns in any order; the output follows the expression's variables.
+    let points = temp_file("logistic.csv", "y,x,b,w\n1,2,1,0.5\n0,1,0,1\n");
+    let r = run(&[LOGISTIC, "--points", &points, "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "w,x,b,y,L,dL/dw,dL/dx,dL/db,dL/dy\n\
+         0.5,2,1,1,0.12692801104297263,-0.23840584404423537,-0.05960146101105884,-0.11920292202211769,-1.9999999999999987\n\
+         1,1,0,0,1.3132616875182228,0.7310585786300049,0.7310585786300049,0.7310585786300049,-1\n"
+    );
+}
+
+#[test]
+fn points_from_stdin_as_a_json_array_and_with_at_as_csv() {
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--format", "json"],
+        Some(b"x,y\n1,2\n3,4\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("a JSON array");
+    let values: Vec<f64> = out
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["value"].as_f64()).collect())
+        .unwrap_or_default();
+    assert_eq!(values, [2.0, 12.0]);
+    let r = run(&[
+        "x*y", "--at", "x=1,y=2", "--at", "x=3,y=4", "--format", "csv",
+    ]);
+    assert_eq!(r.stdout, "x,y,f,df/dx,df/dy\n1,2,2,2,1\n3,4,12,4,3\n");
+}
+
+#[test]
+fn expect_over_a_batch_of_points() {
+    let r = run_with_stdin(
+        &["x^2", "--points", "-", "--expect", "df/dx=2"],
+        Some(b"x\n1\n2\n"),
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("checks: 1 of 2 correct"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_points_name_the_line_and_column() {
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--format", "csv"],
+        Some(b"x,y\n1,2\n4,abc\n"),
+    );
+    assert_fails(
+        &r,
+        2,
+        &["stdin, line 3: column 2 (`y`): `abc` is not a number"],
+    );
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--format", "csv"],
+        Some(b"x,y\n1,2\n4\n"),
+    );
+    assert_fails(&r, 2, &["stdin, line 3: 1 fields, but the header has 2"]);
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--format", "csv"],
+        Some(b"x,y\n1,2,3\n"),
+    );
+    assert_fails(&r, 2, &["line 2: 3 fields, but the header has 2"]);
+    let r = run_with_stdin(&["x*y*z", "--points", "-"], Some(b"x\n1\n"));
+    assert_fails(
+        &r,
+        2,
+        &[
+            "no value for `y` and `z`",
+            "the header row must name every variable (it has: x)",
+        ],
+    );
+    let r = run_with_stdin(&["x", "--points", "-"], Some(b""));
+    assert_fails(&r, 2, &["no header row"]);
+    let r = run_with_stdin(&["x", "--points", "-"], Some(b"x,x\n1,2\n"));
+    assert_fails(&r, 2, &["column `x` appears twice"]);
+    assert_fails(
+        &run(&["x", "--points", "/nonexistent.csv"]),
+        2,
+        &["cannot read `/nonexistent.csv`"],
+    );
+    let r = run_with_stdin(&["-", "--points", "-"], Some(b"x\n"));
+    assert_fails(&r, 2, &["cannot both come from stdin"]);
+    let r = run(&["x", "--points", "a.csv", "--at", "x=1"]);
+    assert_fails(&r, 2, &["cannot be used with"]);
+}
+
+#[test]
+fn a_non_finite_row_is_named_or_kept() {
+    let r = run_with_stdin(
+        &["ln(x)", "--points", "-", "--format", "csv"],
+        Some(b"x\n1\n0\n2\n"),
+    );
+    assert_fails(&r, 3, &["ln(0) is -infinity", "at: stdin, line 3"]);
+    let r = run_with_stdin(
+        &[
+            "ln(x)",
+            "--points",
+            "-",
+            "--format",
+            "csv",
+            "--allow-nonfinite",
+        ],
+        Some(b"x\n1\n-1\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "x,f,df/dx\n1,0,1\n-1,NaN,-1\n");
+    assert!(
+        r.stderr
+            .contains("f is NaN: ln is undefined at -1 (needs x > 0) (at: stdin, line 3)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn extra_columns_are_a_warning() {
+    let r = run_with_stdin(
+        &["x", "--points", "-", "--format", "csv"],
+        Some(b"x,id\n1,7\n"),
+    );
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("column `id` of stdin is not a variable of the expression"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Renders `dot` output with Graphviz. CI installs it; elsewhere a missing
+/// `dot` skips the rendering (said on stderr), never the DOT checks.
+fn render_with_graphviz(dot_source: &str) -> Option<bool> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = match Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("graphviz `dot` is not installed: rendering not checked");
+            return None;
+        }
+        Err(e) => panic!("CI must have graphviz installed (.ci/run does): {e}"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(dot_source.as_bytes());
+    }
+    let out = child.wait_with_output().ok()?;
+    let svg = String::from_utf8_lossy(&out.stdout);
+    Some(out.status.success() && svg.contains("<svg") && out.stderr.is_empty())
+}
+
+#[test]
+fn dot_output_renders_with_graphviz() {
+    for (expr, at, nodes) in [
+        (LECTURE, "x=4,y=3,z=2", 8),
+        (LOGISTIC, "w=0.5,b=1,x=2,y=1", 15),
+    ] {
+        let r = run(&[expr, "--at", at, "--format", "dot"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.starts_with("digraph autograd {\n") && r.stdout.ends_with("}\n"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(r.stdout.matches("[label=").count(), nodes, "{}", r.stdout);
+        if let Some(ok) = render_with_graphviz(&r.stdout) {
+            assert!(ok, "dot -Tsvg failed on\n{}", r.stdout);
+        }
+    }
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--format", "dot"]);
+    assert!(
+        r.stdout
+            .contains("\"g1\" [label=\"g1 | mul: 2*x | value 8 | ∂f/∂g1 = 8\"];"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\"g4\" -> \"f\";"), "{}", r.stdout);
+}
+
+#[test]
+fn completions_and_manual_page() {
+    for (shell, marker) in [
+        ("bash", "_autograd__cli()"),
+        ("zsh", "#compdef autograd-cli"),
+        ("fish", "complete -c autograd-cli"),
+        ("elvish", "autograd-cli"),
+        ("powershell", "autograd-cli"),
+    ] {
+        let r = run(&["--completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(marker),
+            "{shell}: {}",
+            &r.stdout[..r.stdout.len().min(300)]
+        );
+        assert!(r.stdout.contains("--expect"), "{shell} completes the flags");
+    }
+    let r = run(&["--man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH autograd-cli 1"),
+        "{}",
+        &r.stdout[..200]
+    );
+    assert!(
+        r.stdout.contains("\\-\\-gradcheck"),
+        "the flags are documented"
+    );
+}
