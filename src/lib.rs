@@ -17,6 +17,7 @@
 //! ```
 
 pub mod ast;
+pub mod batch;
 pub mod bindings;
 pub mod check;
 pub mod error;

@@ -443,6 +443,9 @@ impl Session<'_> {
                     self.one_point(out, &point.values, &context, warnings)?;
                 }
             }
+            PointSource::Csv(reader, origin) if !checking && self.cli.format == Format::Csv => {
+                self.csv_batches(out, reader, origin, warnings)?;
+            }
             PointSource::Csv(reader, origin) => {
                 let mut values = Vec::new();
                 loop {
@@ -470,6 +473,69 @@ impl Session<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// CSV in, CSV out: rows read in batches, each batch evaluated and
+    /// formatted on all cores, written in order. Memory stays constant.
+    fn csv_batches(
+        &mut self,
+        out: &mut impl Write,
+        reader: &mut Points<Box<dyn BufRead>>,
+        origin: &str,
+        warnings: &mut Warnings,
+    ) -> Result<(), Outcome> {
+        const BATCH: usize = 16_384;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let strict = !self.cli.allow_nonfinite;
+        let width = self.graph.variables().len();
+        let mut points = Vec::with_capacity(BATCH * width);
+        let mut lines = Vec::with_capacity(BATCH);
+        let mut row = Vec::with_capacity(width);
+        loop {
+            points.clear();
+            lines.clear();
+            let mut stopped = None;
+            while lines.len() < BATCH {
+                match reader.next_point(&mut row) {
+                    Ok(true) => {
+                        points.extend_from_slice(&row);
+                        lines.push(reader.line());
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        stopped = Some(e);
+                        break;
+                    }
+                }
+            }
+            let parts = autograd::batch::run(
+                self.graph,
+                &points,
+                lines.len(),
+                strict,
+                threads,
+                |view, point, text| csv_out::push_row(text, view, point),
+            );
+            for part in parts {
+                out.write_all(part.text.as_bytes())?;
+                for (r, w) in part.warnings {
+                    warnings.warn(&format!("{w} (at: {origin}, line {})", lines[r]));
+                }
+                if let Some((r, e)) = part.error {
+                    let mut f = Failure::from_error(&e, self.source, self.origin);
+                    f.message
+                        .push_str(&format!("\n  = at: {origin}, line {}", lines[r]));
+                    return Err(f.into());
+                }
+            }
+            self.count += lines.len();
+            if let Some(e) = stopped {
+                return Err(Failure::from_error(&e, "", origin).into());
+            }
+            if lines.len() < BATCH {
+                return Ok(());
+            }
+        }
     }
 
     /// Whether the output is checks or explanations rather than a format.

@@ -39,8 +39,14 @@ pub fn write_row(
     point: &[f64],
     line: &mut String,
 ) -> io::Result<()> {
-    let g = view.graph;
     line.clear();
+    push_row(line, view, point);
+    out.write_all(line.as_bytes())
+}
+
+/// Appends one point's row to `line`.
+pub fn push_row(line: &mut String, view: &View<'_>, point: &[f64]) {
+    let g = view.graph;
     for &x in point {
         number::write(line, x);
         line.push(',');
@@ -51,5 +57,4 @@ pub fn write_row(
         number::write(line, view.grad(g.variable_node(v)));
     }
     line.push('\n');
-    out.write_all(line.as_bytes())
 }
