@@ -512,13 +512,21 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
     for i in 0..40_000 {
         csv.push_str(&format!("{}\n", i as f64 / 1000.0 + 0.5));
     }
-    let r = run_with_stdin(&["x^2", "--points", "-", "--format", "csv"], Some(csv.as_bytes()));
+    let r = run_with_stdin(
+        &["x^2", "--points", "-", "--format", "csv"],
+        Some(csv.as_bytes()),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 40_001);
     for (i, line) in lines.iter().enumerate().skip(1).step_by(997) {
         let x = (i - 1) as f64 / 1000.0 + 0.5;
-        let want = format!("{},{},{}", autograd::number::format(x), autograd::number::format(x * x), autograd::number::format(2.0 * x));
+        let want = format!(
+            "{},{},{}",
+            autograd::number::format(x),
+            autograd::number::format(x * x),
+            autograd::number::format(2.0 * x)
+        );
         assert_eq!(*line, want, "row {i}");
     }
     // A bad value in a late batch: the rows before it are written, the error names its line.
@@ -526,7 +534,14 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
     for i in 0..40_000 {
         csv.push_str(if i == 30_000 { "-1\n" } else { "2\n" });
     }
-    let r = run_with_stdin(&["ln(x)", "--points", "-", "--format", "csv"], Some(csv.as_bytes()));
+    let r = run_with_stdin(
+        &["ln(x)", "--points", "-", "--format", "csv"],
+        Some(csv.as_bytes()),
+    );
     assert_fails(&r, 3, &["ln is undefined at -1", "at: stdin, line 30002"]);
-    assert_eq!(r.stdout.lines().count(), 30_001, "the header and every row before the bad one");
+    assert_eq!(
+        r.stdout.lines().count(),
+        30_001,
+        "the header and every row before the bad one"
+    );
 }

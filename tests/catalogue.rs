@@ -1,0 +1,209 @@
+//! A catalogue of bad input: each case runs the real binary and asserts its
+//! exit code (2 bad input, 3 evaluation error) and that the message names
+//! the problem. None may panic (exit 101) or die on a signal.
+
+mod common;
+use common::{run_with_stdin, Run};
+use std::path::PathBuf;
+
+/// A scratch directory for this test process's files.
+fn scratch(name: &str, contents: &[u8]) -> String {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("autograd-cli-catalogue-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let _ = std::fs::write(&path, contents);
+    path.to_string_lossy().into_owned()
+}
+
+#[track_caller]
+fn check(args: &[&str], stdin: Option<&[u8]>, code: i32, needles: &[&str]) {
+    let r: Run = run_with_stdin(args, stdin);
+    assert_ne!(r.code, 101, "{args:?} panicked:\n{}", r.stderr);
+    assert_ne!(r.code, -1, "{args:?} died on a signal");
+    assert_eq!(r.code, code, "{args:?}: exit code; stderr:\n{}", r.stderr);
+    for needle in needles {
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?}: stderr lacks {needle:?}:\n{}",
+            r.stderr
+        );
+    }
+}
+
+/// `bad!(name: [args…] => code, [needles…])`, optionally `<- stdin`.
+macro_rules! bad {
+    ($($name:ident: [$($arg:expr),*] $(<- $stdin:expr)? => $code:expr, [$($needle:expr),*];)*) => {$(
+        #[test]
+        fn $name() {
+            #[allow(unused_mut, unused_assignments)]
+            let mut stdin: Option<Vec<u8>> = None;
+            $(stdin = Some($stdin.to_vec());)?
+            check(&[$($arg),*], stdin.as_deref(), $code, &[$($needle),*]);
+        }
+    )*};
+}
+
+bad! {
+    // ---- syntax ----
+    unclosed_parenthesis: ["(x+1", "-a", "x=1"] => 2, ["expected an operator or `)`", "one `(` not closed", "1 | (x+1\n  |     ^"];
+    two_unclosed_parentheses: ["((x+1", "-a", "x=1"] => 2, ["2 `(` not closed"];
+    stray_closing_parenthesis: ["x+1)", "-a", "x=1"] => 2, ["found `)`", "has no matching `(`"];
+    empty_parentheses: ["()", "-a", "x=1"] => 2, ["expected an operand", "found `)`"];
+    dangling_operator: ["x+", "-a", "x=1"] => 2, ["expected an operand", "found the end of the input"];
+    leading_binary_operator: ["*x", "-a", "x=1"] => 2, ["syntax error: unexpected `*`", "1 | *x\n  | ^"];
+    doubled_operator: ["x+*y", "-a", "x=1,y=1"] => 2, ["expected an operand", "found `*`"];
+    doubled_power: ["x^^2", "-a", "x=1"] => 2, ["found `^`"];
+    dangling_double_star: ["x**", "-a", "x=1"] => 2, ["expected an operand"];
+    number_with_two_points: ["1.2.3*x", "-a", "x=1"] => 2, ["`1.2.3` is not a number", "at most one decimal point"];
+    number_ending_in_a_point: ["2.*x", "-a", "x=1"] => 2, ["syntax error", "found `.`"];
+    dangling_exponent_sign: ["1e+", "-a", "x=1"] => 2, ["expected an operand"];
+    number_too_large: ["1e999*x", "-a", "x=1"] => 2, ["`1e999` is too large to be a number"];
+    two_names_side_by_side: ["x y", "-a", "x=1,y=1"] => 2, ["found `y`", "write `*` between factors"];
+    two_numbers_side_by_side: ["2 3", "-a", "x=1"] => 2, ["found `3`"];
+    a_name_after_a_postfix_power: ["x²y", "-a", "x=1,y=1"] => 2, ["found `y`"];
+    trailing_comma_in_a_call: ["sin(x,)", "-a", "x=1"] => 2, ["expected an operand", "found `)`"];
+    leading_comma: [",x", "-a", "x=1"] => 2, ["syntax error"];
+    unknown_character: ["x$y", "-a", "x=1,y=1"] => 2, ["found `$`"];
+    double_equals: ["x == 3", "-a", "x=1"] => 2, ["syntax error"];
+    assignment_without_a_value: ["a = ", "-a", "x=1"] => 2, ["expected an operand", "found the end of the input"];
+    assignment_without_a_name: ["= 3", "-a", "x=1"] => 2, ["syntax error: unexpected `=`", "only a name can be assigned"];
+    two_statements_without_a_separator: ["a = 1 b = 2", "-a", "x=1"] => 2, ["found `=`", "--> expression:1:9"];
+    an_expression_cannot_continue_on_the_next_line: ["a = x +\n1", "-a", "x=1"] => 2, ["--> expression:1:8", "found the end of the line"];
+    error_on_the_third_line: ["a = x\nb = a*2\nc = b +* 1\nc", "-a", "x=1"] => 2, ["--> expression:3:8", "3 | c = b +* 1"];
+    empty_expression: ["", "-a", "x=1"] => 2, ["the program is empty"];
+    blank_expression: ["   \t ", "-a", "x=1"] => 2, ["the program is empty"];
+    only_comments_and_separators: ["# nothing\n;;\n", "-a", "x=1"] => 2, ["the program is empty"];
+
+    // ---- names ----
+    unknown_function_with_a_suggestion: ["sine(x)", "-a", "x=1"] => 2, ["unknown function `sine`", "did you mean `sin`?"];
+    misspelt_sigmoid: ["sigmiod(x)", "-a", "x=1"] => 2, ["did you mean `sigmoid`?"];
+    unknown_function_listing_the_known: ["foo(x)", "-a", "x=1"] => 2, ["unknown function `foo`", "the functions are: sin cos"];
+    a_variable_called_like_a_function: ["x(y+1)", "-a", "x=1,y=1"] => 2, ["unknown function `x`", "to multiply, write `x*(…)`"];
+    a_function_without_parentheses: ["sin + 1", "-a", "x=1"] => 2, ["`sin` is a function: call it with parentheses"];
+    assigning_pi: ["pi = 3; pi*x", "-a", "x=1"] => 2, ["`pi` is a constant and cannot be assigned or bound"];
+    assigning_e: ["e = 2; e*x", "-a", "x=1"] => 2, ["`e` is a constant"];
+    assigning_a_function_name: ["exp = 2; x", "-a", "x=1"] => 2, ["`exp` is a function name and cannot be assigned"];
+    redefinition: ["a = x; a = 2*x; a", "-a", "x=1"] => 2, ["`a` is defined twice", "--> expression:1:8"];
+    use_before_definition: ["a = b*2; b = x; a", "-a", "x=1"] => 2, ["`b` is used before it is defined"];
+    self_reference: ["a = a + 1", "-a", "a=1"] => 2, ["`a` is used before it is defined"];
+    a_bare_expression_that_is_not_last: ["x*2; y = x", "-a", "x=1"] => 2, ["only the last statement may be a bare expression"];
+    assigning_a_bound_variable: ["x = 3; x*2", "-a", "x=1"] => 2, ["`x` is given a value with --at"];
+    unknown_output: ["a = x; b = a", "--of", "c", "-a", "x=1"] => 2, ["no node named `c`", "known: a, b"];
+    unknown_check_target: ["x^2", "-a", "x=1", "--expect", "g7=1"] => 2, ["no node named `g7`", "known: x, f"];
+    check_of_another_output: ["x^2", "-a", "x=1", "--expect", "dg/dx=1"] => 2, ["`g` is not the output"];
+
+    // ---- arity ----
+    too_many_arguments: ["sin(x, 2)", "-a", "x=1"] => 2, ["`sin` takes 1 argument, but 2 were given"];
+    too_few_for_max: ["max(x)", "-a", "x=1"] => 2, ["`max` takes 2 or more arguments, but 1 was given"];
+    none_for_min: ["min()", "-a", "x=1"] => 2, ["`min` takes 2 or more arguments, but 0 were given"];
+    three_for_log: ["log(x, 2, 3)", "-a", "x=1"] => 2, ["`log` takes 1 or 2 arguments, but 3 were given"];
+    one_for_pow: ["pow(x)", "-a", "x=1"] => 2, ["`pow` takes 2 arguments, but 1 was given"];
+    two_for_sqrt: ["sqrt(x, 2)", "-a", "x=1"] => 2, ["`sqrt` takes 1 argument"];
+    none_for_exp: ["exp()", "-a", "x=1"] => 2, ["`exp` takes 1 argument, but 0 were given"];
+
+    // ---- bindings ----
+    binding_without_equals: ["x+1", "-a", "x"] => 2, ["bad binding `x`: no `=`", "--> --at:1:1"];
+    binding_without_a_value: ["x+1", "-a", "x="] => 2, ["no value after `=`"];
+    binding_not_a_number: ["x+1", "-a", "x=abc"] => 2, ["`abc` is not a constant"];
+    binding_without_a_name: ["x+1", "-a", "=3"] => 2, ["no variable name before `=`"];
+    duplicate_binding: ["x+1", "-a", "x=1,x=2"] => 2, ["`x` is given twice"];
+    empty_binding: ["x+1", "-a", "x=1,,y=2"] => 2, ["empty binding"];
+    no_bindings_at_all: ["x+1", "-a", ""] => 2, ["no bindings given"];
+    binding_a_constant: ["x+1", "-a", "x=1,pi=3"] => 2, ["`pi` is a constant"];
+    binding_a_non_name: ["x+1", "-a", "2x=3"] => 2, ["`2x` is not a variable name"];
+    binding_value_out_of_domain: ["x+1", "-a", "x=1/0"] => 2, ["division by zero"];
+    binding_value_with_a_syntax_error: ["x+1", "-a", "x=(1"] => 2, ["`(1` is not a number or constant expression"];
+    missing_bindings: ["x*y*z", "-a", "y=2"] => 2, ["no value for `x` and `z`", "--at x=…,y=2,z=…"];
+    no_point_for_a_variable: ["x*y"] => 2, ["no value for `x` and `y`"];
+
+    // ---- files and stdin ----
+    missing_file: ["-f", "/nonexistent/dir/loss.txt"] => 2, ["cannot read `/nonexistent/dir/loss.txt`", "No such file"];
+    a_directory: ["-f", "/tmp"] => 2, ["cannot read `/tmp`", "Is a directory"];
+    invalid_utf8_on_stdin: ["-", "-a", "x=1"] <- b"x\xc3\x28+1" => 2, ["`stdin` is not UTF-8 text (invalid byte at offset 1)"];
+    nul_byte_on_stdin: ["-", "-a", "x=1"] <- b"x+\x001" => 2, ["the input contains a NUL byte", "--> stdin:1:3"];
+    empty_stdin: ["-", "-a", "x=1"] <- b"" => 2, ["the program is empty"];
+    program_and_points_both_on_stdin: ["-", "--points", "-"] <- b"x\n" => 2, ["cannot both come from stdin"];
+    missing_points_file: ["x", "--points", "/nonexistent.csv"] => 2, ["cannot read `/nonexistent.csv`"];
+
+    // ---- CSV points ----
+    ragged_row: ["x*y", "--points", "-"] <- b"x,y\n1,2\n3\n" => 2, ["stdin, line 3: 1 fields, but the header has 2"];
+    too_many_fields: ["x*y", "--points", "-"] <- b"x,y\n1,2,3\n" => 2, ["line 2: 3 fields"];
+    not_a_number_in_a_row: ["x*y", "--points", "-"] <- b"x,y\n1,2\n3,four\n" => 2, ["line 3: column 2 (`y`): `four` is not a number"];
+    header_without_a_variable: ["x*y", "--points", "-"] <- b"x\n1\n" => 2, ["no value for `y`", "the header row must name every variable"];
+    empty_points: ["x", "--points", "-"] <- b"" => 2, ["no header row"];
+    duplicate_column: ["x", "--points", "-"] <- b"x,x\n1,2\n" => 2, ["column `x` appears twice"];
+    non_finite_row: ["1/x", "--points", "-", "--format", "csv"] <- b"x\n1\n0\n" => 3, ["division by zero", "at: stdin, line 3"];
+
+    // ---- numeric domain ----
+    log_of_a_negative: ["ln(x)", "-a", "x=-1"] => 3, ["f = ln(x): ln is undefined at -1 (needs x > 0)"];
+    division_by_zero: ["1/x", "-a", "x=0"] => 3, ["division by zero"];
+    zero_over_zero: ["x/y", "-a", "x=0,y=0"] => 3, ["0/0 is undefined"];
+    root_of_a_negative: ["sqrt(x)", "-a", "x=-4"] => 3, ["sqrt is undefined at -4 (needs x ≥ 0)"];
+    exp_overflow: ["exp(x)", "-a", "x=1000"] => 3, ["exp overflows at 1000"];
+    cosh_overflow: ["cosh(x)", "-a", "x=1000"] => 3, ["cosh overflows at 1000"];
+    asin_outside_its_domain: ["asin(x)", "-a", "x=2"] => 3, ["asin is undefined at 2 (needs -1 ≤ x ≤ 1)"];
+    acos_outside_its_domain: ["acos(x)", "-a", "x=-1.5"] => 3, ["acos is undefined at -1.5"];
+    cube_root_of_a_negative: ["x^(1/3)", "-a", "x=-8"] => 3, ["a negative base needs an integer exponent"];
+    zero_to_a_negative_power: ["x^-1", "-a", "x=0"] => 3, ["0 to a negative power"];
+    log_base_one: ["log(x, b)", "-a", "x=2,b=1"] => 3, ["log base 1"];
+    log_of_zero_constant: ["ln(0) + x", "-a", "x=1"] => 3, ["ln(0) is -infinity"];
+    overflowing_product: ["x*y", "-a", "x=1e200,y=1e200"] => 3, ["too large for a 64-bit float"];
+    inner_node_named: ["a = x - 2; b = ln(a) + 1; b", "-a", "x=1"] => 3, ["g1 = ln(a): ln is undefined at -1", "1 | a = x - 2; b = ln(a) + 1; b\n  |                ^^^^^"];
+
+    // ---- size and depth ----
+    nesting_past_the_limit: ["-", "-a", "x=1"] <- "(".repeat(50_001).as_bytes() => 2, ["parentheses are nested more than 50000 levels deep"];
+
+    // ---- usage ----
+    nothing_given: [] => 2, ["Usage"];
+    unknown_flag: ["x", "--nope"] => 2, ["unexpected argument '--nope'"];
+    unknown_format: ["x", "--format", "yaml"] => 2, ["invalid value 'yaml'"];
+    digits_out_of_range: ["x", "-a", "x=1", "--digits", "0"] => 2, ["--digits"];
+    tolerance_not_a_number: ["x", "-a", "x=1", "--tol", "abc"] => 2, ["not a tolerance"];
+    expression_and_file: ["x", "-f", "a.txt"] => 2, ["cannot be used with"];
+    points_and_at: ["x", "--points", "a.csv", "-a", "x=1"] => 2, ["cannot be used with"];
+    unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
+}
+
+#[test]
+fn input_over_the_size_limit() {
+    let big = "x+".repeat(9 << 20);
+    check(
+        &["-", "-a", "x=1"],
+        Some(big.as_bytes()),
+        2,
+        &["the limit is 16777216 bytes (16 MiB)"],
+    );
+}
+
+#[test]
+fn files_with_bad_contents() {
+    let not_utf8 = scratch("latin1.txt", b"caf\xe9 + x");
+    check(
+        &["-f", &not_utf8, "-a", "x=1"],
+        None,
+        2,
+        &["is not UTF-8 text (invalid byte at offset 3)"],
+    );
+    let empty = scratch("empty.txt", b"");
+    check(
+        &["-f", &empty, "-a", "x=1"],
+        None,
+        2,
+        &["the program is empty"],
+    );
+    let program = scratch("prog.txt", b"a = x\nb = sin(a, 2)\nb\n");
+    check(
+        &["-f", &program, "-a", "x=1"],
+        None,
+        2,
+        &["prog.txt:2:5", "`sin` takes 1 argument"],
+    );
+    let ragged = scratch("ragged.csv", b"x,y\n1,2\n3,4\n5\n");
+    check(
+        &["x*y", "--points", &ragged],
+        None,
+        2,
+        &["ragged.csv, line 4: 1 fields"],
+    );
+}

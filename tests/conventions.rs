@@ -1,0 +1,105 @@
+//! The conventions at kinks and edges, each against the value PyTorch gives.
+//! Figures from PyTorch 2.15, float64 (`torch.relu`, `torch.abs`,
+//! `torch.maximum`, `torch.amax`/`amin` of a stack, `**`, `torch.sqrt`,
+//! `torch.log`, `softplus`, `sigmoid`; `torch.autograd.grad`).
+
+mod common;
+use common::{json, num, run};
+
+/// (expression, point, PyTorch's value, PyTorch's gradient in variable order).
+const CASES: &[(&str, &str, f64, &[f64])] = &[
+    ("relu(x)", "x=0", 0.0, &[0.0]),
+    ("abs(x)", "x=0", 0.0, &[0.0]),
+    ("max(x, y)", "x=2,y=2", 2.0, &[0.5, 0.5]),
+    ("min(x, y)", "x=-1,y=-1", -1.0, &[0.5, 0.5]),
+    ("max(x, y, z)", "x=3,y=1,z=3", 3.0, &[0.5, 0.0, 0.5]),
+    (
+        "min(x, y, z)",
+        "x=1,y=1,z=1",
+        1.0,
+        &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+    ),
+    ("x^y", "x=0,y=0", 1.0, &[0.0, 0.0]),
+    ("x^y", "x=0,y=2", 0.0, &[0.0, 0.0]),
+    ("(-2)^3 + x^3", "x=-2", -16.0, &[12.0]),
+    ("softplus(x)", "x=800", 800.0, &[1.0]),
+    ("softplus(x)", "x=-800", 0.0, &[0.0]),
+    ("sigmoid(x)", "x=800", 1.0, &[0.0]),
+    ("sigmoid(x)", "x=-800", 0.0, &[0.0]),
+];
+
+#[test]
+fn finite_conventions() {
+    for &(expr, at, value, grads) in CASES {
+        let out = json(expr, at);
+        assert_eq!(num(&out["value"]), value, "{expr} at {at}");
+        let got: Vec<f64> = out["gradient"]
+            .as_object()
+            .expect("gradient")
+            .values()
+            .map(num)
+            .collect();
+        assert_eq!(got, grads, "∇ {expr} at {at}");
+    }
+}
+
+/// PyTorch: sqrt(0) = 0 with gradient +inf.
+#[test]
+fn sqrt_at_zero_has_an_infinite_gradient_and_a_warning() {
+    let r = run(&["sqrt(x)", "--at", "x=0"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("f = 0\n∂f/∂x = inf\n"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("warning: non-finite gradient: ∂f/∂x = inf"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// PyTorch: 0^0.5 = 0, ∂/∂x = +inf, ∂/∂y = 0.
+#[test]
+fn zero_to_a_half() {
+    let r = run(&["x^y", "--at", "x=0,y=0.5"]);
+    assert!(
+        r.stdout.contains("∂f/∂x = inf\n∂f/∂y = 0\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// PyTorch: (-2)^y at y=3 is -8, ∂/∂x = 12, ∂/∂y = NaN.
+#[test]
+fn negative_base_with_a_variable_exponent() {
+    let r = run(&["x^y", "--at", "x=-2,y=3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("f = -8\n∂f/∂x = 12\n∂f/∂y = NaN\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("non-finite gradient: ∂f/∂y = NaN"),
+        "{}",
+        r.stderr
+    );
+    let out = json("x^y", "x=-2,y=3");
+    assert!(out["gradient"]["y"].is_null(), "NaN is null in JSON: {out}");
+}
+
+/// PyTorch: ln(0) = -inf with gradient +inf. The tool stops there (exit 3)
+/// unless told to go on, and then prints the same numbers.
+#[test]
+fn log_of_zero() {
+    let r = run(&["ln(x)", "--at", "x=0"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr
+            .contains("f = ln(x): ln(0) is -infinity (needs x > 0)"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["ln(x)", "--at", "x=0", "--allow-nonfinite"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("f = -inf\n∂f/∂x = inf\n"), "{}", r.stdout);
+}
