@@ -47,7 +47,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         if name.is_empty() {
             return Err(bad("no variable name before `=`"));
         }
-        if !is_identifier(name) {
+        if !crate::parse::is_name(name) {
             return Err(bad(&format!("`{name}` is not a variable name")));
         }
         if crate::ops::constant(name).is_some() {
@@ -87,17 +87,6 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         });
     }
     Ok(out)
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || is_mark(c))
-}
-
-fn is_mark(c: char) -> bool {
-    // Combining marks (ŷ typed as y + U+0302).
-    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
 }
 
 /// The comma-separated items of `text`, with their byte offsets.
@@ -191,6 +180,8 @@ mod tests {
         assert_eq!(v[1].1, -std::f64::consts::PI / 2.0);
         assert_eq!(v[2], ("w".into(), 2.0));
         assert_eq!(names_values("ŷ=0.5")[0].0, "ŷ");
+        // Any name the grammar accepts, combining marks included (found by fuzzing).
+        assert_eq!(names_values("x\u{487}=1")[0].0, "x\u{487}");
     }
 
     #[test]

@@ -403,6 +403,13 @@ fn parse_lone_expression(source: &str) -> Result<Program<'_>> {
     })
 }
 
+/// Whether `text` is a name in the language (for `--at` and CSV headers,
+/// which must accept exactly the names the grammar does).
+pub fn is_name(text: &str) -> bool {
+    use pest::Parser as _;
+    grammar::ExprParser::parse(Rule::lone_name, text).is_ok()
+}
+
 /// Refuses inputs over the limits; returns the nesting depth.
 fn check_size(source: &str) -> Result<usize> {
     if source.len() > MAX_INPUT_BYTES {
