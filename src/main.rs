@@ -632,18 +632,8 @@ impl Session<'_> {
     /// Prints one line per check; returns how many failed.
     fn write_checks(&self, out: &mut impl Write, view: &View<'_>) -> Result<usize, Outcome> {
         let mut failed = 0;
-        let width = self
-            .expectations
-            .iter()
-            .map(|e| e.label.chars().count())
-            .max()
-            .unwrap_or(0);
-        let expected_width = self
-            .expectations
-            .iter()
-            .map(|e| e.expected_text.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = widest(self.expectations.iter().map(|e| e.label.as_str()));
+        let expected_width = widest(self.expectations.iter().map(|e| e.expected_text.as_str()));
         for e in &self.expectations {
             let outcome = e
                 .check(view.graph, view.eval, self.cli.tol)
@@ -697,11 +687,7 @@ impl Session<'_> {
             out,
             "gradcheck: ∂{f}/∂v against central differences, tolerance {tol:e}"
         )?;
-        let width = checks
-            .iter()
-            .map(|c| c.variable.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = widest(checks.iter().map(|c| c.variable.as_str()));
         let mut worst: f64 = 0.0;
         for c in &checks {
             let pad = " ".repeat(width.saturating_sub(c.variable.chars().count()));
@@ -738,6 +724,11 @@ impl Session<'_> {
         )?;
         Ok(failed)
     }
+}
+
+/// The width of the widest text, in characters.
+fn widest<'a>(texts: impl Iterator<Item = &'a str>) -> usize {
+    texts.map(|t| t.chars().count()).max().unwrap_or(0)
 }
 
 /// A closed pipe (`… | head`) ends quietly; other write errors are reported.

@@ -3,7 +3,7 @@
 //! the problem. None may panic (exit 101) or die on a signal.
 
 mod common;
-use common::{run_with_stdin, Run};
+use common::{assert_fails, run_with_stdin, Run};
 use std::path::PathBuf;
 
 /// A scratch directory for this test process's files.
@@ -19,16 +19,7 @@ fn scratch(name: &str, contents: &[u8]) -> String {
 #[track_caller]
 fn check(args: &[&str], stdin: Option<&[u8]>, code: i32, needles: &[&str]) {
     let r: Run = run_with_stdin(args, stdin);
-    assert_ne!(r.code, 101, "{args:?} panicked:\n{}", r.stderr);
-    assert_ne!(r.code, -1, "{args:?} died on a signal");
-    assert_eq!(r.code, code, "{args:?}: exit code; stderr:\n{}", r.stderr);
-    for needle in needles {
-        assert!(
-            r.stderr.contains(needle),
-            "{args:?}: stderr lacks {needle:?}:\n{}",
-            r.stderr
-        );
-    }
+    assert_fails(&r, code, needles);
 }
 
 /// `bad!(name: [args…] => code, [needles…])`, optionally `<- stdin`.
@@ -213,11 +204,26 @@ fn files_with_bad_contents() {
 #[test]
 fn failing_nested_calls_are_read_once() {
     let found = include_bytes!("regressions/nested-calls-that-fail.txt");
-    check(&["-", "-a", "x=1"], Some(found), 2, &["expected an operator, `,` or `)`, found `i`"]);
+    check(
+        &["-", "-a", "x=1"],
+        Some(found),
+        2,
+        &["expected an operator, `,` or `)`, found `i`"],
+    );
     for depth in [24, 40] {
         let text = format!("{}x,{}", "sin(".repeat(depth), ")".repeat(depth));
-        check(&["-", "-a", "x=1"], Some(text.as_bytes()), 2, &["found `)`"]);
+        check(
+            &["-", "-a", "x=1"],
+            Some(text.as_bytes()),
+            2,
+            &["found `)`"],
+        );
         let text = format!("{}(x+){}", "2(".repeat(depth), ")".repeat(depth));
-        check(&["-", "-a", "x=1"], Some(text.as_bytes()), 2, &["expected an operand"]);
+        check(
+            &["-", "-a", "x=1"],
+            Some(text.as_bytes()),
+            2,
+            &["expected an operand"],
+        );
     }
 }

@@ -63,9 +63,12 @@ pub fn node<'a>(out: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no node {name} in {out}"))
 }
 
-/// Asserts that `run` failed with `code` and that stderr contains every needle.
+/// Asserts that `run` failed with `code` (not a panic, not a signal) and
+/// that stderr contains every needle.
 #[track_caller]
 pub fn assert_fails(r: &Run, code: i32, needles: &[&str]) {
+    assert_ne!(r.code, 101, "panicked:\n{}", r.stderr);
+    assert_ne!(r.code, -1, "died on a signal");
     assert_eq!(r.code, code, "exit code; stderr:\n{}", r.stderr);
     for needle in needles {
         assert!(
