@@ -49,6 +49,11 @@ fn binding_power(rule: Rule) -> Option<(u8, bool)> {
     })
 }
 
+/// The longest top-level term of a statement (the text between two `+` or
+/// `-` outside parentheses): pest's token queue for one piece grows with its
+/// length (about 80 bytes a token), so a piece is bounded to bound memory.
+pub const MAX_TERM_BYTES: usize = 1 << 20;
+
 /// Statements longer than this are parsed one top-level term at a time, so
 /// pest's token queue stays small: a 4 MB sum parsed whole would need about
 /// 250 MB of tokens.
@@ -67,9 +72,10 @@ pub fn parse_program_chunked(source: &str, chunk_bytes: usize) -> Result<Program
         if source.len() <= chunk_bytes {
             return parse_whole(source);
         }
-        // Any error is reported as the whole parse reports it, so that
-        // messages do not depend on the input's size.
-        parse_in_chunks(source, chunk_bytes).map_err(|e| parse_whole(source).err().unwrap_or(e))
+        // Errors come from the piece that holds them, with positions in the
+        // whole input; re-parsing it whole for the message would undo the
+        // memory bound (tests check the messages agree).
+        parse_in_chunks(source, chunk_bytes)
     })
 }
 
@@ -96,7 +102,7 @@ fn on_deep_stack<'a>(
 }
 
 fn parse_whole(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::program, source, 0)?;
+    let pairs = parse_rule(Rule::program, source, 0, source.len())?;
     let builder = Builder::new(0);
     let mut statements = Vec::new();
     let statement_pairs = pairs
@@ -142,14 +148,14 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
         let text = &source[start..end];
         builder.offset.set(start);
         if text.len() <= chunk_bytes {
-            let pair = parse_rule(Rule::lone_statement, text, start)?
+            let pair = parse_rule(Rule::lone_statement, source, start, end)?
                 .find(|p| p.as_rule() == Rule::statement)
                 .ok_or_else(|| internal("statement"))?;
             statements.push(builder.statement(pair)?);
             continue;
         }
         let first = builder.len();
-        let (name, expr_start) = match parse_rule(Rule::head, text, start) {
+        let (name, expr_start) = match parse_rule(Rule::head, source, start, end) {
             Ok(mut head) => {
                 let head = head.next().ok_or_else(|| internal("head"))?;
                 let name = head
@@ -168,6 +174,17 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
         // continues the sum on its left, so the tree is the one a single
         // parse of the statement builds.
         let terms = top_level_terms(source, expr_start, end);
+        if let Some(&(_, s, e)) = terms.iter().find(|&&(_, s, e)| e - s > MAX_TERM_BYTES) {
+            return Err(Error::at(
+                ErrorKind::Limit(format!(
+                    "one term of this statement is {} bytes long; the limit is {MAX_TERM_BYTES} bytes (1 MiB) \
+                     between two top-level `+` or `-`",
+                    e - s
+                )),
+                Span::new(s, s + 1),
+            )
+            .with_help("name intermediate steps in a program (`a = …; b = …`) to split it"));
+        }
         let mut ranges = Vec::new();
         let mut i = 0;
         while i < terms.len() {
@@ -221,7 +238,7 @@ type BatchRange = (usize, usize, Option<(BinOp, Span)>);
 
 fn parse_batch(source: &str, &(s, e, left): &BatchRange) -> Result<Batch> {
     let builder = Builder::new(s);
-    let pair = parse_rule(Rule::lone_expr, &source[s..e], s)?
+    let pair = parse_rule(Rule::lone_expr, source, s, e)?
         .find(|p| p.as_rule() == Rule::expr)
         .ok_or_else(|| internal("term"))?;
     let left = left.map(|(op, span)| {
@@ -381,7 +398,7 @@ pub fn parse_expression(source: &str) -> Result<Program<'_>> {
 }
 
 fn parse_lone_expression(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::lone_expr, source, 0)?;
+    let pairs = parse_rule(Rule::lone_expr, source, 0, source.len())?;
     let builder = Builder::new(0);
     let expr = pairs
         .into_iter()
@@ -440,10 +457,11 @@ fn check_size(source: &str) -> Result<usize> {
     Ok(depth)
 }
 
-/// Runs the grammar's `rule` on `text`, which starts at byte `offset` of the
-/// whole input (for error positions).
-fn parse_rule(rule: Rule, text: &str, offset: usize) -> Result<Pairs<'_, Rule>> {
+/// Runs the grammar's `rule` on `source[start..end]`; an error is placed and
+/// described in the whole input (what is found there, what comes after).
+fn parse_rule(rule: Rule, source: &str, start: usize, end: usize) -> Result<Pairs<'_, Rule>> {
     use pest::Parser as _;
+    let text = &source[start..end];
     let tight = match rule {
         _ if text.contains([' ', '\t']) => rule,
         Rule::program => Rule::tight_program,
@@ -459,14 +477,7 @@ fn parse_rule(rule: Rule, text: &str, offset: usize) -> Result<Pairs<'_, Rule>> 
             }
         }
     }
-    grammar::ExprParser::parse(rule, text).map_err(|e| {
-        let mut err = syntax_error(rule, text, e);
-        if let Some(span) = &mut err.span {
-            span.start += offset;
-            span.end += offset;
-        }
-        err
-    })
+    grammar::ExprParser::parse(rule, text).map_err(|e| syntax_error(rule, source, start, end, e))
 }
 
 /// How deeply the parser will recurse, and where that depth is first
@@ -734,12 +745,19 @@ impl<'a> Builder<'a> {
 }
 
 /// A pest error, in the user's words: what was expected at the column.
-fn syntax_error(rule: Rule, source: &str, e: pest::error::Error<Rule>) -> Error {
+fn syntax_error(
+    rule: Rule,
+    source: &str,
+    start: usize,
+    end: usize,
+    e: pest::error::Error<Rule>,
+) -> Error {
     use pest::error::{ErrorVariant, InputLocation};
-    let at = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
+    let at = start
+        + match e.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
     let found = describe_found(source, at);
     let mut expected: Vec<&str> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -747,7 +765,7 @@ fn syntax_error(rule: Rule, source: &str, e: pest::error::Error<Rule>) -> Error 
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    expected.extend(expected_literals(rule, source));
+    expected.extend(expected_literals(rule, &source[start..end]));
     // After a complete operand, "an operand" is only implicit multiplication:
     // not what a student left out.
     if expected.contains(&"an operator") {
@@ -762,11 +780,11 @@ fn syntax_error(rule: Rule, source: &str, e: pest::error::Error<Rule>) -> Error 
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let end = source[at..]
+    let found_end = source[at..]
         .chars()
         .next()
         .map_or(at, |c| at + c.len_utf8());
-    let mut err = Error::at(ErrorKind::Syntax(message), Span::new(at, end));
+    let mut err = Error::at(ErrorKind::Syntax(message), Span::new(at, found_end));
     if let Some(help) = syntax_help(source, at) {
         err = err.with_help(help);
     }

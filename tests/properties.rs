@@ -216,7 +216,17 @@ proptest! {
 
 #[test]
 fn batched_parsing_reports_the_same_errors() {
-    for text in ["x + * y + 1", "x +", "1.2.3 + x", "a = x +\nb", "x + (y"] {
+    for text in [
+        "x + * y + 1",
+        "x +",
+        "1.2.3 + x",
+        "a = x +\nb",
+        "x + (y",
+        "a = 1; b = a + sin(x,) - 2\nb",
+        "x - y z + 1",
+        "x + y)",
+        "a = x\nb = a + - * 2",
+    ] {
         let whole = parse_program_chunked(text, usize::MAX).err();
         let batched = parse_program_chunked(text, 1).err();
         assert!(whole.is_some(), "{text}");
