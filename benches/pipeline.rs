@@ -115,7 +115,7 @@ fn batch(c: &mut Criterion) {
     group.throughput(Throughput::Elements(rows as u64));
     for t in [1, threads] {
         group.bench_function(format!("compute, {t} threads"), |b| {
-            b.iter(|| autograd::batch::run(&graph, black_box(&points), rows, true, t, |_, _, _| {}))
+            b.iter(|| autograd::batch::run(&graph, black_box(&points), rows, true, t, |_, _| {}))
         });
     }
     group.bench_function(format!("compute and format CSV, {threads} threads"), |b| {
@@ -126,7 +126,7 @@ fn batch(c: &mut Criterion) {
                 rows,
                 true,
                 threads,
-                |view, point, text| autograd::report::csv::push_row(text, view, point),
+                |row, text| autograd::report::csv::push_row(text, row),
             )
         })
     });

@@ -1,9 +1,13 @@
-//! Many points at once: both passes at every row of a batch, on all cores,
-//! each core on a contiguous part so the output keeps the rows' order.
+//! Many points at once. A batch is split into contiguous parts, one a core,
+//! so the output keeps the rows' order. Within a part, both passes run a
+//! node at a time over every row (columns, not rows): each operation's rule
+//! from the op table runs in a tight loop the compiler can inline and
+//! vectorise, instead of one walk over the graph per point.
 
 use crate::error::{Error, ErrorKind};
 use crate::eval::Evaluation;
-use crate::graph::Graph;
+use crate::graph::{Graph, Kind, NodeId};
+use crate::ops::{Op, OpDef, TABLE};
 use crate::report::View;
 
 /// What one part of a batch produced: its rows' output in order, and where
@@ -20,9 +24,20 @@ pub struct Part {
 /// How many warnings a part keeps; the rest are counted by the caller's cap.
 const MAX_WARNINGS: usize = 20;
 
+/// Rows evaluated together: the columns of one block stay in the cache.
+const BLOCK: usize = 256;
+
+/// One row's result, as renderers see it.
+pub struct Row<'a> {
+    pub point: &'a [f64],
+    pub value: f64,
+    /// ∂output/∂v for every variable, in the graph's order.
+    pub grads: &'a [f64],
+}
+
 /// Evaluates `rows` points (`points` holds `graph.variables().len()` values
-/// a row) and renders each with `render(view, row values, output)`, on up to
-/// `threads` threads. Parts come back in row order.
+/// a row) and renders each with `render`, on up to `threads` threads. Parts
+/// come back in row order.
 pub fn run<F>(
     graph: &Graph,
     points: &[f64],
@@ -32,34 +47,19 @@ pub fn run<F>(
     render: F,
 ) -> Vec<Part>
 where
-    F: Fn(&View<'_>, &[f64], &mut String) + Sync,
+    F: Fn(&Row<'_>, &mut String) + Sync,
 {
-    let width = graph.variables().len();
     let threads = threads.clamp(1, 8).min(rows.max(1));
     let per_part = rows.div_ceil(threads).max(1);
-    let part = |first: usize| -> Part {
-        let last = (first + per_part).min(rows);
-        let mut out = Part::default();
-        let mut eval = Evaluation::default();
-        for row in first..last {
-            let point = &points[row * width..(row + 1) * width];
-            if let Err(e) = graph.forward(point, &mut eval.values, strict) {
-                out.error = Some((row, e));
-                break;
-            }
-            graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
-            let view = View {
-                graph,
-                eval: &eval,
-                digits: None,
-            };
-            if !strict && out.warnings.len() < MAX_WARNINGS {
-                out.warnings
-                    .extend(view.warnings().into_iter().map(|w| (row, w)));
-            }
-            render(&view, point, &mut out.text);
-        }
-        out
+    let part = |first: usize| {
+        part(
+            graph,
+            points,
+            first,
+            (first + per_part).min(rows),
+            strict,
+            &render,
+        )
     };
     if threads == 1 {
         return vec![part(0)];
@@ -86,4 +86,336 @@ where
             })
             .collect()
     })
+}
+
+/// Rows `first..last`, a block at a time.
+fn part<F>(
+    graph: &Graph,
+    points: &[f64],
+    first: usize,
+    last: usize,
+    strict: bool,
+    render: &F,
+) -> Part
+where
+    F: Fn(&Row<'_>, &mut String),
+{
+    let width = graph.variables().len();
+    let mut out = Part::default();
+    let mut block = Columns::new(graph, BLOCK);
+    let mut grads = vec![0.0; width];
+    let mut start = first;
+    while start < last {
+        let end = (start + BLOCK).min(last);
+        let rows = &points[start * width..end * width];
+        block.evaluate(graph, rows, end - start);
+        if !block.all_finite() {
+            // Rare: redo this block a row at a time, for the exact error or
+            // the warnings of each row.
+            if rows_one_by_one(graph, points, start, end, strict, render, &mut out) {
+                return out;
+            }
+            start = end;
+            continue;
+        }
+        for r in 0..end - start {
+            for (v, g) in grads.iter_mut().enumerate() {
+                *g = block.grad(graph.variable_node(v), r);
+            }
+            let row = Row {
+                point: &rows[r * width..(r + 1) * width],
+                value: block.value(graph.output(), r),
+                grads: &grads,
+            };
+            render(&row, &mut out.text);
+        }
+        start = end;
+    }
+    out
+}
+
+/// The scalar path, for blocks with a non-finite number. Returns true when
+/// a row stopped the part (strict mode).
+fn rows_one_by_one<F>(
+    graph: &Graph,
+    points: &[f64],
+    start: usize,
+    end: usize,
+    strict: bool,
+    render: &F,
+    out: &mut Part,
+) -> bool
+where
+    F: Fn(&Row<'_>, &mut String),
+{
+    let width = graph.variables().len();
+    let mut eval = Evaluation::default();
+    let mut grads = vec![0.0; width];
+    for row in start..end {
+        let point = &points[row * width..(row + 1) * width];
+        if let Err(e) = graph.forward(point, &mut eval.values, strict) {
+            out.error = Some((row, e));
+            return true;
+        }
+        graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
+        let view = View {
+            graph,
+            eval: &eval,
+            digits: None,
+        };
+        if out.warnings.len() < MAX_WARNINGS {
+            out.warnings
+                .extend(view.warnings().into_iter().map(|w| (row, w)));
+        }
+        for (v, g) in grads.iter_mut().enumerate() {
+            *g = view.grad(graph.variable_node(v));
+        }
+        let r = Row {
+            point,
+            value: view.output_value(),
+            grads: &grads,
+        };
+        render(&r, &mut out.text);
+    }
+    false
+}
+
+/// Values and adjoints of every node for a block of rows, node-major: node
+/// i's column is `values[i * cap..i * cap + rows]`.
+struct Columns {
+    cap: usize,
+    rows: usize,
+    values: Vec<f64>,
+    grads: Vec<f64>,
+}
+
+impl Columns {
+    fn new(graph: &Graph, cap: usize) -> Self {
+        Columns {
+            cap,
+            rows: 0,
+            values: vec![0.0; graph.len() * cap],
+            grads: vec![0.0; graph.len() * cap],
+        }
+    }
+
+    fn value(&self, id: NodeId, r: usize) -> f64 {
+        self.values[id as usize * self.cap + r]
+    }
+
+    fn grad(&self, id: NodeId, r: usize) -> f64 {
+        self.grads[id as usize * self.cap + r]
+    }
+
+    fn all_finite(&self) -> bool {
+        let cap = self.cap;
+        let rows = self.rows;
+        let finite = |v: &Vec<f64>| {
+            v.chunks(cap)
+                .all(|c| c[..rows].iter().all(|x| x.is_finite()))
+        };
+        finite(&self.values) && finite(&self.grads)
+    }
+
+    /// Both passes over `rows` points (row-major in `points`).
+    fn evaluate(&mut self, graph: &Graph, points: &[f64], rows: usize) {
+        let cap = self.cap;
+        let width = graph.variables().len();
+        self.rows = rows;
+        for id in 0..graph.len() as NodeId {
+            let at = id as usize * cap;
+            match graph.kind(id) {
+                Kind::Var(v) => {
+                    for (r, slot) in self.values[at..at + rows].iter_mut().enumerate() {
+                        *slot = points[r * width + v as usize];
+                    }
+                }
+                Kind::Const(c) => self.values[at..at + rows].fill(graph.constant(c).value),
+                Kind::Op(op) => {
+                    let (done, rest) = self.values.split_at_mut(at);
+                    let ins = graph.inputs(id);
+                    forward_column(op, ins, done, cap, &mut rest[..rows]);
+                }
+            }
+        }
+        for g in self.grads.chunks_mut(cap) {
+            g[..rows].fill(0.0);
+        }
+        let out = graph.output() as usize * cap;
+        self.grads[out..out + rows].fill(1.0);
+        for id in (0..graph.len() as NodeId).rev() {
+            if let Kind::Op(op) = graph.kind(id) {
+                backward_column(
+                    op,
+                    graph.inputs(id),
+                    id as usize,
+                    &self.values,
+                    &mut self.grads,
+                    cap,
+                    rows,
+                );
+            }
+        }
+    }
+}
+
+/// The columns of a node's inputs, out of the values before it.
+fn column(values: &[f64], input: NodeId, cap: usize) -> &[f64] {
+    &values[input as usize * cap..input as usize * cap + cap]
+}
+
+/// One node's values over a block. `def` is a constant entry of the op
+/// table in each arm, so its rule is inlined into the loop.
+#[inline(always)]
+fn forward_with(def: &'static OpDef, ins: &[NodeId], values: &[f64], cap: usize, out: &mut [f64]) {
+    match *ins {
+        [a] => {
+            let a = column(values, a, cap);
+            for (r, y) in out.iter_mut().enumerate() {
+                *y = (def.forward)(&[a[r]]);
+            }
+        }
+        [a, b] => {
+            let (a, b) = (column(values, a, cap), column(values, b, cap));
+            for (r, y) in out.iter_mut().enumerate() {
+                *y = (def.forward)(&[a[r], b[r]]);
+            }
+        }
+        _ => {
+            let mut args = vec![0.0; ins.len()];
+            for (r, y) in out.iter_mut().enumerate() {
+                for (slot, &i) in args.iter_mut().zip(ins) {
+                    *slot = values[i as usize * cap + r];
+                }
+                *y = (def.forward)(&args);
+            }
+        }
+    }
+}
+
+/// Adds one node's contribution to its inputs' adjoints over a block.
+#[inline(always)]
+fn backward_with(
+    def: &'static OpDef,
+    ins: &[NodeId],
+    id: usize,
+    values: &[f64],
+    grads: &mut [f64],
+    cap: usize,
+    rows: usize,
+) {
+    let y0 = id * cap;
+    match *ins {
+        [a] => {
+            let (a0, mut d) = (a as usize * cap, [0.0]);
+            for r in 0..rows {
+                (def.local)(&[values[a0 + r]], values[y0 + r], &mut d);
+                grads[a0 + r] += grads[y0 + r] * d[0];
+            }
+        }
+        [a, b] => {
+            let (a0, b0, mut d) = (a as usize * cap, b as usize * cap, [0.0; 2]);
+            for r in 0..rows {
+                (def.local)(&[values[a0 + r], values[b0 + r]], values[y0 + r], &mut d);
+                let up = grads[y0 + r];
+                grads[a0 + r] += up * d[0];
+                grads[b0 + r] += up * d[1];
+            }
+        }
+        _ => {
+            let mut args = vec![0.0; ins.len()];
+            let mut d = vec![0.0; ins.len()];
+            for r in 0..rows {
+                for (slot, &i) in args.iter_mut().zip(ins) {
+                    *slot = values[i as usize * cap + r];
+                }
+                (def.local)(&args, values[y0 + r], &mut d);
+                let up = grads[y0 + r];
+                for (&i, &di) in ins.iter().zip(&d) {
+                    grads[i as usize * cap + r] += up * di;
+                }
+            }
+        }
+    }
+}
+
+/// Dispatches once per node and block to a loop specialised for the
+/// operation (each arm names its table entry as a constant).
+macro_rules! per_op {
+    ($op:expr, $with:ident($($arg:expr),*)) => {
+        match $op {
+            Op::Add => $with(&TABLE[Op::Add as usize], $($arg),*),
+            Op::Sub => $with(&TABLE[Op::Sub as usize], $($arg),*),
+            Op::Mul => $with(&TABLE[Op::Mul as usize], $($arg),*),
+            Op::Div => $with(&TABLE[Op::Div as usize], $($arg),*),
+            Op::Pow => $with(&TABLE[Op::Pow as usize], $($arg),*),
+            Op::Neg => $with(&TABLE[Op::Neg as usize], $($arg),*),
+            Op::Sigmoid => $with(&TABLE[Op::Sigmoid as usize], $($arg),*),
+            Op::Ln => $with(&TABLE[Op::Ln as usize], $($arg),*),
+            Op::Exp => $with(&TABLE[Op::Exp as usize], $($arg),*),
+            Op::Tanh => $with(&TABLE[Op::Tanh as usize], $($arg),*),
+            Op::Relu => $with(&TABLE[Op::Relu as usize], $($arg),*),
+            Op::Sin => $with(&TABLE[Op::Sin as usize], $($arg),*),
+            Op::Cos => $with(&TABLE[Op::Cos as usize], $($arg),*),
+            Op::Id => $with(&TABLE[Op::Id as usize], $($arg),*),
+            // The rest share one loop through the table's function pointer.
+            other => $with(other.def(), $($arg),*),
+        }
+    };
+}
+
+fn forward_column(op: Op, ins: &[NodeId], values: &[f64], cap: usize, out: &mut [f64]) {
+    per_op!(op, forward_with(ins, values, cap, out))
+}
+
+fn backward_column(
+    op: Op,
+    ins: &[NodeId],
+    id: usize,
+    values: &[f64],
+    grads: &mut [f64],
+    cap: usize,
+    rows: usize,
+) {
+    per_op!(op, backward_with(ins, id, values, grads, cap, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block engine gives exactly the scalar engine's numbers.
+    #[test]
+    fn columns_match_the_scalar_passes() {
+        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + max(w, x, b)^2 + relu(b - x)";
+        let graph = crate::parse::parse_program(source)
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program");
+        let rows = 1000;
+        let points: Vec<f64> = (0..rows * 4)
+            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
+            .collect();
+        let points: Vec<f64> = points
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
+            .collect();
+        let render = |row: &Row<'_>, out: &mut String| {
+            out.push_str(&format!("{:?} {:?}\n", row.value, row.grads));
+        };
+        let parts = run(&graph, &points, rows, true, 3, render);
+        let text: String = parts.iter().map(|p| p.text.as_str()).collect();
+        let mut want = String::new();
+        for p in points.chunks(4) {
+            let e = graph.evaluate(p, true).expect("finite");
+            let grads: Vec<f64> = (0..4)
+                .map(|v| e.grads[graph.variable_node(v) as usize])
+                .collect();
+            want.push_str(&format!(
+                "{:?} {:?}\n",
+                e.values[graph.output() as usize],
+                grads
+            ));
+        }
+        assert_eq!(text, want);
+    }
 }

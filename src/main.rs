@@ -514,7 +514,7 @@ impl Session<'_> {
                 lines.len(),
                 strict,
                 threads,
-                |view, point, text| csv_out::push_row(text, view, point),
+                |row, text| csv_out::push_row(text, row),
             );
             for part in parts {
                 out.write_all(part.text.as_bytes())?;

@@ -231,12 +231,22 @@ fn failing_nested_calls_are_read_once() {
 #[test]
 fn one_term_past_the_limit() {
     let text = format!("{}x", "-".repeat(autograd::parse::MAX_TERM_BYTES + 1));
-    check(&["-", "-a", "x=1"], Some(text.as_bytes()), 2, &["the limit is 1048576 bytes (1 MiB) between two top-level `+` or `-`"]);
+    check(
+        &["-", "-a", "x=1"],
+        Some(text.as_bytes()),
+        2,
+        &["the limit is 1048576 bytes (1 MiB) between two top-level `+` or `-`"],
+    );
 }
 
 #[test]
 fn graph_past_the_node_limit() {
     // A chain of additions: one node a `+`.
     let text = format!("{}x", "x+".repeat(autograd::graph::MAX_NODES + 10));
-    check(&["-", "-a", "x=1"], Some(text.as_bytes()), 2, &["the graph has more than 4000000 nodes"]);
+    check(
+        &["-", "-a", "x=1"],
+        Some(text.as_bytes()),
+        2,
+        &["the graph has more than 4000000 nodes"],
+    );
 }

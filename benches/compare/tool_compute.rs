@@ -71,7 +71,7 @@ fn main() {
     // All cores, through the CLI's parallel loop (nothing rendered).
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (all, _) = best(&mut || {
-        let parts = autograd::batch::run(&graph, &points, rows, true, threads, |_, _, _| {});
+        let parts = autograd::batch::run(&graph, &points, rows, true, threads, |_, _| {});
         assert!(parts.iter().all(|p| p.error.is_none()));
         parts.len() as f64
     });

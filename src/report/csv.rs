@@ -2,6 +2,7 @@
 //! then d<output>/dv for every variable.
 
 use super::View;
+use crate::batch::Row;
 use crate::graph::Graph;
 use crate::number;
 use std::io::{self, Write};
@@ -39,22 +40,32 @@ pub fn write_row(
     point: &[f64],
     line: &mut String,
 ) -> io::Result<()> {
+    let g = view.graph;
+    let grads: Vec<f64> = (0..g.variables().len())
+        .map(|v| view.grad(g.variable_node(v)))
+        .collect();
     line.clear();
-    push_row(line, view, point);
+    push_row(
+        line,
+        &Row {
+            point,
+            value: view.output_value(),
+            grads: &grads,
+        },
+    );
     out.write_all(line.as_bytes())
 }
 
-/// Appends one point's row to `line`.
-pub fn push_row(line: &mut String, view: &View<'_>, point: &[f64]) {
-    let g = view.graph;
-    for &x in point {
+/// Appends one point's row to `line`: the variables, the output, the gradient.
+pub fn push_row(line: &mut String, row: &Row<'_>) {
+    for &x in row.point {
         number::write(line, x);
         line.push(',');
     }
-    number::write(line, view.output_value());
-    for v in 0..g.variables().len() {
+    number::write(line, row.value);
+    for &g in row.grads {
         line.push(',');
-        number::write(line, view.grad(g.variable_node(v)));
+        number::write(line, g);
     }
     line.push('\n');
 }
