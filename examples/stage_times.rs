@@ -28,8 +28,10 @@ fn main() -> anyhow::Result<()> {
     let program = autograd::parse::parse_program(&source).map_err(show)?;
     let parse = t.elapsed();
     let exprs = program.exprs.len();
+    eprintln!("after parse: peak {} KB", peak_rss_kb());
     let graph = autograd::Graph::lower(program, None).map_err(show)?;
     let lower = t.elapsed() - parse;
+    eprintln!("after lower: peak {} KB", peak_rss_kb());
     let bindings = autograd::bindings::parse(&at).map_err(|e| anyhow!("{e}"))?;
     let point = autograd::bindings::resolve(&graph, &bindings).map_err(|e| anyhow!("{e}"))?;
     let t = Instant::now();
@@ -44,6 +46,7 @@ fn main() -> anyhow::Result<()> {
     };
     graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
     let backward = t.elapsed() - forward;
+    eprintln!("after passes: peak {} KB", peak_rss_kb());
     let t = Instant::now();
     let view = autograd::report::View {
         graph: &graph,

@@ -73,7 +73,7 @@ pub struct Graph {
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
     /// Where each node was first written in the source.
-    spans: Vec<Span>,
+    spans: Vec<(u32, u32)>,
     consts: Vec<Constant>,
     variables: Vec<String>,
     var_nodes: Vec<NodeId>,
@@ -160,7 +160,8 @@ impl Graph {
 
     /// Where the node was (first) written in the program's text.
     pub fn span(&self, id: NodeId) -> Span {
-        self.spans[id as usize]
+        let (start, end) = self.spans[id as usize];
+        Span::new(start as usize, end as usize)
     }
 
     pub fn output(&self) -> NodeId {
@@ -323,12 +324,15 @@ impl Graph {
     }
 }
 
-/// A value during lowering: a node, or a constant not yet given a node
-/// (with the expression it came from, for its text).
+/// A value during lowering: a node, or a constant not yet given a node —
+/// a number literal (its value is in the tree), or a folded constant (its
+/// value and the expression it came from, for its text, in
+/// `Lowerer::folded`). 8 bytes: there is one per expression of a big input.
 #[derive(Clone, Copy)]
 enum Val {
     Node(NodeId),
-    Const(f64, ExprId),
+    Number(ExprId),
+    Folded(u32),
 }
 
 struct Lowerer<'a> {
@@ -336,8 +340,9 @@ struct Lowerer<'a> {
     nodes: Vec<Node>,
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
-    spans: Vec<Span>,
+    spans: Vec<(u32, u32)>,
     consts: Vec<Constant>,
+    folded: Vec<(f64, ExprId)>,
     const_ids: FxHashMap<u64, NodeId>,
     var_ids: FxHashMap<&'a str, NodeId>,
     variables: Vec<String>,
@@ -386,6 +391,7 @@ impl<'a> Lowerer<'a> {
             labels: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
+            folded: Vec::new(),
             const_ids: FxHashMap::default(),
             var_ids: FxHashMap::default(),
             variables: Vec::new(),
@@ -422,12 +428,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let node = match vals[st.root as usize] {
-                Val::Const(_, e) => {
-                    let c = self.const_node(vals[st.root as usize], e);
-                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed, st.span)
-                }
                 Val::Node(n) if self.labels[n as usize] == Label::Unnamed => n,
                 Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, st.span),
+                constant => {
+                    let c = self.node_of(constant);
+                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed, st.span)
+                }
             };
             match st.name {
                 Some((name, _)) => {
@@ -476,11 +482,11 @@ impl<'a> Lowerer<'a> {
         let expr = *self.program.expr(id);
         let span = expr.span();
         Ok(match expr.kind {
-            ExprKind::Number(v) => Val::Const(v, id),
+            ExprKind::Number(_) => Val::Number(id),
             ExprKind::Name => self.resolve(self.program.name(id), span, id)?,
-            ExprKind::Neg(a) => match vals[a as usize] {
-                Val::Const(v, _) => Val::Const(-v, id),
-                a => self.op(Op::Neg, &[a], id)?,
+            ExprKind::Neg(a) => match self.constant(vals[a as usize]) {
+                Some((v, _)) => self.fold_to(-v, id),
+                None => self.op(Op::Neg, &[vals[a as usize]], id)?,
             },
             ExprKind::Binary(bin, a, b) => {
                 let op = match bin {
@@ -554,7 +560,7 @@ impl<'a> Lowerer<'a> {
             );
         }
         if let Some(v) = ops::constant(name) {
-            return Ok(Val::Const(v, id));
+            return Ok(self.fold_to(v, id));
         }
         if ops::is_function(name) {
             return Err(Error::at(ErrorKind::FunctionWithoutCall(name.into()), span));
@@ -569,7 +575,7 @@ impl<'a> Lowerer<'a> {
     /// An operation on lowered values: folded when every input is constant,
     /// shared when the same operation on the same inputs exists already.
     fn op(&mut self, op: Op, args: &[Val], id: ExprId) -> Result<Val> {
-        if args.iter().all(|a| matches!(a, Val::Const(..))) {
+        if args.iter().all(|a| !matches!(a, Val::Node(_))) {
             return self.fold(op, args, id);
         }
         let mut buf = [0 as NodeId; 4];
@@ -597,10 +603,29 @@ impl<'a> Lowerer<'a> {
     }
 
     fn node_of(&mut self, val: Val) -> NodeId {
-        match val {
-            Val::Node(n) => n,
-            Val::Const(_, e) => self.const_node(val, e),
+        match (val, self.constant(val)) {
+            (Val::Node(n), _) => n,
+            (_, Some((value, e))) => self.const_node(value, e),
+            (_, None) => NodeId::MAX,
         }
+    }
+
+    /// A constant's value and the expression it came from.
+    fn constant(&self, val: Val) -> Option<(f64, ExprId)> {
+        match val {
+            Val::Node(_) => None,
+            Val::Number(e) => match self.program.expr(e).kind {
+                ExprKind::Number(v) => Some((v, e)),
+                _ => None,
+            },
+            Val::Folded(i) => Some(self.folded[i as usize]),
+        }
+    }
+
+    /// The constant `value`, folded from expression `id`.
+    fn fold_to(&mut self, value: f64, id: ExprId) -> Val {
+        self.folded.push((value, id));
+        Val::Folded(self.folded.len() as u32 - 1)
     }
 
     /// An operation on constants only: its value, as a constant.
@@ -608,10 +633,7 @@ impl<'a> Lowerer<'a> {
         let span = self.program.expr(id).span();
         let values: Vec<f64> = args
             .iter()
-            .map(|a| match a {
-                Val::Const(v, _) => *v,
-                Val::Node(_) => f64::NAN,
-            })
+            .map(|&a| self.constant(a).map_or(f64::NAN, |(v, _)| v))
             .collect();
         let value = op.forward(&values);
         if !value.is_finite() {
@@ -624,14 +646,12 @@ impl<'a> Lowerer<'a> {
                 span,
             ));
         }
-        Ok(Val::Const(value, id))
+        Ok(self.fold_to(value, id))
     }
 
-    fn const_node(&mut self, val: Val, expr: ExprId) -> NodeId {
-        let value = match val {
-            Val::Const(v, _) => v,
-            Val::Node(n) => return n,
-        };
+    /// The node of constant `value` (shared by every use of the value),
+    /// written as expression `expr` was.
+    fn const_node(&mut self, value: f64, expr: ExprId) -> NodeId {
         if let Some(&node) = self.const_ids.get(&value.to_bits()) {
             return node;
         }
@@ -660,7 +680,8 @@ impl<'a> Lowerer<'a> {
         });
         self.inputs.extend_from_slice(inputs);
         self.labels.push(label);
-        self.spans.push(span);
+        // Offsets fit in u32: inputs are at most 16 MiB.
+        self.spans.push((span.start as u32, span.end as u32));
         id
     }
 
