@@ -196,7 +196,9 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
             // The sum so far starts where its first expression does: after
             // blanks and opening parentheses, which no expression's span holds.
             let first_term = &source[terms[0].1..terms[0].2];
-            let lead = first_term.len() - first_term.trim_start_matches([' ', '\t', '(']).len();
+            // A unary `+` makes no expression either.
+            let lead =
+                first_term.len() - first_term.trim_start_matches([' ', '\t', '(', '+']).len();
             let sum_start = terms[0].1 + lead;
             let left = op
                 .filter(|_| i > 0)
@@ -296,7 +298,8 @@ pub const PARSER_STACK_BYTES: usize = 1 << 30;
 fn outline(source: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut line_start = 0;
-    for line in source.split_inclusive('\n') {
+    // Lines end as the grammar's NEWLINE says: `\n`, `\r\n` or a lone `\r`.
+    for line in source.split_inclusive(['\n', '\r']) {
         let code = line.find('#').map_or(line, |i| &line[..i]);
         let mut piece_start = line_start;
         for piece in code.split(';') {
@@ -537,7 +540,11 @@ impl<'a> Builder<'a> {
     }
 
     fn statement(&self, pair: Pair<'a, Rule>) -> Result<Statement<'a>> {
-        let span = self.span(&pair);
+        // pest counts the blanks after a statement in its span; the caret
+        // under a statement (and the batched parse) ends at its last token.
+        let text = pair.as_str();
+        let start = self.span(&pair).start;
+        let span = Span::new(start, start + text.trim_end_matches([' ', '\t']).len());
         let first = self.len();
         let mut inner = pair.into_inner();
         let (name, expr) = match (inner.next(), inner.next(), inner.next()) {

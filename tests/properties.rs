@@ -233,3 +233,27 @@ fn batched_parsing_reports_the_same_errors() {
         assert_eq!(whole, batched, "{text}");
     }
 }
+
+/// Found by fuzzing the batched parser against the whole one: trailing blanks
+/// in a statement's span, a lone `\r` as a line break, a leading unary `+`.
+#[test]
+fn batched_parsing_regressions() {
+    for text in [
+        "i ",
+        "\re",
+        "+x+y",
+        "x\ry = 2\r\ny",
+        "a = 1   \nb = a + x  ",
+        "+(x)+y-z",
+        "++x - -y",
+    ] {
+        let whole = parse_program_chunked(text, usize::MAX);
+        for chunk in [1, 2, 8] {
+            assert_eq!(
+                whole,
+                parse_program_chunked(text, chunk),
+                "{text:?} in pieces of {chunk}"
+            );
+        }
+    }
+}
