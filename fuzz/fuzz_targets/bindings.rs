@@ -8,18 +8,30 @@
 use autograd::Error;
 use libfuzzer_sys::fuzz_target;
 
-mod common;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if common::too_slow_to_parse(text) {
-        return;
-    }
     check_at(text);
     check_constant(text);
+    check_expect(text);
 });
+
+/// `--expect 'f=136, df/dx=16'`, for an output named `f` and one named `L`.
+fn check_expect(text: &str) {
+    for output in ["f", "L"] {
+        match autograd::check::parse_expectations(text, output) {
+            Ok(checks) => {
+                for c in &checks {
+                    assert!(c.span.end <= text.len() && text.is_char_boundary(c.span.start));
+                    let _ = c.accepts(c.expected, None);
+                }
+            }
+            Err(e) => render(&e, text, "--expect"),
+        }
+    }
+}
 
 /// `--at x=4,y=3`.
 fn check_at(text: &str) {
