@@ -148,7 +148,11 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
         let text = &source[start..end];
         builder.offset.set(start);
         if text.len() <= chunk_bytes {
-            let pair = parse_rule(Rule::lone_statement, source, start, end)?
+            // The program rule on one statement's text: at its edges pest
+            // then expects what it expects in the whole program, so errors
+            // read the same whichever way the input was parsed.
+            let pair = parse_rule(Rule::program, source, start, end)?
+                .flat_map(|program| program.into_inner())
                 .find(|p| p.as_rule() == Rule::statement)
                 .ok_or_else(|| internal("statement"))?;
             statements.push(builder.statement(pair)?);
@@ -469,7 +473,6 @@ fn parse_rule(rule: Rule, source: &str, start: usize, end: usize) -> Result<Pair
         _ if text.contains([' ', '\t']) => rule,
         Rule::program => Rule::tight_program,
         Rule::lone_expr => Rule::tight_expr,
-        Rule::lone_statement => Rule::tight_statement,
         _ => rule,
     };
     if tight != rule {
@@ -782,6 +785,11 @@ fn syntax_error(
     expected.dedup();
     // Operators first, then operands, then closing tokens: the order of a sentence.
     expected.sort_by_key(|d| EXPECTED_ORDER.iter().position(|o| o == d));
+    // "Expected the end of the input" alone says nothing a student can use
+    // (and pest reports it only where a piece of the input happens to end).
+    if expected == ["the end of the input"] {
+        expected.clear();
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
