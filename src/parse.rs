@@ -219,7 +219,10 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
             name,
             first,
             root,
-            span: Span::new(start, end),
+            span: Span::new(
+                start,
+                start + source[start..end].trim_end_matches([' ', '\t']).len(),
+            ),
         });
     }
     finish(source, builder, statements)
@@ -298,7 +301,7 @@ fn for_each_batch(
 pub const PARSER_STACK_BYTES: usize = 1 << 30;
 
 /// The byte ranges of the statements: text between `;` and line ends, with
-/// `#` comments and surrounding blanks removed (the grammar's `separator`).
+/// `#` comments and leading blanks removed (the grammar's `separator`).
 fn outline(source: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut line_start = 0;
@@ -307,11 +310,14 @@ fn outline(source: &str) -> Vec<(usize, usize)> {
         let code = line.find('#').map_or(line, |i| &line[..i]);
         let mut piece_start = line_start;
         for piece in code.split(';') {
+            // Blanks before a statement are dropped; blanks after it are
+            // kept, so that pest reports an error at its end where a whole
+            // parse would (after them).
             let trimmed = piece.trim_start_matches([' ', '\t']);
             let lead = piece.len() - trimmed.len();
-            let trimmed = trimmed.trim_end_matches([' ', '\t', '\r', '\n']);
-            if !trimmed.is_empty() {
-                out.push((piece_start + lead, piece_start + lead + trimmed.len()));
+            let body = trimmed.trim_end_matches(['\r', '\n']);
+            if !body.trim_end_matches([' ', '\t']).is_empty() {
+                out.push((piece_start + lead, piece_start + lead + body.len()));
             }
             piece_start += piece.len() + 1;
         }

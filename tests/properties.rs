@@ -277,7 +277,15 @@ fn batched_parsing_regressions() {
 /// in a statement parsed on its own.
 #[test]
 fn batched_parsing_error_at_a_statement_start() {
-    for text in ["\n)", "a = 1\n)", "a = 1; * 2", "x\n=3"] {
+    for text in [
+        "\n)",
+        "a = 1\n)",
+        "a = 1; * 2",
+        "x\n=3",
+        " + ",
+        "a = x +  \nb",
+        "x + (  ; y",
+    ] {
         let whole = parse_program_chunked(text, usize::MAX).err();
         assert!(whole.is_some(), "{text:?}");
         let batched = parse_program_chunked(text, 1).err();
