@@ -139,6 +139,90 @@ fn finish<'a>(
 /// is parsed as three expressions folded left, exactly as the Pratt table
 /// folds them, since `+` and `-` are the loosest, left-associative operators.
 fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
+    // A whole parse finds every syntax error before any error of building
+    // (a bad number); in pieces, look for one in the rest before reporting.
+    build_in_chunks(source, chunk_bytes).map_err(|e| match e.kind {
+        ErrorKind::BadNumber(_) | ErrorKind::NumberOverflow(_) => {
+            first_syntax_error(source, chunk_bytes).unwrap_or(e)
+        }
+        _ => e,
+    })
+}
+
+/// The first syntax error of the input, piece by piece (pest only).
+fn first_syntax_error(source: &str, chunk_bytes: usize) -> Option<Error> {
+    for (start, end) in outline(source) {
+        if end - start <= chunk_bytes {
+            if let Err(e) = parse_rule(Rule::program, source, start, end) {
+                return Some(e);
+            }
+            continue;
+        }
+        let expr_start = match parse_rule(Rule::head, source, start, end) {
+            Ok(head) => head.last().map_or(start, |h| start + h.as_span().end()),
+            Err(_) => start,
+        };
+        let ranges = match batch_ranges(source, expr_start, end, chunk_bytes) {
+            Ok(ranges) => ranges,
+            Err(e) => return Some(e),
+        };
+        for &(s, e, _) in &ranges {
+            if let Err(err) = parse_rule(Rule::lone_expr, source, s, e) {
+                return Some(err);
+            }
+        }
+    }
+    None
+}
+
+/// The batches of a long statement's expression `source[expr_start..end]`:
+/// runs of top-level terms of about `chunk_bytes`, each but the first with
+/// the operator joining it to the sum on its left.
+fn batch_ranges(
+    source: &str,
+    expr_start: usize,
+    end: usize,
+    chunk_bytes: usize,
+) -> Result<Vec<BatchRange>> {
+    // Terms are parsed in batches of about `chunk_bytes`; each batch
+    // continues the sum on its left, so the tree is the one a single
+    // parse of the statement builds.
+    let terms = top_level_terms(source, expr_start, end);
+    if let Some(&(_, s, e)) = terms.iter().find(|&&(_, s, e)| e - s > MAX_TERM_BYTES) {
+        return Err(Error::at(
+            ErrorKind::Limit(format!(
+                "one term of this statement is {} bytes long; the limit is {MAX_TERM_BYTES} bytes (1 MiB) \
+                 between two top-level `+` or `-`",
+                e - s
+            )),
+            Span::new(s, s + 1),
+        )
+        .with_help("name intermediate steps in a program (`a = …; b = …`) to split it"));
+    }
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < terms.len() {
+        let (op, s, _) = terms[i];
+        let mut j = i;
+        while j + 1 < terms.len() && terms[j + 1].2 - s <= chunk_bytes {
+            j += 1;
+        }
+        // The sum so far starts where its first expression does: after
+        // blanks and opening parentheses, which no expression's span holds.
+        let first_term = &source[terms[0].1..terms[0].2];
+        // A unary `+` makes no expression either.
+        let lead = first_term.len() - first_term.trim_start_matches([' ', '\t', '(', '+']).len();
+        let sum_start = terms[0].1 + lead;
+        let left = op
+            .filter(|_| i > 0)
+            .map(|op| (op, Span::new(sum_start, sum_start)));
+        ranges.push((s, terms[j].2, left));
+        i = j + 1;
+    }
+    Ok(ranges)
+}
+
+fn build_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
     let builder = Builder::new(0);
     // About one expression per two bytes of a long sum; reserving it up front
     // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
@@ -174,42 +258,7 @@ fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
             }
             Err(_) => (None, start),
         };
-        // Terms are parsed in batches of about `chunk_bytes`; each batch
-        // continues the sum on its left, so the tree is the one a single
-        // parse of the statement builds.
-        let terms = top_level_terms(source, expr_start, end);
-        if let Some(&(_, s, e)) = terms.iter().find(|&&(_, s, e)| e - s > MAX_TERM_BYTES) {
-            return Err(Error::at(
-                ErrorKind::Limit(format!(
-                    "one term of this statement is {} bytes long; the limit is {MAX_TERM_BYTES} bytes (1 MiB) \
-                     between two top-level `+` or `-`",
-                    e - s
-                )),
-                Span::new(s, s + 1),
-            )
-            .with_help("name intermediate steps in a program (`a = …; b = …`) to split it"));
-        }
-        let mut ranges = Vec::new();
-        let mut i = 0;
-        while i < terms.len() {
-            let (op, s, _) = terms[i];
-            let mut j = i;
-            while j + 1 < terms.len() && terms[j + 1].2 - s <= chunk_bytes {
-                j += 1;
-            }
-            // The sum so far starts where its first expression does: after
-            // blanks and opening parentheses, which no expression's span holds.
-            let first_term = &source[terms[0].1..terms[0].2];
-            // A unary `+` makes no expression either.
-            let lead =
-                first_term.len() - first_term.trim_start_matches([' ', '\t', '(', '+']).len();
-            let sum_start = terms[0].1 + lead;
-            let left = op
-                .filter(|_| i > 0)
-                .map(|op| (op, Span::new(sum_start, sum_start)));
-            ranges.push((s, terms[j].2, left));
-            i = j + 1;
-        }
+        let ranges = batch_ranges(source, expr_start, end, chunk_bytes)?;
         let mut root: Option<ExprId> = None;
         for_each_batch(source, &ranges, |batch| {
             root = Some(builder.append(batch, root.unwrap_or(LEFT)));
