@@ -3,7 +3,7 @@
 //! completions and the manual page.
 
 mod common;
-use common::{assert_fails, run, run_with_stdin};
+use common::{assert_contains, assert_fails, run, run_with_stdin};
 
 const LECTURE: &str = "(2*x+y^2)*z^3";
 const LOGISTIC: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
@@ -19,18 +19,8 @@ fn expect_passes_the_lectures_answers() {
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.stdout.matches("passed").count(), 6, "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("passed  f       expected 136  actual 136\n"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("passed  df/dg1  expected 8    actual 8\n"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, &["passed  f       expected 136  actual 136\n"]);
+    assert_contains(&r.stdout, &["passed  df/dg1  expected 8    actual 8\n"]);
     assert!(
         r.stdout.ends_with("checks: 6 of 6 correct\n"),
         "{}",
@@ -48,13 +38,11 @@ fn a_wrong_answer_fails_with_exit_1_and_the_difference() {
         "f=136, df/dz=200",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("FAILED  df/dz  expected 200  actual 204  (difference 4)"),
-        "{}",
-        r.stdout
+    assert_contains(
+        &r.stdout,
+        &["FAILED  df/dz  expected 200  actual 204  (difference 4)"],
     );
-    assert!(r.stdout.contains("checks: 1 of 2 correct"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["checks: 1 of 2 correct"]);
 }
 
 #[test]
@@ -134,14 +122,9 @@ fn expect_at_several_points() {
         "f=1, df/dx=2",
     ]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("at x=1\npassed"), "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("at x=2\nFAILED  f      expected 1  actual 4"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("checks: 2 of 4 correct"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["at x=1\npassed"]);
+    assert_contains(&r.stdout, &["at x=2\nFAILED  f      expected 1  actual 4"]);
+    assert_contains(&r.stdout, &["checks: 2 of 4 correct"]);
 }
 
 #[test]
@@ -178,11 +161,7 @@ fn gradcheck_agrees_on_smooth_functions() {
     let r = run(&[LOGISTIC, "--at", "w=0.5,b=1,x=2,y=1", "--gradcheck"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     for v in ["w", "b", "x", "y"] {
-        assert!(
-            r.stdout.contains(&format!("\n  {v}  analytic")),
-            "{}",
-            r.stdout
-        );
+        assert_contains(&r.stdout, &[&format!("\n  {v}  analytic")]);
     }
     assert_eq!(r.stdout.matches("  ok\n").count(), 4, "{}", r.stdout);
     let r = run(&["sin(x)*y + exp(x/y)", "--at", "x=1.5,y=-2", "--gradcheck"]);
@@ -200,7 +179,7 @@ fn gradcheck_fails_above_the_tolerance() {
         "1e-14",
     ]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stdout.contains("FAILED"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["FAILED"]);
 }
 
 #[test]
@@ -224,16 +203,8 @@ fn gradcheck_reports_kinks_rather_than_failing() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("at a kink: g3 = max(u, v) at a tie"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("  w  analytic 0  numeric 0  error 0  ok"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, &["at a kink: g3 = max(u, v) at a tie"]);
+    assert_contains(&r.stdout, &["  w  analytic 0  numeric 0  error 0  ok"]);
 }
 
 #[test]
@@ -262,10 +233,8 @@ fn explain_writes_the_lectures_passes() {
 fn explain_sums_the_uses_of_a_copied_value() {
     let r = run(&[LOGISTIC, "--at", "w=0.5,b=1,x=2,y=1", "--explain"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains(
-        "  ∂L/∂yhat = ∂L/∂g4 · ∂g4/∂yhat + ∂L/∂g5 · ∂g5/∂yhat = -1 · 1.1353352832366128 + 0 · (-1) = -1.1353352832366128   [copy gate: the uses add up]\n"
-    ), "{}", r.stdout);
-    assert!(r.stdout.contains("[σ' = σ(1-σ)]"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["  ∂L/∂yhat = ∂L/∂g4 · ∂g4/∂yhat + ∂L/∂g5 · ∂g5/∂yhat = -1 · 1.1353352832366128 + 0 · (-1) = -1.1353352832366128   [copy gate: the uses add up]\n"]);
+    assert_contains(&r.stdout, &["[σ' = σ(1-σ)]"]);
     insta::assert_snapshot!(r.stdout);
 }
 
@@ -328,7 +297,7 @@ fn expect_over_a_batch_of_points() {
         Some(b"x\n1\n2\n"),
     );
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("checks: 1 of 2 correct"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["checks: 1 of 2 correct"]);
 }
 
 #[test]
@@ -396,11 +365,9 @@ fn a_non_finite_row_is_named_or_kept() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "x,f,df/dx\n1,0,1\n-1,NaN,-1\n");
-    assert!(
-        r.stderr
-            .contains("f is NaN: ln is undefined at -1 (needs x > 0) (at: stdin, line 3)"),
-        "{}",
-        r.stderr
+    assert_contains(
+        &r.stderr,
+        &["f is NaN: ln is undefined at -1 (needs x > 0) (at: stdin, line 3)"],
     );
 }
 
@@ -411,11 +378,9 @@ fn extra_columns_are_a_warning() {
         Some(b"x,id\n1,7\n"),
     );
     assert_eq!(r.code, 0);
-    assert!(
-        r.stderr
-            .contains("column `id` of stdin is not a variable of the expression"),
-        "{}",
-        r.stderr
+    assert_contains(
+        &r.stderr,
+        &["column `id` of stdin is not a variable of the expression"],
     );
 }
 
@@ -465,13 +430,11 @@ fn dot_output_renders_with_graphviz() {
         }
     }
     let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--format", "dot"]);
-    assert!(
-        r.stdout
-            .contains("\"g1\" [label=\"g1 | mul: 2*x | value 8 | ∂f/∂g1 = 8\"];"),
-        "{}",
-        r.stdout
+    assert_contains(
+        &r.stdout,
+        &["\"g1\" [label=\"g1 | mul: 2*x | value 8 | ∂f/∂g1 = 8\"];"],
     );
-    assert!(r.stdout.contains("\"g4\" -> \"f\";"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["\"g4\" -> \"f\";"]);
 }
 
 #[test]

@@ -79,3 +79,11 @@ pub fn assert_fails(r: &Run, code: i32, needles: &[&str]) {
     }
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
+
+/// Asserts that `text` contains every needle, showing `text` when not.
+#[track_caller]
+pub fn assert_contains(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
