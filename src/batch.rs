@@ -4,7 +4,7 @@
 //! from the op table runs in a tight loop the compiler can inline and
 //! vectorise, instead of one walk over the graph per point.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
 use crate::ops::{Op, OpDef, TABLE};
@@ -76,10 +76,7 @@ where
                 h.join().unwrap_or_else(|_| Part {
                     error: Some((
                         first,
-                        Error::new(ErrorKind::Input(
-                            "internal error: an evaluation thread stopped (please report this)"
-                                .into(),
-                        )),
+                        Error::internal("an evaluation thread stopped"),
                     )),
                     ..Part::default()
                 })

@@ -4,6 +4,10 @@
 use crate::ast::Span;
 use std::fmt::Write as _;
 
+/// The exit code of an internal error (sysexits' EX_SOFTWARE): never 2, so
+/// that a script does not take a bug of the tool for a student's bad input.
+pub const INTERNAL_EXIT_CODE: u8 = 70;
+
 /// What went wrong. The kind decides the exit code; the message is written
 /// for a student who has just typed the expression.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +54,9 @@ pub enum ErrorKind {
     Limit(String),
     #[error("{0}")]
     Input(String),
+    /// A broken invariant of this program, not of the input: a bug to report.
+    #[error("internal error: {0} (please report this at the project's issue tracker)")]
+    Internal(String),
     #[error("{node} = {def}: {reason}")]
     NonFinite {
         node: String,
@@ -141,12 +148,19 @@ impl Error {
         self
     }
 
-    /// SPEC §3: 2 for bad input, 3 for an evaluation error.
+    /// The exit code (README, "Exit codes"): 2 for bad input, 3 for an
+    /// evaluation error, [`INTERNAL_EXIT_CODE`] for a bug of the tool.
     pub fn exit_code(&self) -> u8 {
         match self.kind {
             ErrorKind::NonFinite { .. } => 3,
+            ErrorKind::Internal(_) => INTERNAL_EXIT_CODE,
             _ => 2,
         }
+    }
+
+    /// An [`ErrorKind::Internal`] error.
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Internal(what.into()))
     }
 
     /// The message, then the input line with a caret under the place, then

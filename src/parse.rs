@@ -563,9 +563,7 @@ pub fn nesting_depth(source: &str) -> (usize, usize) {
 }
 
 fn internal(what: &str) -> Error {
-    Error::new(ErrorKind::Input(format!(
-        "internal error: unexpected {what} (please report this)"
-    )))
+    Error::internal(format!("the parser met an unexpected {what}"))
 }
 
 /// Builds the expression arena; pushes each expression after its operands.
