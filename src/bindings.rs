@@ -68,14 +68,13 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
             let inner = e
                 .span
                 .map(|s| Span::new(value_start + s.start, value_start + s.end));
-            Error::from(crate::error::Diagnostic {
-                kind: ErrorKind::Binding {
+            Error::at(
+                ErrorKind::Binding {
                     text: trimmed.to_string(),
                     reason,
                 },
-                span: inner.or(Some(span)),
-                help: None,
-            })
+                inner.unwrap_or(span),
+            )
         })?;
         if out.iter().any(|b| b.name == name) {
             return Err(bad(&format!("`{name}` is given twice")));

@@ -54,6 +54,24 @@ pub enum ErrorKind {
     Limit(String),
     #[error("{0}")]
     Input(String),
+    /// A row of a CSV file of points that cannot be used.
+    #[error("{origin}, line {line}: {}{reason}", column_label(.column))]
+    Csv {
+        origin: String,
+        line: u64,
+        /// The column (1-based) and its header name, when one cell is at fault.
+        column: Option<(usize, String)>,
+        reason: String,
+    },
+    /// A file or stdin that cannot be read (`what`: "`data.csv`", "the program from stdin").
+    #[error("cannot read {what}: {reason}")]
+    Read { what: String, reason: String },
+    /// The output cannot be written (a full disk, a closed terminal).
+    #[error("cannot write the output: {0}")]
+    Write(String),
+    /// The reader of the output went away (`… | head`): not a failure of the tool.
+    #[error("the output was closed before the end")]
+    BrokenPipe,
     /// A broken invariant of this program, not of the input: a bug to report.
     #[error("internal error: {0} (please report this at the project's issue tracker)")]
     Internal(String),
@@ -63,6 +81,13 @@ pub enum ErrorKind {
         def: String,
         reason: String,
     },
+}
+
+fn column_label(column: &Option<(usize, String)>) -> String {
+    match column {
+        Some((n, name)) => format!("column {n} (`{name}`): "),
+        None => String::new(),
+    }
 }
 
 fn join_names(names: &[String]) -> String {
@@ -84,12 +109,19 @@ fn known_list(known: &[String]) -> String {
     }
 }
 
-/// What an [`Error`] says: its kind, the place it points at, a hint.
+/// What an [`Error`] says: its kind, the place it points at, a hint, and
+/// where it happened once that is known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub kind: ErrorKind,
+    /// The place in the text the error is about (byte offsets).
     pub span: Option<Span>,
     pub help: Option<String>,
+    /// The place rendered (`--> origin:line:col`, the line, a caret), filled
+    /// in by [`Error::in_source`] by whoever knows the text and its origin.
+    pub place: Option<String>,
+    /// Context lines such as `at: data.csv, line 7`, printed after the hint.
+    pub notes: Vec<String>,
 }
 
 /// An error of any stage. Boxed, so that the `Result`s of the hot loops
@@ -124,23 +156,49 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<std::io::Error> for Error {
+    /// A failure to write the output.
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::new(ErrorKind::BrokenPipe)
+        } else {
+            Error::new(ErrorKind::Write(e.to_string()))
+        }
+    }
+}
+
 impl Error {
     pub fn new(kind: ErrorKind) -> Self {
         Diagnostic {
             kind,
             span: None,
             help: None,
+            place: None,
+            notes: Vec::new(),
         }
         .into()
     }
 
     pub fn at(kind: ErrorKind, span: Span) -> Self {
-        Diagnostic {
-            kind,
-            span: Some(span),
-            help: None,
+        let mut e = Error::new(kind);
+        e.span = Some(span);
+        e
+    }
+
+    /// Says which text the error's span is in (`origin`: `expression`,
+    /// `--at`, a file name) and renders the place once; an error that
+    /// already knows its place keeps it.
+    pub fn in_source(mut self, source: &str, origin: &str) -> Self {
+        if let (Some(span), None) = (self.span, &self.place) {
+            self.place = Some(snippet(source, span, origin));
         }
-        .into()
+        self
+    }
+
+    /// Adds a context line, printed as `  = NOTE`.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -163,19 +221,26 @@ impl Error {
         Error::new(ErrorKind::Internal(what.into()))
     }
 
-    /// The message, then the input line with a caret under the place, then
-    /// the hint. `origin` names where the text came from (`expression`,
-    /// `--at`, a file name).
-    pub fn render(&self, source: &str, origin: &str) -> String {
+    /// The message, then the input line with a caret under the place (see
+    /// [`Error::in_source`]), then the hint and the notes.
+    pub fn report(&self) -> String {
         let mut out = format!("error: {}", self.kind);
-        if let Some(span) = self.span {
+        if let Some(place) = &self.place {
             out.push('\n');
-            out.push_str(&snippet(source, span, origin));
+            out.push_str(place);
         }
         if let Some(help) = &self.help {
             let _ = write!(out, "\n  = help: {help}");
         }
+        for note in &self.notes {
+            let _ = write!(out, "\n  = {note}");
+        }
         out
+    }
+
+    /// [`Error::in_source`] then [`Error::report`].
+    pub fn render(&self, source: &str, origin: &str) -> String {
+        self.clone().in_source(source, origin).report()
     }
 }
 

@@ -23,11 +23,14 @@ pub mod check;
 pub mod error;
 pub mod eval;
 pub mod graph;
+pub mod input;
 pub mod number;
 pub mod ops;
 pub mod parse;
+pub mod pipeline;
 pub mod points;
 pub mod report;
+pub mod sink;
 
 pub use error::{Error, ErrorKind, Result};
 pub use eval::Evaluation;

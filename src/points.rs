@@ -1,13 +1,15 @@
 //! `--points FILE.csv`: many points, streamed in constant memory. A header
 //! row names the variables (in any order; extra columns are reported), then
-//! one row a point.
+//! one row a point. Lines are bounded ([`MAX_LINE_BYTES`]), so memory is
+//! bounded whatever the file holds.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
+use crate::input::{LineLimit, MAX_LINE_BYTES};
 use std::io::Read;
 
 pub struct Points<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineLimit<R>>,
     /// For each of the graph's variables, its column.
     columns: Vec<usize>,
     header: csv::StringRecord,
@@ -18,8 +20,27 @@ pub struct Points<R: Read> {
 }
 
 /// A CSV error in the user's words, naming the file and the line.
-fn bad(origin: &str, line: u64, what: String) -> Error {
-    Error::new(ErrorKind::Input(format!("{origin}, line {line}: {what}")))
+fn bad(origin: &str, line: u64, reason: String) -> Error {
+    Error::new(ErrorKind::Csv {
+        origin: origin.to_string(),
+        line,
+        column: None,
+        reason,
+    })
+}
+
+/// The error for a failed read: the line limit, or what the csv crate says.
+fn read_error<R: Read>(reader: &csv::Reader<LineLimit<R>>, origin: &str, e: &csv::Error, what: &str) -> Error {
+    let limit = reader.get_ref();
+    if limit.overlong {
+        return bad(
+            origin,
+            limit.lines + 1,
+            format!("the line is longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a row may be"),
+        );
+    }
+    let line = e.position().map_or(limit.lines + 1, |p| p.line());
+    bad(origin, line, format!("cannot read the {what} ({e})"))
 }
 
 impl<R: Read> Points<R> {
@@ -30,11 +51,11 @@ impl<R: Read> Points<R> {
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(input);
-        let header = reader
-            .headers()
-            .map_err(|e| bad(origin, 1, format!("cannot read the header row ({e})")))?
-            .clone();
+            .from_reader(LineLimit::new(input));
+        let header = match reader.headers() {
+            Ok(header) => header.clone(),
+            Err(e) => return Err(read_error(&reader, origin, &e, "header row")),
+        };
         if header.is_empty() || header.iter().all(str::is_empty) {
             return Err(bad(
                 origin,
@@ -92,14 +113,7 @@ impl<R: Read> Points<R> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => return Ok(false),
             Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(bad(
-                    &self.origin,
-                    line,
-                    format!("cannot read the row ({e})"),
-                ));
-            }
+            Err(e) => return Err(read_error(&self.reader, &self.origin, &e, "row")),
         }
         let line = self.line();
         if self.record.len() != self.header.len() {
@@ -123,16 +137,12 @@ impl<R: Read> Points<R> {
             match value {
                 Some(v) => values.push(v),
                 None => {
-                    return Err(bad(
-                        &self.origin,
+                    return Err(Error::new(ErrorKind::Csv {
+                        origin: self.origin.clone(),
                         line,
-                        format!(
-                            "column {} (`{}`): `{}` is not a number",
-                            c + 1,
-                            &self.header[c],
-                            String::from_utf8_lossy(raw)
-                        ),
-                    ))
+                        column: Some((c + 1, self.header[c].to_string())),
+                        reason: format!("`{}` is not a number", String::from_utf8_lossy(raw)),
+                    }))
                 }
             }
         }

@@ -1,139 +1,133 @@
-//! `--format json` (SPEC §4): one object per point, an array for several.
-//! Integral values print as integers (`136`), others in the shortest exact
-//! form; a non-finite number is `null` with an entry in `warnings`.
+//! `--format json` (README, "JSON"): one object per point, an array for
+//! several. Written as it goes, one line per node, with no document held in
+//! memory. Integral values print as integers (`136`), others in the
+//! shortest exact form; a non-finite number is `null` with an entry in
+//! `warnings`.
 
 use super::View;
-use crate::graph::Kind;
-use serde_json::{json, Map, Number, Value};
+use crate::graph::{Kind, NodeId};
+use std::io::{self, Write};
 
-pub fn number(x: f64) -> Value {
+/// Appends `x` as JSON: an integer when integral, else the shortest form
+/// that reads back exactly; `null` when not finite.
+pub fn push_number(out: &mut Vec<u8>, x: f64) {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 {
         // -0 is shown as 0, as in the table.
-        Value::Number(Number::from(x as i64))
+        out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
+    } else if x.is_finite() {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
     } else {
-        Number::from_f64(x).map_or(Value::Null, Value::Number)
+        out.extend_from_slice(b"null");
     }
 }
 
-pub fn value(view: &View<'_>) -> Value {
+/// Appends `text` as a JSON string.
+pub fn push_string(out: &mut Vec<u8>, text: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// `{"name": …, "op": …, "expr": …, "inputs": […], "value": …, "grad": …}`
+fn push_node(out: &mut Vec<u8>, view: &View<'_>, id: NodeId, text: &mut String) {
     let g = view.graph;
-    let mut gradient = Map::new();
-    for v in 0..g.variables().len() {
-        let id = g.variable_node(v);
-        gradient.insert(g.variables()[v].clone(), number(view.grad(id)));
+    text.clear();
+    g.write_name(text, id);
+    out.extend_from_slice(b"{\"name\": ");
+    push_string(out, text);
+    out.extend_from_slice(b", \"op\": ");
+    push_string(out, g.op_name(id));
+    out.extend_from_slice(b", \"expr\": ");
+    if !matches!(g.kind(id), Kind::Var(_)) {
+        text.clear();
+        g.write_definition(text, id);
     }
-    let nodes: Vec<Value> = g
-        .shown()
-        .map(|id| {
-            let inputs: Vec<Value> = g
-                .inputs(id)
-                .iter()
-                .filter(|&&j| g.is_shown(j))
-                .map(|&j| Value::String(g.name(j).to_string()))
-                .collect();
-            let expr = match g.kind(id) {
-                Kind::Var(_) => g.name(id).to_string(),
-                _ => g.definition(id),
-            };
-            json!({
-                "name": g.name(id).to_string(),
-                "op": g.op_name(id),
-                "expr": expr,
-                "inputs": inputs,
-                "value": number(view.value(id)),
-                "grad": number(view.grad(id)),
-            })
-        })
-        .collect();
-    let mut obj = Map::new();
-    obj.insert("output".into(), Value::String(view.output_name()));
-    obj.insert("value".into(), number(view.output_value()));
-    obj.insert("gradient".into(), Value::Object(gradient));
-    obj.insert("nodes".into(), Value::Array(nodes));
-    let warnings = view.warnings();
-    if !warnings.is_empty() {
-        obj.insert(
-            "warnings".into(),
-            Value::Array(warnings.into_iter().map(Value::String).collect()),
-        );
+    push_string(out, text);
+    out.extend_from_slice(b", \"inputs\": [");
+    let mut first = true;
+    for &j in g.inputs(id).iter().filter(|&&j| g.is_shown(j)) {
+        if !first {
+            out.extend_from_slice(b", ");
+        }
+        first = false;
+        text.clear();
+        g.write_name(text, j);
+        push_string(out, text);
     }
-    Value::Object(obj)
-}
-
-/// Compact JSON with a space after `:` and `,` (`{"x": 16, "y": 48}`), the
-/// layout of the SPEC's examples.
-struct Spaced;
-
-/// `, ` before every element but the first.
-fn separator<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io::Result<()> {
-    if first {
-        Ok(())
-    } else {
-        writer.write_all(b", ")
-    }
-}
-
-impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        separator(writer, first)
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        separator(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-    ) -> std::io::Result<()> {
-        writer.write_all(b": ")
-    }
-}
-
-fn write_spaced(out: &mut impl std::io::Write, value: &Value) -> std::io::Result<()> {
-    use serde::Serialize as _;
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Spaced);
-    value.serialize(&mut ser).map_err(std::io::Error::from)
+    out.extend_from_slice(b"], \"value\": ");
+    push_number(out, view.value(id));
+    out.extend_from_slice(b", \"grad\": ");
+    push_number(out, view.grad(id));
+    out.push(b'}');
 }
 
 /// Writes one point's object: one line per key, and one line per node.
 /// `nested` indents it as an element of the array of several points; the
-/// caller writes the brackets and commas, so points stream one at a time.
-pub fn write_point(
-    out: &mut impl std::io::Write,
-    point: &Value,
-    nested: bool,
-) -> std::io::Result<()> {
-    let indent = if nested { "  " } else { "" };
-    let Value::Object(map) = point else {
-        return write_spaced(out, point);
-    };
-    writeln!(out, "{indent}{{")?;
-    for (k, (key, value)) in map.iter().enumerate() {
-        write!(out, "{indent}  ")?;
-        write_spaced(out, &Value::String(key.clone()))?;
-        out.write_all(b": ")?;
-        match value {
-            Value::Array(items) if !items.is_empty() && (key == "nodes" || key == "warnings") => {
-                out.write_all(b"[\n")?;
-                for (j, item) in items.iter().enumerate() {
-                    write!(out, "{indent}    ")?;
-                    write_spaced(out, item)?;
-                    out.write_all(if j + 1 < items.len() { b",\n" } else { b"\n" })?;
-                }
-                write!(out, "{indent}  ]")?;
-            }
-            other => write_spaced(out, other)?,
+/// caller writes the brackets and commas between points.
+pub fn write_point(out: &mut dyn Write, view: &View<'_>, nested: bool) -> io::Result<()> {
+    let g = view.graph;
+    let indent: &[u8] = if nested { b"  " } else { b"" };
+    let mut line: Vec<u8> = Vec::with_capacity(256);
+    let mut text = String::new();
+    line.extend_from_slice(indent);
+    line.extend_from_slice(b"{\n");
+    line.extend_from_slice(indent);
+    line.extend_from_slice(b"  \"output\": ");
+    push_string(&mut line, &view.output_name());
+    line.extend_from_slice(b",\n");
+    line.extend_from_slice(indent);
+    line.extend_from_slice(b"  \"value\": ");
+    push_number(&mut line, view.output_value());
+    line.extend_from_slice(b",\n");
+    line.extend_from_slice(indent);
+    line.extend_from_slice(b"  \"gradient\": {");
+    for (v, name) in g.variables().iter().enumerate() {
+        if v > 0 {
+            line.extend_from_slice(b", ");
         }
-        out.write_all(if k + 1 < map.len() { b",\n" } else { b"\n" })?;
+        push_string(&mut line, name);
+        line.extend_from_slice(b": ");
+        push_number(&mut line, view.grad(g.variable_node(v)));
     }
-    write!(out, "{indent}}}")
+    line.extend_from_slice(b"},\n");
+    line.extend_from_slice(indent);
+    line.extend_from_slice(b"  \"nodes\": [");
+    let mut nodes = g.shown().peekable();
+    if nodes.peek().is_some() {
+        line.push(b'\n');
+    }
+    out.write_all(&line)?;
+    let mut any = false;
+    while let Some(id) = nodes.next() {
+        any = true;
+        line.clear();
+        line.extend_from_slice(indent);
+        line.extend_from_slice(b"    ");
+        push_node(&mut line, view, id, &mut text);
+        line.extend_from_slice(if nodes.peek().is_some() { b",\n" } else { b"\n" });
+        out.write_all(&line)?;
+    }
+    line.clear();
+    if any {
+        line.extend_from_slice(indent);
+        line.extend_from_slice(b"  ");
+    }
+    line.push(b']');
+    let warnings = view.warnings();
+    if !warnings.is_empty() {
+        line.extend_from_slice(b",\n");
+        line.extend_from_slice(indent);
+        line.extend_from_slice(b"  \"warnings\": [\n");
+        for (i, w) in warnings.iter().enumerate() {
+            line.extend_from_slice(indent);
+            line.extend_from_slice(b"    ");
+            push_string(&mut line, w);
+            line.extend_from_slice(if i + 1 < warnings.len() { b",\n" } else { b"\n" });
+        }
+        line.extend_from_slice(indent);
+        line.extend_from_slice(b"  ]");
+    }
+    line.push(b'\n');
+    line.extend_from_slice(indent);
+    line.push(b'}');
+    out.write_all(&line)
 }

@@ -1,0 +1,119 @@
+//! Reading input with bounded memory: a program is read up to its size
+//! limit and no further; a CSV of points up to a line-length limit, so that
+//! `/dev/zero` or a file with no line breaks is refused early instead of
+//! filling memory.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::parse::MAX_INPUT_BYTES;
+use std::io::{self, Read};
+
+/// The longest line of a CSV file of points (a row of a few hundred
+/// numbers is a few KiB).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Reads a whole program from `reader`, at most [`MAX_INPUT_BYTES`];
+/// `origin` names it in errors (`stdin`, a file name).
+pub fn read_program(reader: impl Read, origin: &str) -> Result<String> {
+    let what = if origin == "stdin" {
+        "the program from stdin".to_string()
+    } else {
+        format!("`{origin}`")
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Error::new(ErrorKind::Read {
+                what: what.clone(),
+                reason: e.to_string(),
+            })
+        })?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::new(ErrorKind::Limit(format!(
+            "`{origin}` is more than {MAX_INPUT_BYTES} bytes; the limit is {MAX_INPUT_BYTES} bytes (16 MiB)"
+        ))));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(ErrorKind::Input(format!(
+            "`{origin}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )))
+    })
+}
+
+/// A reader that fails once a line grows longer than [`MAX_LINE_BYTES`],
+/// and counts lines, so the error can say where.
+pub struct LineLimit<R> {
+    inner: R,
+    line_len: usize,
+    /// Line breaks passed so far.
+    pub lines: u64,
+    /// Set when the limit stopped the reading.
+    pub overlong: bool,
+}
+
+impl<R> LineLimit<R> {
+    pub fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            line_len: 0,
+            lines: 0,
+            overlong: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.overlong {
+            return Err(io::Error::other("line too long"));
+        }
+        // Never hand out more than the rest of the allowed line, so the
+        // limit holds however large the caller's buffer is.
+        let room = MAX_LINE_BYTES + 1 - self.line_len;
+        let len = buf.len().min(room.max(1));
+        let n = self.inner.read(&mut buf[..len])?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.lines += 1;
+                self.line_len = 0;
+            } else {
+                self.line_len += 1;
+            }
+        }
+        if self.line_len > MAX_LINE_BYTES {
+            self.overlong = true;
+            return Err(io::Error::other("line too long"));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_is_read_up_to_the_limit_only() {
+        let endless = io::repeat(b'x');
+        let e = read_program(endless, "/dev/zero").err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("`/dev/zero` is more than 16777216 bytes; the limit is 16777216 bytes (16 MiB)")
+        );
+        assert_eq!(read_program(&b"x^2"[..], "stdin").ok().as_deref(), Some("x^2"));
+    }
+
+    #[test]
+    fn lines_are_bounded_and_counted() {
+        let mut r = LineLimit::new(&b"a\nbb\n"[..]);
+        let mut out = Vec::new();
+        assert!(r.read_to_end(&mut out).is_ok());
+        assert_eq!(r.lines, 2);
+        let mut r = LineLimit::new(io::repeat(0).take(MAX_LINE_BYTES as u64 * 3));
+        assert!(r.read_to_end(&mut Vec::new()).is_err());
+        assert!(r.overlong);
+        assert_eq!(r.lines, 0);
+    }
+}

@@ -1,0 +1,395 @@
+//! The whole run as a library call: a program's text and [`Options`] make a
+//! [`Job`] (parse → lower → checks); [`Job::run`] evaluates it at every
+//! point of a [`PointSource`] and writes each through the [`Sink`] of the
+//! chosen format. The command line, the fuzz targets and other programs all
+//! drive this one API.
+//!
+//! ```
+//! use autograd::pipeline::{Format, Job, Options, PointSource};
+//!
+//! let options = Options { format: Format::Csv, ..Options::default() };
+//! let job = Job::new("(2*x+y^2)*z^3", "expression", options)?;
+//! let mut out = Vec::new();
+//! let points = PointSource::at(&["x=4,y=3,z=2".to_string()])?;
+//! let summary = job.run(points, &mut out, &mut |warning| eprintln!("{warning}"))?;
+//! assert_eq!(String::from_utf8_lossy(&out), "x,y,z,f,df/dx,df/dy,df/dz\n4,3,2,136,16,48,204\n");
+//! assert_eq!(summary.points, 1);
+//! # Ok::<(), autograd::Error>(())
+//! ```
+
+use crate::bindings::{self, Binding};
+use crate::check::{self, Expectation};
+use crate::error::{Error, Result};
+use crate::eval::Evaluation;
+use crate::graph::Graph;
+use crate::points::Points;
+use crate::report::View;
+use crate::sink::{self, Point, Sink};
+use std::io::{BufRead, Write};
+
+/// The output formats (`--format`; clap reads them by their lowercase names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Dot,
+}
+
+/// Everything that decides what a run computes and prints, built by the
+/// command line from its flags (or by any other caller).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Differentiate this statement instead of the last one (`--of`).
+    pub of: Option<String>,
+    pub format: Format,
+    /// Answers to check (`--expect 'f=136, df/dx=16'`).
+    pub expect: Option<String>,
+    pub gradcheck: bool,
+    /// Overrides the tolerance of `expect` and `gradcheck`.
+    pub tol: Option<f64>,
+    pub explain: bool,
+    /// Significant digits for display (`--digits`); `None` for exact.
+    pub digits: Option<usize>,
+    /// Keep going at a non-finite value instead of stopping (exit 3).
+    pub allow_nonfinite: bool,
+    /// Colour the table and the verdicts.
+    pub color: bool,
+    /// Threads for batches of CSV points.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            of: None,
+            format: Format::Table,
+            expect: None,
+            gradcheck: false,
+            tol: None,
+            explain: false,
+            digits: None,
+            allow_nonfinite: false,
+            color: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// Where the points come from.
+pub enum PointSource<'a> {
+    /// `--at` lists, each one point, with the text it was written as. An
+    /// empty list is one point with no bindings (a constant expression).
+    At(Vec<(String, Vec<Binding>)>),
+    /// A CSV stream: a header row of names, then one row a point.
+    Csv {
+        reader: Box<dyn BufRead + 'a>,
+        /// The file's name in messages (`stdin` for `-`).
+        origin: String,
+    },
+}
+
+impl PointSource<'_> {
+    /// Parses `--at` texts; the error points into the text at fault.
+    pub fn at(texts: &[String]) -> Result<Self> {
+        let mut list = Vec::with_capacity(texts.len());
+        for text in texts {
+            let parsed = bindings::parse(text).map_err(|e| e.in_source(text, "--at"))?;
+            list.push((text.clone(), parsed));
+        }
+        Ok(PointSource::At(list))
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Points evaluated and written.
+    pub points: usize,
+    /// Checks made (`--expect` targets times points) and how many failed
+    /// (gradient checks that failed count too).
+    pub checks: usize,
+    pub failed: usize,
+}
+
+/// A program ready to run: its graph and its parsed checks.
+pub struct Job<'s> {
+    source: &'s str,
+    origin: &'s str,
+    graph: Graph,
+    expectations: Vec<Expectation>,
+    options: Options,
+}
+
+impl<'s> Job<'s> {
+    /// Parses and lowers `source` (`origin` names it in errors:
+    /// `expression`, `stdin`, a file name) and parses the checks.
+    pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
+        let in_source = |e: Error| e.in_source(source, origin);
+        let program = crate::parse::parse_program(source).map_err(in_source)?;
+        let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
+        let expectations = match &options.expect {
+            Some(text) => {
+                let output = graph.name(graph.output()).to_string();
+                let in_expect = |e: Error| e.in_source(text, "--expect");
+                let list = check::parse_expectations(text, &output).map_err(in_expect)?;
+                for e in &list {
+                    e.node(&graph).map_err(in_expect)?;
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        Ok(Job {
+            source,
+            origin,
+            graph,
+            expectations,
+            options,
+        })
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Whether the output is teaching text (`--explain`, `--expect`,
+    /// `--gradcheck`) rather than a data format.
+    pub fn is_teaching(&self) -> bool {
+        !self.expectations.is_empty() || self.options.gradcheck || self.options.explain
+    }
+
+    /// The sink of this job's format.
+    fn sink(&self) -> Box<dyn Sink> {
+        let o = &self.options;
+        if self.is_teaching() {
+            return Box::new(sink::Checks::new(
+                self.expectations.clone(),
+                o.explain,
+                o.gradcheck,
+                o.tol,
+                o.color,
+            ));
+        }
+        match o.format {
+            Format::Table => Box::new(sink::Table::new(o.color)),
+            Format::Json => Box::<sink::Json>::default(),
+            Format::Csv => Box::<sink::Csv>::default(),
+            Format::Dot => Box::new(sink::Dot),
+        }
+    }
+
+    /// Evaluates every point and writes it to `out`; `warn` receives each
+    /// warning (a binding the program does not use, a non-finite gradient).
+    /// Stops at the first error (exit code 3 for a value that is not
+    /// finite), after closing what the format can close.
+    pub fn run(
+        &self,
+        points: PointSource<'_>,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Summary> {
+        let mut sink = self.sink();
+        let mut run = Run {
+            job: self,
+            warn,
+            summary: Summary::default(),
+            eval: Evaluation::default(),
+        };
+        match points {
+            PointSource::At(mut list) => {
+                if list.is_empty() {
+                    list.push((String::new(), Vec::new()));
+                }
+                let several = list.len() > 1;
+                sink.begin(out, &self.graph, several)?;
+                let result = run.at_points(&list, several, &mut *sink, out);
+                finish(&mut *sink, out, run.summary, result)
+            }
+            PointSource::Csv { reader, origin } => {
+                let mut reader = Points::new(reader, &self.graph, &origin)?;
+                for name in &reader.unused {
+                    (run.warn)(format!(
+                        "column `{name}` of {origin} is not a variable of the expression"
+                    ));
+                }
+                sink.begin(out, &self.graph, true)?;
+                let result = match sink.row_renderer() {
+                    Some(render) => run.csv_batches(&mut reader, &origin, render, out),
+                    None => run.csv_points(&mut reader, &origin, &mut *sink, out),
+                };
+                finish(&mut *sink, out, run.summary, result)
+            }
+        }
+    }
+}
+
+/// Ends the sink, and returns the run's result: the first error wins.
+fn finish(sink: &mut dyn Sink, out: &mut dyn Write, summary: Summary, result: Result<()>) -> Result<Summary> {
+    let ended = sink.end(out, summary.points, result.is_ok());
+    result?;
+    ended?;
+    out.flush()?;
+    Ok(summary)
+}
+
+/// The state of one run.
+struct Run<'j, 'w> {
+    job: &'j Job<'j>,
+    warn: &'w mut dyn FnMut(String),
+    summary: Summary,
+    eval: Evaluation,
+}
+
+impl Run<'_, '_> {
+    fn at_points(
+        &mut self,
+        list: &[(String, Vec<Binding>)],
+        several: bool,
+        sink: &mut dyn Sink,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let graph = &self.job.graph;
+        for (text, bindings) in list {
+            let point = bindings::resolve(graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
+            for name in &point.unused {
+                (self.warn)(format!(
+                    "`{name}` is bound by --at but the expression does not use it"
+                ));
+            }
+            let context = several.then(|| format!("at: {text}"));
+            self.one_point(&point.values, context.as_deref(), sink, out)?;
+        }
+        Ok(())
+    }
+
+    /// CSV rows one at a time, for formats that show every node.
+    fn csv_points(
+        &mut self,
+        reader: &mut Points<Box<dyn BufRead + '_>>,
+        origin: &str,
+        sink: &mut dyn Sink,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let mut values = Vec::new();
+        while reader.next_point(&mut values)? {
+            let context = format!("at: {origin}, line {}", reader.line());
+            self.one_point(&values, Some(&context), sink, out)?;
+        }
+        Ok(())
+    }
+
+    /// Both passes at one point, then the sink. `context` (which point, when
+    /// there are several) is added to errors and warnings.
+    fn one_point(
+        &mut self,
+        values: &[f64],
+        context: Option<&str>,
+        sink: &mut dyn Sink,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let job = self.job;
+        let strict = !job.options.allow_nonfinite;
+        if let Err(e) = job.graph.forward(values, &mut self.eval.values, strict) {
+            let e = e.in_source(job.source, job.origin);
+            return Err(match context {
+                Some(c) => e.with_note(c),
+                None => e,
+            });
+        }
+        let eval = &mut self.eval;
+        job.graph
+            .backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
+        let view = View {
+            graph: &job.graph,
+            eval: &self.eval,
+            digits: job.options.digits,
+        };
+        for w in view.warnings() {
+            (self.warn)(match context {
+                Some(c) => format!("{w} ({c})"),
+                None => w,
+            });
+        }
+        let verdict = sink.point(
+            out,
+            &Point {
+                view,
+                values,
+                index: self.summary.points,
+            },
+        )?;
+        self.summary.points += 1;
+        self.summary.checks += verdict.checks;
+        self.summary.failed += verdict.failed;
+        Ok(())
+    }
+
+    /// CSV in, rows out: rows read in batches, each batch evaluated and
+    /// rendered on all cores by the batch engine, written in order. Memory
+    /// stays constant.
+    fn csv_batches(
+        &mut self,
+        reader: &mut Points<Box<dyn BufRead + '_>>,
+        origin: &str,
+        render: fn(&crate::batch::Row<'_>, &mut String),
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        const BATCH: usize = 16_384;
+        let job = self.job;
+        let strict = !job.options.allow_nonfinite;
+        let width = job.graph.variables().len();
+        let mut points = Vec::with_capacity(BATCH * width);
+        let mut lines = Vec::with_capacity(BATCH);
+        let mut row = Vec::with_capacity(width);
+        loop {
+            points.clear();
+            lines.clear();
+            let mut stopped = None;
+            while lines.len() < BATCH {
+                match reader.next_point(&mut row) {
+                    Ok(true) => {
+                        points.extend_from_slice(&row);
+                        lines.push(reader.line());
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        stopped = Some(e);
+                        break;
+                    }
+                }
+            }
+            let parts = crate::batch::run(
+                &job.graph,
+                &points,
+                lines.len(),
+                strict,
+                job.options.threads,
+                render,
+            );
+            for part in parts {
+                out.write_all(part.text.as_bytes())?;
+                for (r, w) in part.warnings {
+                    (self.warn)(format!("{w} (at: {origin}, line {})", lines[r]));
+                }
+                if let Some((r, e)) = part.error {
+                    return Err(e
+                        .in_source(job.source, job.origin)
+                        .with_note(format!("at: {origin}, line {}", lines[r])));
+                }
+            }
+            self.summary.points += lines.len();
+            if let Some(e) = stopped {
+                return Err(e);
+            }
+            if lines.len() < BATCH {
+                return Ok(());
+            }
+        }
+    }
+}
