@@ -116,6 +116,8 @@ bad! {
     empty_stdin: ["-", "-a", "x=1"] <- b"" => 2, ["the program is empty"];
     program_and_points_both_on_stdin: ["-", "--points", "-"] <- b"x\n" => 2, ["cannot both come from stdin"];
     missing_points_file: ["x", "--points", "/nonexistent.csv"] => 2, ["cannot read `/nonexistent.csv`"];
+    // Endless input is read only up to the limit, then refused: memory stays bounded.
+    endless_program_file: ["-f", "/dev/zero", "-a", "x=1"] => 2, ["`/dev/zero` is more than 16777216 bytes; the limit is 16777216 bytes (16 MiB)"];
 
     // ---- CSV points ----
     ragged_row: ["x*y", "--points", "-"] <- b"x,y\n1,2\n3\n" => 2, ["stdin, line 3: 1 fields, but the header has 2"];
@@ -124,6 +126,9 @@ bad! {
     header_without_a_variable: ["x*y", "--points", "-"] <- b"x\n1\n" => 2, ["no value for `y`", "the header row must name every variable"];
     empty_points: ["x", "--points", "-"] <- b"" => 2, ["no header row"];
     duplicate_column: ["x", "--points", "-"] <- b"x,x\n1,2\n" => 2, ["column `x` appears twice"];
+    endless_points_file: ["x", "--points", "/dev/zero"] => 2, ["/dev/zero, line 1: the line is longer than 1048576 bytes (1 MiB), the most a row may be"];
+    header_longer_than_a_line_may_be: ["x", "--points", "-"] <- format!("x,{}\n1\n", "y".repeat(1 << 21)).as_bytes() => 2, ["stdin, line 1: the line is longer than 1048576 bytes"];
+    row_longer_than_a_line_may_be: ["x", "--points", "-"] <- format!("x\n1\n{}\n", "2".repeat(1 << 21)).as_bytes() => 2, ["stdin, line 3: the line is longer than 1048576 bytes"];
     non_finite_row: ["1/x", "--points", "-", "--format", "csv"] <- b"x\n1\n0\n" => 3, ["division by zero", "at: stdin, line 3"];
 
     // ---- numeric domain ----
