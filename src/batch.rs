@@ -74,10 +74,7 @@ where
             .into_iter()
             .map(|(first, h)| {
                 h.join().unwrap_or_else(|_| Part {
-                    error: Some((
-                        first,
-                        Error::internal("an evaluation thread stopped"),
-                    )),
+                    error: Some((first, Error::internal("an evaluation thread stopped"))),
                     ..Part::default()
                 })
             })

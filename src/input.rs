@@ -97,12 +97,17 @@ mod tests {
     #[test]
     fn a_program_is_read_up_to_the_limit_only() {
         let endless = io::repeat(b'x');
-        let e = read_program(endless, "/dev/zero").err().map(|e| e.to_string());
+        let e = read_program(endless, "/dev/zero")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             e.as_deref(),
             Some("`/dev/zero` is more than 16777216 bytes; the limit is 16777216 bytes (16 MiB)")
         );
-        assert_eq!(read_program(&b"x^2"[..], "stdin").ok().as_deref(), Some("x^2"));
+        assert_eq!(
+            read_program(&b"x^2"[..], "stdin").ok().as_deref(),
+            Some("x^2")
+        );
     }
 
     #[test]

@@ -186,9 +186,11 @@ fn read_source(cli: &Cli) -> Result<(String, String), Error> {
         (Some(e), None) if e != "-" => return Ok((e.clone(), "expression".into())),
         (Some(_), None) => "-",
         (_, Some(path)) => path.as_str(),
-        (None, None) => return Err(Error::new(ErrorKind::Input(
-            "no expression given: autograd-cli \"EXPR\" --at x=…".into(),
-        ))),
+        (None, None) => {
+            return Err(Error::new(ErrorKind::Input(
+                "no expression given: autograd-cli \"EXPR\" --at x=…".into(),
+            )))
+        }
     };
     if path == "-" {
         let text = input::read_program(io::stdin().lock(), "stdin")?;

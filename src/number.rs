@@ -9,7 +9,7 @@ pub fn format(x: f64) -> String {
     s
 }
 
-/// Appends [`format`]'s text to `out`. ryu finds the shortest digits; it
+/// Appends [`format()`]'s text to `out`. ryu finds the shortest digits; it
 /// already switches to scientific notation outside 1e-5 ≤ |x| < 1e16, and
 /// only its `.0` on integers is dropped.
 pub fn write(out: &mut String, x: f64) {
@@ -27,7 +27,7 @@ pub fn write(out: &mut String, x: f64) {
     }
 }
 
-/// `x` rounded to `digits` significant digits, then printed as [`format`].
+/// `x` rounded to `digits` significant digits, then printed as [`format()`].
 pub fn format_digits(x: f64, digits: Option<usize>) -> String {
     match digits {
         Some(d) if x.is_finite() => {

@@ -230,7 +230,12 @@ impl<'s> Job<'s> {
 }
 
 /// Ends the sink, and returns the run's result: the first error wins.
-fn finish(sink: &mut dyn Sink, out: &mut dyn Write, summary: Summary, result: Result<()>) -> Result<Summary> {
+fn finish(
+    sink: &mut dyn Sink,
+    out: &mut dyn Write,
+    summary: Summary,
+    result: Result<()>,
+) -> Result<Summary> {
     let ended = sink.end(out, summary.points, result.is_ok());
     result?;
     ended?;
@@ -256,7 +261,8 @@ impl Run<'_, '_> {
     ) -> Result<()> {
         let graph = &self.job.graph;
         for (text, bindings) in list {
-            let point = bindings::resolve(graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
+            let point =
+                bindings::resolve(graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
             for name in &point.unused {
                 (self.warn)(format!(
                     "`{name}` is bound by --at but the expression does not use it"

@@ -30,13 +30,20 @@ fn bad(origin: &str, line: u64, reason: String) -> Error {
 }
 
 /// The error for a failed read: the line limit, or what the csv crate says.
-fn read_error<R: Read>(reader: &csv::Reader<LineLimit<R>>, origin: &str, e: &csv::Error, what: &str) -> Error {
+fn read_error<R: Read>(
+    reader: &csv::Reader<LineLimit<R>>,
+    origin: &str,
+    e: &csv::Error,
+    what: &str,
+) -> Error {
     let limit = reader.get_ref();
     if limit.overlong {
         return bad(
             origin,
             limit.lines + 1,
-            format!("the line is longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a row may be"),
+            format!(
+                "the line is longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a row may be"
+            ),
         );
     }
     let line = e.position().map_or(limit.lines + 1, |p| p.line());

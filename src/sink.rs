@@ -96,7 +96,7 @@ impl Sink for Table {
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
         heading(out, self.several, point)?;
-        table::write(&mut &mut *out, &point.view, &self.colors)?;
+        table::write(out, &point.view, &self.colors)?;
         Ok(Verdict::default())
     }
 }
@@ -143,12 +143,12 @@ pub struct Csv {
 
 impl Sink for Csv {
     fn begin(&mut self, out: &mut dyn Write, graph: &Graph, _several: bool) -> Result<()> {
-        csv_out::write_header(&mut &mut *out, graph)?;
+        csv_out::write_header(out, graph)?;
         Ok(())
     }
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
-        csv_out::write_row(&mut &mut *out, &point.view, point.values, &mut self.line)?;
+        csv_out::write_row(out, &point.view, point.values, &mut self.line)?;
         Ok(Verdict::default())
     }
 
@@ -162,7 +162,7 @@ pub struct Dot;
 
 impl Sink for Dot {
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
-        dot::write(&mut &mut *out, &point.view)?;
+        dot::write(out, &point.view)?;
         Ok(Verdict::default())
     }
 }

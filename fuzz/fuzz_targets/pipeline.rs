@@ -1,110 +1,120 @@
-//! The whole pipeline on arbitrary input: parse → lower → bind → evaluate →
-//! render, as `autograd-cli EXPR --at …` runs it. Nothing may panic, and
-//! every error must render.
+//! The whole pipeline on arbitrary input, through the library API the CLI
+//! uses (`pipeline::Job`): parse → lower → checks → bind → evaluate → every
+//! sink. Nothing may panic, and every error must render.
 //!
 //! Invariants checked besides "no panic":
+//! - no error is internal (exit code 70 is a bug of the tool);
 //! - every variable of a graph can be bound with `--at name=…`;
-//! - a non-strict evaluation never fails;
-//! - a strict evaluation that succeeds equals the non-strict one.
+//! - a run that keeps going at non-finite values (`--allow-nonfinite`)
+//!   never fails;
+//! - a strict run that succeeds prints exactly what the non-strict one does;
+//! - JSON output is valid JSON.
 #![no_main]
 
-use autograd::report::{json, table, View};
-use autograd::{bindings, parse, Error, Evaluation, Graph};
+use autograd::error::INTERNAL_EXIT_CODE;
+use autograd::pipeline::{Format, Job, Options, PointSource};
+use autograd::Error;
 use libfuzzer_sys::fuzz_target;
-
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
-    let Some(graph) = lower(source, None) else {
+    let Some(job) = job(source, Options::default()) else {
         return;
     };
     // `--of NAME`: the first named statement, and a name that is not there.
-    if let Some(first) = graph.statement_names().first().cloned() {
-        lower(source, Some(&first));
+    if let Some(first) = job.graph().statement_names().first().cloned() {
+        job_of(source, Some(first));
     }
-    lower(source, Some("no_such_node"));
+    job_of(source, Some("no_such_node".into()));
 
+    let variables = job.graph().variables().to_vec();
     // Digits for `--digits`, from the input so that runs vary.
     let digits = Some(1 + data.len() % 17);
     for x in [0.5, -1.5] {
-        let values = point(&graph, x);
-        for strict in [true, false] {
-            match graph.evaluate(&values, strict) {
-                Ok(eval) => {
-                    if strict {
-                        let lax = graph.evaluate(&values, false).expect("non-strict");
-                        assert!(same(&eval, &lax), "strict and non-strict differ");
-                    }
-                    render(&graph, &eval, None);
-                    render(&graph, &eval, digits);
-                }
-                Err(e) => {
-                    assert!(strict, "a non-strict evaluation failed: {e:?}");
-                    render_error(&e, source);
-                }
+        let at: Vec<String> = variables.iter().map(|v| format!("{v}={x}")).collect();
+        let at = vec![at.join(",")];
+        for format in [Format::Table, Format::Json, Format::Csv, Format::Dot] {
+            let options = |allow_nonfinite| Options {
+                format,
+                digits,
+                allow_nonfinite,
+                color: x < 0.0,
+                threads: 1,
+                ..Options::default()
+            };
+            let strict = run(source, options(false), &at);
+            let lax = run(source, options(true), &at);
+            let lax = match lax {
+                Ok(out) => out,
+                Err(e) => panic!("a non-strict run failed:\n{}", e.report()),
+            };
+            if let Ok(out) = strict {
+                assert_eq!(out, lax, "strict and non-strict runs differ");
             }
+            if format == Format::Json {
+                serde_json::from_slice::<serde_json::Value>(&lax).expect("valid JSON");
+            }
+        }
+        // The teaching outputs: every check of every node, explain, gradcheck.
+        let expect = job
+            .graph()
+            .shown_names()
+            .iter()
+            .map(|n| format!("{n}=1, df/d{n}=0"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let teaching = Options {
+            expect: Some(expect),
+            explain: true,
+            gradcheck: true,
+            allow_nonfinite: true,
+            threads: 1,
+            ..Options::default()
+        };
+        if let Err(e) = run(source, teaching, &at) {
+            panic!("a teaching run failed:\n{}", e.report());
         }
     }
 });
 
-/// Parses and lowers, rendering any error.
-fn lower(source: &str, of: Option<&str>) -> Option<Graph> {
-    let result = parse::parse_program(source).and_then(|p| Graph::lower(p, of));
-    match result {
-        Ok(graph) => Some(graph),
+fn job(source: &str, options: Options) -> Option<Job<'_>> {
+    match Job::new(source, "expression", options) {
+        Ok(job) => Some(job),
         Err(e) => {
-            render_error(&e, source);
+            check_error(&e);
             None
         }
     }
 }
 
-/// Every variable = `x`, given as `--at` text and resolved as the CLI does.
-fn point(graph: &Graph, x: f64) -> Vec<f64> {
-    let at: Vec<String> = graph.variables().iter().map(|v| format!("{v}={x}")).collect();
-    let at = at.join(",");
-    let parsed = bindings::parse(&at).and_then(|b| bindings::resolve(graph, &b));
-    match parsed {
-        Ok(p) => {
-            assert!(p.unused.is_empty(), "unused: {:?}", p.unused);
-            assert!(p.values.iter().all(|&v| v == x), "{at}: {:?}", p.values);
-            p.values
-        }
+fn job_of(source: &str, of: Option<String>) {
+    job(source, Options { of, ..Options::default() });
+}
+
+/// One run at the `--at` points; what it printed, or its error.
+fn run(source: &str, options: Options, at: &[String]) -> Result<Vec<u8>, Error> {
+    let job = Job::new(source, "expression", options)?;
+    let points = match PointSource::at(at) {
+        Ok(points) => points,
+        // `--at ""` is refused as "no bindings given"; the CLI then binds
+        // nothing, which is fine for a constant expression.
+        Err(_) if job.graph().variables().is_empty() => PointSource::At(Vec::new()),
+        Err(e) => panic!("variables cannot be bound by `--at {at:?}`:\n{}", e.report()),
+    };
+    let mut out = Vec::new();
+    let result = job.run(points, &mut out, &mut |w| assert!(!w.is_empty()));
+    match result {
+        Ok(_) => Ok(out),
         Err(e) => {
-            let message = e.render(&at, "--at");
-            if graph.variables().is_empty() {
-                // `--at ""` is refused as "no bindings given"; the CLI then
-                // binds nothing, which is fine for a constant expression.
-                return Vec::new();
-            }
-            panic!("variables {:?} cannot be bound by `--at {at}`:\n{message}", graph.variables());
+            check_error(&e);
+            Err(e)
         }
     }
 }
 
-fn render(graph: &Graph, eval: &Evaluation, digits: Option<usize>) {
-    let view = View { graph, eval, digits };
-    let _ = view.warnings();
-    for colored in [false, true] {
-        let colors = table::Colors::new(colored);
-        table::write(&mut std::io::sink(), &view, &colors).expect("table to a sink");
-    }
-    let value = json::value(&view);
-    json::write_point(&mut std::io::sink(), &value, false).expect("json");
-    json::write_point(&mut std::io::sink(), &value, true).expect("json");
-}
-
-fn render_error(e: &Error, source: &str) {
-    let _ = e.render(source, "expression");
-    let _ = e.exit_code();
-}
-
-/// Equal bit for bit (NaN equals NaN).
-fn same(a: &Evaluation, b: &Evaluation) -> bool {
-    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    bits(&a.values) == bits(&b.values)
-        && bits(&a.grads) == bits(&b.grads)
-        && a.nonfinite_locals == b.nonfinite_locals
+fn check_error(e: &Error) {
+    assert!(e.report().starts_with("error: "));
+    assert_ne!(e.exit_code(), INTERNAL_EXIT_CODE, "internal error: {}", e.report());
 }

@@ -1,5 +1,5 @@
 //! `--format csv`: one row per point — the variables, the output's value,
-//! then d<output>/dv for every variable.
+//! then `d<output>/dv` for every variable.
 
 use super::View;
 use crate::batch::Row;
@@ -7,7 +7,7 @@ use crate::graph::Graph;
 use crate::number;
 use std::io::{self, Write};
 
-pub fn write_header(out: &mut impl Write, graph: &Graph) -> io::Result<()> {
+pub fn write_header(out: &mut dyn Write, graph: &Graph) -> io::Result<()> {
     let f = graph.name(graph.output()).to_string();
     let mut line = String::new();
     for v in graph.variables() {
@@ -35,7 +35,7 @@ fn field(text: &str) -> String {
 
 /// One point's row. `line` is a reused buffer.
 pub fn write_row(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     view: &View<'_>,
     point: &[f64],
     line: &mut String,

@@ -29,7 +29,7 @@ fn id_of(view: &View<'_>, id: crate::NodeId) -> String {
     )
 }
 
-pub fn write(out: &mut impl Write, view: &View<'_>) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, view: &View<'_>) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     writeln!(out, "digraph autograd {{")?;

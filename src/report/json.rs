@@ -103,7 +103,11 @@ pub fn write_point(out: &mut dyn Write, view: &View<'_>, nested: bool) -> io::Re
         line.extend_from_slice(indent);
         line.extend_from_slice(b"    ");
         push_node(&mut line, view, id, &mut text);
-        line.extend_from_slice(if nodes.peek().is_some() { b",\n" } else { b"\n" });
+        line.extend_from_slice(if nodes.peek().is_some() {
+            b",\n"
+        } else {
+            b"\n"
+        });
         out.write_all(&line)?;
     }
     line.clear();
@@ -121,7 +125,11 @@ pub fn write_point(out: &mut dyn Write, view: &View<'_>, nested: bool) -> io::Re
             line.extend_from_slice(indent);
             line.extend_from_slice(b"    ");
             push_string(&mut line, w);
-            line.extend_from_slice(if i + 1 < warnings.len() { b",\n" } else { b"\n" });
+            line.extend_from_slice(if i + 1 < warnings.len() {
+                b",\n"
+            } else {
+                b"\n"
+            });
         }
         line.extend_from_slice(indent);
         line.extend_from_slice(b"  ]");

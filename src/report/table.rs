@@ -38,7 +38,7 @@ impl Colors {
 
 const GAP: &str = "  ";
 
-pub fn write(out: &mut impl Write, view: &View<'_>, colors: &Colors) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     let headers = ["node", "op", "definition", "value", &format!("∂{f}/∂node")];
