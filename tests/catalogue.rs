@@ -46,7 +46,7 @@ bad! {
     doubled_operator: ["x+*y", "-a", "x=1,y=1"] => 2, ["expected an operand", "found `*`"];
     doubled_power: ["x^^2", "-a", "x=1"] => 2, ["found `^`"];
     dangling_double_star: ["x**", "-a", "x=1"] => 2, ["expected an operand"];
-    number_with_two_points: ["1.2.3*x", "-a", "x=1"] => 2, ["`1.2.3` is not a number", "at most one decimal point"];
+    number_with_two_points: ["1.2.3*x", "-a", "x=1"] => 2, ["`1.2.3` is not a number", "at most one decimal point", "1 | 1.2.3*x\n  | ^^^^^"];
     number_ending_in_a_point: ["2.*x", "-a", "x=1"] => 2, ["syntax error", "found `.`"];
     dangling_exponent_sign: ["1e+", "-a", "x=1"] => 2, ["expected an operand"];
     number_too_large: ["1e999*x", "-a", "x=1"] => 2, ["`1e999` is too large to be a number"];
