@@ -1,5 +1,5 @@
 //! Errors of every stage, with the place in the input they point at, and the
-//! one mapping from error kind to exit code (SPEC §3).
+//! one mapping from error kind to exit code (README, "Exit codes").
 
 use crate::ast::Span;
 use std::fmt::Write as _;

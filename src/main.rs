@@ -1,4 +1,4 @@
-//! The command line (SPEC §3): read the program and the points, run the
+//! The command line (README, "Usage"): read the program and the points, run the
 //! library, print. No math here.
 
 use autograd::pipeline::{Format, Job, Options, PointSource};

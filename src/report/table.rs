@@ -1,4 +1,4 @@
-//! The default output (SPEC §4): one row per node in evaluation order, then
+//! The default output (README, "Output"): one row per node in evaluation order, then
 //! the output's value and its gradient with respect to every variable.
 
 use super::View;

@@ -49,7 +49,7 @@ mpmath.mp.dps = 40
 DTYPE = torch.float64
 
 # ---------------------------------------------------------------------------
-# The language (SPEC §1)
+# The language (README, "The language")
 # ---------------------------------------------------------------------------
 
 # Precedence levels, loosest first. Postfix ²/³ is rendered as a power whose
@@ -222,7 +222,7 @@ def lex(s):
 
 
 class SpecParser:
-    """Precedence climbing over SPEC §1's table; returns canonical tuples."""
+    """Precedence climbing over the precedence table of the README, "The language"; returns canonical tuples."""
 
     def __init__(self, text):
         self.toks = lex(text)
@@ -374,7 +374,7 @@ class Renderer:
 
 def implicit_form(left, right, right_node):
     """Which form of implicit multiplication `left right` is, or None when the
-    language does not read it as one (SPEC: a number followed by a name, a
+    language does not read it as one (README, "The language": a number followed by a name, a
     call or `(`; and `)(`)."""
     lt, rt = lex(left), lex(right)
     last, first = lt[-1], rt[0]
