@@ -343,6 +343,52 @@ mod tests {
     }
 
     #[test]
+    fn exit_codes_by_kind() {
+        let cases = [
+            (Error::new(ErrorKind::Empty), 2),
+            (Error::internal("a broken invariant"), INTERNAL_EXIT_CODE),
+            (
+                Error::new(ErrorKind::NonFinite {
+                    node: "f".into(),
+                    def: "1/x".into(),
+                    reason: "division by zero".into(),
+                }),
+                3,
+            ),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.exit_code(), code, "{e}");
+        }
+        assert_ne!(INTERNAL_EXIT_CODE, 2);
+    }
+
+    #[test]
+    fn csv_errors_name_the_file_line_and_column() {
+        let e = ErrorKind::Csv {
+            origin: "data.csv".into(),
+            line: 7,
+            column: Some((2, "y".into())),
+            reason: "`four` is not a number".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "data.csv, line 7: column 2 (`y`): `four` is not a number"
+        );
+    }
+
+    #[test]
+    fn notes_follow_the_help() {
+        let e = Error::at(ErrorKind::Syntax("x".into()), Span::new(0, 1))
+            .with_help("a hint")
+            .with_note("at: x=1")
+            .in_source("y", "expression");
+        assert_eq!(
+            e.report(),
+            "error: syntax error: x\n --> expression:1:1\n  |\n1 | y\n  | ^\n  = help: a hint\n  = at: x=1"
+        );
+    }
+
+    #[test]
     fn missing_bindings_are_listed_together() {
         let e = ErrorKind::MissingBindings(vec!["y".into(), "z".into(), "w".into()]);
         assert_eq!(e.to_string(), "no value for `y`, `z` and `w`");
