@@ -399,3 +399,95 @@ impl Run<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `source` at the `--at` points; what it printed, its warnings, and
+    /// its summary or error.
+    fn run(source: &str, at: &[&str], options: Options) -> (String, Vec<String>, Result<Summary>) {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        let at: Vec<String> = at.iter().map(|s| s.to_string()).collect();
+        let result = Job::new(source, "expression", options)
+            .and_then(|job| job.run(PointSource::at(&at)?, &mut out, &mut |w| warnings.push(w)));
+        (String::from_utf8_lossy(&out).into_owned(), warnings, result)
+    }
+
+    #[test]
+    fn summaries_count_points_and_failed_checks() {
+        let options = Options {
+            expect: Some("f=4, df/dx=4".into()),
+            ..Options::default()
+        };
+        let (out, _, result) = run("x^2", &["x=2", "x=3"], options);
+        let summary = result.ok();
+        assert_eq!(
+            summary,
+            Some(Summary {
+                points: 2,
+                checks: 4,
+                failed: 2
+            }),
+            "{out}"
+        );
+        assert!(out.ends_with("\nchecks: 2 of 4 correct\n"), "{out}");
+    }
+
+    #[test]
+    fn an_error_closes_the_json_array_and_names_the_point() {
+        let options = Options {
+            format: Format::Json,
+            ..Options::default()
+        };
+        let (out, _, result) = run("1/x", &["x=1", "x=0"], options);
+        let report = result.err().map(|e| e.report()).unwrap_or_default();
+        assert!(
+            report.contains("division by zero") && report.ends_with("= at: x=0"),
+            "{report}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        assert_eq!(parsed.as_array().map(Vec::len), Some(1), "{out}");
+    }
+
+    #[test]
+    fn warnings_go_to_the_callback_with_their_point() {
+        let (_, warnings, result) = run("sqrt(x)", &["x=0,y=1", "x=4"], Options::default());
+        assert!(result.is_ok());
+        assert_eq!(
+            warnings,
+            [
+                "`y` is bound by --at but the expression does not use it",
+                "non-finite gradient: ∂f/∂x = inf; the local derivative is not finite at f = sqrt(x) (sqrt'(0) = +inf) (at: x=0,y=1)",
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_points_stream_through_the_batch_engine() {
+        let job = Job::new(
+            "x*y",
+            "expression",
+            Options {
+                format: Format::Csv,
+                threads: 2,
+                ..Options::default()
+            },
+        );
+        let rows: String = (0..40_000).map(|i| format!("{i},2\n")).collect();
+        let input = format!("x,y\n{rows}");
+        let mut out = Vec::new();
+        let summary = job.and_then(|job| {
+            let points = PointSource::Csv {
+                reader: Box::new(input.as_bytes()),
+                origin: "rows.csv".into(),
+            };
+            job.run(points, &mut out, &mut |_| {})
+        });
+        assert_eq!(summary.map(|s| s.points).ok(), Some(40_000));
+        let text = String::from_utf8_lossy(&out);
+        assert_eq!(text.lines().nth(1), Some("0,2,0,2,0"));
+        assert_eq!(text.lines().last(), Some("39999,2,79998,2,39999"));
+    }
+}
