@@ -116,8 +116,20 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
+    if let Some(flag) = flag_among_arguments() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "error: `{flag}` asks for the help or the version, but other arguments were given too\n  \
+             = help: an expression that starts with `-` goes after `--`: autograd-cli --at a=2 -- -a"
+        );
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
-    let stderr_color = io::stderr().is_terminal() && !no_color_env();
+    let stderr_color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stderr().is_terminal() && !no_color_env(),
+    };
     let mut warnings = Warnings {
         shown: 0,
         hidden: 0,
@@ -138,6 +150,60 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr().lock(), "{message}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// `autograd-cli -h --at h=2 --expect f=999` would print the help and exit
+/// 0, and a grading script would take that for a pass: a help or version
+/// flag is only itself when it is the only argument.
+fn flag_among_arguments() -> Option<String> {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    if args.len() < 2 {
+        return None;
+    }
+    args.iter()
+        .take_while(|a| *a != "--")
+        .filter_map(|a| a.to_str())
+        .find(|a| matches!(*a, "-h" | "--help" | "-V" | "--version"))
+        .map(str::to_string)
+}
+
+/// Standard output that, once its reader has gone (`… | head`), discards
+/// the rest when `keep_going`: the checks still run to the end, so the exit
+/// code is the verdict.
+struct Output<W> {
+    inner: W,
+    keep_going: bool,
+    closed: bool,
+}
+
+impl<W: Write> Output<W> {
+    fn guard(&mut self, result: io::Result<usize>, len: usize) -> io::Result<usize> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.keep_going => {
+                self.closed = true;
+                Ok(len)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.guard(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush().map(|()| 0);
+        self.guard(result, 0).map(|_| ())
     }
 }
 
@@ -256,7 +322,11 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         }
         None => PointSource::at(&cli.at)?,
     };
-    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut out = Output {
+        inner: io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+        keep_going: cli.expect.is_some() || cli.gradcheck,
+        closed: false,
+    };
     let summary = job.run(points, &mut out, &mut |w| warnings.warn(w))?;
     Ok(if summary.failed > 0 {
         ExitCode::from(1)

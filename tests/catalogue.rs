@@ -159,6 +159,10 @@ bad! {
     expression_and_file: ["x", "-f", "a.txt"] => 2, ["cannot be used with"];
     points_and_at: ["x", "--points", "a.csv", "-a", "x=1"] => 2, ["cannot be used with"];
     unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
+    // A flag where the expression should be must not print the help and pass.
+    help_flag_as_an_expression: ["-h", "--at", "h=2", "--expect", "f=999"] => 2, ["`-h` asks for the help or the version", "autograd-cli --at a=2 -- -a"];
+    version_flag_as_an_expression: ["-V", "--at", "V=2"] => 2, ["`-V` asks for the help or the version"];
+    long_help_after_an_expression: ["x", "--help"] => 2, ["`--help` asks for the help"];
 }
 
 #[test]

@@ -202,6 +202,34 @@ fn broken_pipe_ends_quietly() {
     assert!(err.is_empty(), "{err}");
 }
 
+/// `… --expect … | head -1` under `set -o pipefail`: the reader leaves after
+/// one line, and the exit code must still be the verdict of every check.
+#[test]
+fn the_exit_code_is_the_verdict_even_when_stdout_closes_early() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("autograd-cli");
+    let mut args = vec!["x^2".to_string()];
+    // Many points, so the output outgrows the pipe and the reader leaves early.
+    for i in 0..3_000 {
+        args.extend(["--at".to_string(), format!("x={i}")]);
+    }
+    args.extend(["--expect".to_string(), "f=0".to_string()]);
+    let mut child = Command::new(bin)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    if let Some(out) = child.stdout.as_mut() {
+        let _ = out.read_exact(&mut first);
+    }
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "every check but x=0 fails");
+}
+
 // ---- bad input: exit code and message ----
 
 #[test]
