@@ -42,6 +42,16 @@ pub fn read_program(reader: impl Read, origin: &str) -> Result<String> {
     })
 }
 
+/// Opens a file to read, with an error that names it.
+pub fn open(path: &str) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| {
+        Error::new(ErrorKind::Read {
+            what: format!("`{path}`"),
+            reason: e.to_string(),
+        })
+    })
+}
+
 /// A reader that fails once a line grows longer than [`MAX_LINE_BYTES`],
 /// and counts lines, so the error can say where.
 pub struct LineLimit<R> {

@@ -168,45 +168,6 @@ fn flag_among_arguments() -> Option<String> {
         .map(str::to_string)
 }
 
-/// Standard output that, once its reader has gone (`… | head`), discards
-/// the rest when `keep_going`: the checks still run to the end, so the exit
-/// code is the verdict.
-struct Output<W> {
-    inner: W,
-    keep_going: bool,
-    closed: bool,
-}
-
-impl<W: Write> Output<W> {
-    fn guard(&mut self, result: io::Result<usize>, len: usize) -> io::Result<usize> {
-        match result {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.keep_going => {
-                self.closed = true;
-                Ok(len)
-            }
-            other => other,
-        }
-    }
-}
-
-impl<W: Write> Write for Output<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.closed {
-            return Ok(buf.len());
-        }
-        let result = self.inner.write(buf);
-        self.guard(result, buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.closed {
-            return Ok(());
-        }
-        let result = self.inner.flush().map(|()| 0);
-        self.guard(result, 0).map(|_| ())
-    }
-}
-
 fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
@@ -262,15 +223,8 @@ fn read_source(cli: &Cli) -> Result<(String, String), Error> {
         let text = input::read_program(io::stdin().lock(), "stdin")?;
         return Ok((text, "stdin".into()));
     }
-    let file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
+    let file = input::open(path)?;
     Ok((input::read_program(file, path)?, path.to_string()))
-}
-
-fn read_error(path: &str, e: &io::Error) -> Error {
-    Error::new(ErrorKind::Read {
-        what: format!("`{path}`"),
-        reason: e.to_string(),
-    })
 }
 
 fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
@@ -314,7 +268,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
             origin: "stdin".into(),
         },
         Some(path) => {
-            let file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
+            let file = input::open(path)?;
             PointSource::Csv {
                 reader: Box::new(io::BufReader::with_capacity(1 << 16, file)),
                 origin: path.clone(),
@@ -322,11 +276,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         }
         None => PointSource::at(&cli.at)?,
     };
-    let mut out = Output {
-        inner: io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
-        keep_going: cli.expect.is_some() || cli.gradcheck,
-        closed: false,
-    };
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let summary = job.run(points, &mut out, &mut |w| warnings.warn(w))?;
     Ok(if summary.failed > 0 {
         ExitCode::from(1)

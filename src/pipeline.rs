@@ -25,7 +25,7 @@ use crate::graph::Graph;
 use crate::points::Points;
 use crate::report::View;
 use crate::sink::{self, Point, Sink};
-use std::io::{BufRead, Write};
+use std::io::{self, BufRead, Write};
 
 /// The output formats (`--format`; clap reads them by their lowercase names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -187,7 +187,10 @@ impl<'s> Job<'s> {
     /// Evaluates every point and writes it to `out`; `warn` receives each
     /// warning (a binding the program does not use, a non-finite gradient).
     /// Stops at the first error (exit code 3 for a value that is not
-    /// finite), after closing what the format can close.
+    /// finite), after closing what the format can close. When `out`'s
+    /// reader goes away early, a run with checks goes on to the end (its
+    /// summary is the verdict); one without stops with
+    /// [`ErrorKind::BrokenPipe`](crate::ErrorKind::BrokenPipe).
     pub fn run(
         &self,
         points: PointSource<'_>,
@@ -195,6 +198,11 @@ impl<'s> Job<'s> {
         warn: &mut dyn FnMut(String),
     ) -> Result<Summary> {
         let mut sink = self.sink();
+        let out = &mut Output {
+            inner: out,
+            keep_going: !self.expectations.is_empty() || self.options.gradcheck,
+            closed: false,
+        };
         let mut run = Run {
             job: self,
             warn,
@@ -241,6 +249,45 @@ fn finish(
     ended?;
     out.flush()?;
     Ok(summary)
+}
+
+/// The output of a run that, once its reader has gone (`… | head`),
+/// discards the rest when `keep_going` (the run has checks): the checks
+/// still run to the end, so the exit code is the verdict.
+struct Output<W> {
+    inner: W,
+    keep_going: bool,
+    closed: bool,
+}
+
+impl<W: Write> Output<W> {
+    fn guard(&mut self, result: io::Result<usize>, len: usize) -> io::Result<usize> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.keep_going => {
+                self.closed = true;
+                Ok(len)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.guard(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush().map(|()| 0);
+        self.guard(result, 0).map(|_| ())
+    }
 }
 
 /// The state of one run.
