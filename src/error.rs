@@ -72,6 +72,9 @@ pub enum ErrorKind {
     /// The reader of the output went away (`… | head`): not a failure of the tool.
     #[error("the output was closed before the end")]
     BrokenPipe,
+    /// Options that cannot go together (exit 2, like clap's usage errors).
+    #[error("{0}")]
+    Usage(String),
     /// A broken invariant of this program, not of the input: a bug to report.
     #[error("internal error: {0} (please report this at the project's issue tracker)")]
     Internal(String),

@@ -76,6 +76,14 @@ struct Cli {
     #[arg(long)]
     explain: bool,
 
+    /// Print nothing: the exit code says whether every check passed.
+    #[arg(short, long, conflicts_with = "summary")]
+    quiet: bool,
+
+    /// Print one line: how many points passed every check, and which failed.
+    #[arg(long)]
+    summary: bool,
+
     /// When to colour the output: auto means when stdout is a terminal and
     /// NO_COLOR is not set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -125,11 +133,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
-    let stderr_color = match cli.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => io::stderr().is_terminal() && !no_color_env(),
-    };
+    let stderr_color = cli.color.enabled(io::stderr().is_terminal());
     let mut warnings = Warnings {
         shown: 0,
         hidden: 0,
@@ -168,8 +172,12 @@ fn flag_among_arguments() -> Option<String> {
         .map(str::to_string)
 }
 
-fn no_color_env() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+impl ColorChoice {
+    /// Whether to colour a stream; `auto` honours NO_COLOR (non-empty).
+    fn enabled(self, terminal: bool) -> bool {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        self == ColorChoice::Always || (self == ColorChoice::Auto && terminal && !no_color)
+    }
 }
 
 /// Warnings go to stderr; after many (a million-row batch), the rest are counted.
@@ -188,12 +196,11 @@ impl Warnings {
             return;
         }
         self.shown += 1;
-        let label = if self.color {
-            "warning:".yellow().bold().to_string()
-        } else {
-            "warning:".to_string()
+        let label = "warning:";
+        let _ = match self.color {
+            true => writeln!(io::stderr().lock(), "{} {message}", label.yellow().bold()),
+            false => writeln!(io::stderr().lock(), "{label} {message}"),
         };
-        let _ = writeln!(io::stderr().lock(), "{label} {message}");
     }
 
     fn finish(&self) {
@@ -254,11 +261,9 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         explain: cli.explain,
         digits: cli.digits.map(usize::from),
         allow_nonfinite: cli.allow_nonfinite,
-        color: match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => io::stdout().is_terminal() && !no_color_env(),
-        },
+        quiet: cli.quiet,
+        summary: cli.summary,
+        color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };
     let job = Job::new(&source, &origin, options)?;

@@ -19,12 +19,12 @@
 
 use crate::bindings::{self, Binding};
 use crate::check::{self, Expectation};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluation;
 use crate::graph::Graph;
 use crate::points::Points;
 use crate::report::View;
-use crate::sink::{self, Point, Sink};
+use crate::sink::{self, CheckResult, GradReport, Point, Sink};
 use std::io::{self, BufRead, Write};
 
 /// The output formats (`--format`; clap reads them by their lowercase names).
@@ -58,6 +58,10 @@ pub struct Options {
     pub color: bool,
     /// Threads for batches of CSV points.
     pub threads: usize,
+    /// Print nothing: the exit code is the answer (`--quiet`).
+    pub quiet: bool,
+    /// Print one line of verdicts at the end (`--summary`).
+    pub summary: bool,
 }
 
 impl Default for Options {
@@ -73,6 +77,8 @@ impl Default for Options {
             allow_nonfinite: false,
             color: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            quiet: false,
+            summary: false,
         }
     }
 }
@@ -126,6 +132,7 @@ impl<'s> Job<'s> {
     /// Parses and lowers `source` (`origin` names it in errors:
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
+        check_combinations(&options)?;
         let in_source = |e: Error| e.in_source(source, origin);
         let program = crate::parse::parse_program(source).map_err(in_source)?;
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
@@ -158,28 +165,31 @@ impl<'s> Job<'s> {
         &self.options
     }
 
-    /// Whether the output is teaching text (`--explain`, `--expect`,
-    /// `--gradcheck`) rather than a data format.
-    pub fn is_teaching(&self) -> bool {
-        !self.expectations.is_empty() || self.options.gradcheck || self.options.explain
+    /// Whether points get a verdict (`--expect`, `--gradcheck`).
+    pub fn is_judged(&self) -> bool {
+        !self.expectations.is_empty() || self.options.gradcheck
     }
 
-    /// The sink of this job's format.
-    fn sink(&self) -> Box<dyn Sink> {
+    /// The sink of this job's format; `unit` names the points (`points`,
+    /// `rows`) in a summary.
+    fn sink(&self, unit: &'static str) -> Box<dyn Sink> {
         let o = &self.options;
-        if self.is_teaching() {
-            return Box::new(sink::Checks::new(
-                self.expectations.clone(),
-                o.explain,
-                o.gradcheck,
-                o.tol,
-                o.color,
-            ));
+        if o.quiet {
+            return Box::new(sink::Quiet);
+        }
+        if o.summary {
+            return Box::new(sink::Summary::new(unit));
         }
         match o.format {
+            Format::Table if self.is_judged() || o.explain => {
+                Box::new(sink::Checks::new(o.explain, o.color))
+            }
             Format::Table => Box::new(sink::Table::new(o.color)),
-            Format::Json => Box::<sink::Json>::default(),
-            Format::Csv => Box::<sink::Csv>::default(),
+            Format::Json => Box::new(sink::Json::new(self.is_judged(), o.explain)),
+            Format::Csv => Box::new(sink::Csv::new(
+                self.expectations.iter().map(|e| e.label.clone()).collect(),
+                self.is_judged(),
+            )),
             Format::Dot => Box::new(sink::Dot),
         }
     }
@@ -197,10 +207,14 @@ impl<'s> Job<'s> {
         out: &mut dyn Write,
         warn: &mut dyn FnMut(String),
     ) -> Result<Summary> {
-        let mut sink = self.sink();
+        let unit = match points {
+            PointSource::At(_) => "points",
+            PointSource::Csv { .. } => "rows",
+        };
+        let mut sink = self.sink(unit);
         let out = &mut Output {
             inner: out,
-            keep_going: !self.expectations.is_empty() || self.options.gradcheck,
+            keep_going: self.is_judged(),
             closed: false,
         };
         let mut run = Run {
@@ -235,6 +249,30 @@ impl<'s> Job<'s> {
             }
         }
     }
+}
+
+/// Options that a format has no place for are refused, not ignored.
+fn check_combinations(o: &Options) -> Result<()> {
+    let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
+    let judged = o.expect.is_some() || o.gradcheck;
+    match o.format {
+        Format::Dot if judged || o.explain => {
+            return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
+        }
+        Format::Csv if o.explain || o.gradcheck => {
+            return usage("--format csv has one row a point: it has no place for --explain or --gradcheck (use the table or --format json)");
+        }
+        _ => {}
+    }
+    if o.summary && !judged {
+        return usage(
+            "--summary counts the points that pass the checks: give --expect or --gradcheck",
+        );
+    }
+    if o.summary && (o.format != Format::Table || o.explain) {
+        return usage("--summary prints one line instead of the output: it cannot go with --format or --explain");
+    }
+    Ok(())
 }
 
 /// Ends the sink, and returns the run's result: the first error wins.
@@ -369,18 +407,47 @@ impl Run<'_, '_> {
                 None => w,
             });
         }
-        let verdict = sink.point(
-            out,
-            &Point {
-                view,
-                values,
-                index: self.summary.points,
-            },
-        )?;
+        let checks = job
+            .expectations
+            .iter()
+            .map(|e| {
+                let outcome = e.check(view.graph, view.eval, job.options.tol)?;
+                Ok(CheckResult {
+                    target: e.label.clone(),
+                    expected_text: e.expected_text.clone(),
+                    expected: e.expected,
+                    actual: outcome.actual,
+                    passed: outcome.passed,
+                    reason: (!outcome.passed).then(|| {
+                        format!(
+                            "{} differs from the expected {} by {}",
+                            crate::number::format(outcome.actual),
+                            e.expected_text,
+                            crate::number::format(outcome.actual - e.expected)
+                        )
+                    }),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let gradcheck = job.options.gradcheck.then(|| {
+            let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
+            GradReport {
+                tol,
+                variables: check::gradcheck(view.graph, values, view.eval, tol),
+            }
+        });
         self.summary.points += 1;
-        self.summary.checks += verdict.checks;
-        self.summary.failed += verdict.failed;
-        Ok(())
+        self.summary.checks += checks.len();
+        self.summary.failed += checks.iter().filter(|c| !c.passed).count();
+        self.summary.failed += gradcheck.as_ref().map_or(0, GradReport::failed);
+        let point = Point {
+            view,
+            values,
+            index: self.summary.points - 1,
+            checks: &checks,
+            gradcheck: gradcheck.as_ref(),
+        };
+        sink.point(out, &point)
     }
 
     /// CSV in, rows out: rows read in batches, each batch evaluated and

@@ -3,7 +3,7 @@
 //! point one node, at a time) and the pipeline never holds a whole document.
 
 use crate::batch::Row;
-use crate::check::{self, Expectation};
+use crate::check;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::number;
@@ -18,13 +18,57 @@ pub struct Point<'a> {
     pub values: &'a [f64],
     /// 0 for the first point.
     pub index: usize,
+    /// Every `--expect` check at this point, in the order written.
+    pub checks: &'a [CheckResult],
+    /// `--gradcheck` at this point, when asked for.
+    pub gradcheck: Option<&'a GradReport>,
 }
 
-/// What the checks of one point found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Verdict {
-    pub checks: usize,
-    pub failed: usize,
+impl Point<'_> {
+    /// Whether every check and every gradient check passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed) && self.gradcheck.is_none_or(GradReport::passed)
+    }
+}
+
+/// One `--expect` check at one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// The target as written (`df/dx`).
+    pub target: String,
+    /// The expected value as written (`0.881`, `1/3`).
+    pub expected_text: String,
+    pub expected: f64,
+    pub actual: f64,
+    pub passed: bool,
+    /// Why it failed, in words.
+    pub reason: Option<String>,
+}
+
+/// `--gradcheck` at one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradReport {
+    pub tol: f64,
+    pub variables: Vec<check::GradCheck>,
+}
+
+impl GradReport {
+    pub fn passed(&self) -> bool {
+        self.variables.iter().all(|c| c.passed)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.variables.iter().filter(|c| !c.passed).count()
+    }
+
+    /// The largest error among the variables compared.
+    pub fn largest_error(&self) -> f64 {
+        self.variables
+            .iter()
+            .filter(|c| c.skipped.is_none())
+            .map(|c| c.error)
+            .fold(0.0, f64::max)
+    }
 }
 
 /// An output format.
@@ -34,7 +78,7 @@ pub trait Sink {
         Ok(())
     }
 
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict>;
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()>;
 
     /// After the last point, or after an error (`complete` false), so that
     /// what was written stays well-formed where the format allows; `points`
@@ -94,17 +138,132 @@ impl Sink for Table {
         Ok(())
     }
 
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         heading(out, self.several, point)?;
         table::write(out, &point.view, &self.colors)?;
-        Ok(Verdict::default())
+        Ok(())
     }
 }
 
-/// One JSON object for one point; an array of them for several.
+/// One JSON object for one point; an array of them for several. With
+/// checks, each point also carries `checks`, `gradcheck`, `explain` (as
+/// asked) and `passed`.
 #[derive(Default)]
 pub struct Json {
     several: bool,
+    /// Whether points carry `passed`: there are checks.
+    pub judged: bool,
+    /// Whether points carry the passes written out (`--explain`).
+    pub explain: bool,
+}
+
+impl Json {
+    pub fn new(judged: bool, explain: bool) -> Self {
+        Json {
+            several: false,
+            judged,
+            explain,
+        }
+    }
+
+    /// The keys after `nodes`, rendered.
+    fn extra_fields(&self, point: &Point<'_>) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let mut fields = Vec::new();
+        if self.explain {
+            fields.push(("explain", explain_json(point)?));
+        }
+        if self.judged {
+            let mut checks = b"[".to_vec();
+            for (i, c) in point.checks.iter().enumerate() {
+                checks.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                checks.extend_from_slice(b"    {\"target\": ");
+                json::push_string(&mut checks, &c.target);
+                checks.extend_from_slice(b", \"expected\": ");
+                json::push_number(&mut checks, c.expected);
+                checks.extend_from_slice(b", \"actual\": ");
+                json::push_number(&mut checks, c.actual);
+                checks.extend_from_slice(b", \"passed\": ");
+                checks.extend_from_slice(if c.passed { b"true" } else { b"false" });
+                checks.extend_from_slice(b", \"reason\": ");
+                match &c.reason {
+                    Some(r) => json::push_string(&mut checks, r),
+                    None => checks.extend_from_slice(b"null"),
+                }
+                checks.push(b'}');
+            }
+            checks.extend_from_slice(if point.checks.is_empty() {
+                b"]"
+            } else {
+                b"\n  ]"
+            });
+            fields.push(("checks", checks));
+        }
+        if let Some(report) = point.gradcheck {
+            let mut g = b"{\"tolerance\": ".to_vec();
+            json::push_number(&mut g, report.tol);
+            g.extend_from_slice(b", \"largest_error\": ");
+            json::push_number(&mut g, report.largest_error());
+            g.extend_from_slice(b", \"variables\": [");
+            for (i, c) in report.variables.iter().enumerate() {
+                g.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                g.extend_from_slice(b"    {\"variable\": ");
+                json::push_string(&mut g, &c.variable);
+                for (key, x) in [
+                    ("analytic", c.analytic),
+                    ("numeric", c.numeric),
+                    ("error", c.error),
+                ] {
+                    g.extend_from_slice(format!(", \"{key}\": ").as_bytes());
+                    json::push_number(&mut g, x);
+                }
+                g.extend_from_slice(b", \"passed\": ");
+                g.extend_from_slice(if c.passed { b"true" } else { b"false" });
+                g.extend_from_slice(b", \"skipped\": ");
+                match &c.skipped {
+                    Some(why) => json::push_string(&mut g, why),
+                    None => g.extend_from_slice(b"null"),
+                }
+                g.push(b'}');
+            }
+            g.extend_from_slice(b"\n  ]}");
+            fields.push(("gradcheck", g));
+        }
+        if self.judged {
+            let passed: &[u8] = if point.passed() { b"true" } else { b"false" };
+            fields.push(("passed", passed.to_vec()));
+        }
+        Ok(fields)
+    }
+}
+
+/// `{"forward": [lines], "backward": [lines]}`: `--explain`'s two passes,
+/// a line each, as the text form writes them.
+fn explain_json(point: &Point<'_>) -> Result<Vec<u8>> {
+    let mut text = Vec::new();
+    explain::write(&mut text, &point.view)?;
+    let text = String::from_utf8_lossy(&text);
+    let mut passes: [Vec<&str>; 2] = [Vec::new(), Vec::new()];
+    let mut pass = 0;
+    for line in text.lines() {
+        if line.is_empty() {
+            pass = 1;
+        } else if let Some(step) = line.strip_prefix("  ") {
+            passes[pass].push(step);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (key, lines)) in ["forward", "backward"].iter().zip(&passes).enumerate() {
+        out.extend_from_slice(if i == 0 { b"{" } else { b", " });
+        json::push_string(&mut out, key);
+        out.extend_from_slice(b": [");
+        for (j, line) in lines.iter().enumerate() {
+            out.extend_from_slice(if j == 0 { b"\n    " } else { b",\n    " });
+            json::push_string(&mut out, line);
+        }
+        out.extend_from_slice(b"\n  ]");
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 impl Sink for Json {
@@ -116,15 +275,16 @@ impl Sink for Json {
         Ok(())
     }
 
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         if self.several && point.index > 0 {
             out.write_all(b",\n")?;
         }
-        json::write_point(out, &point.view, self.several)?;
+        let extra = self.extra_fields(point)?;
+        json::write_point(out, &point.view, self.several, &extra)?;
         if !self.several {
             out.write_all(b"\n")?;
         }
-        Ok(Verdict::default())
+        Ok(())
     }
 
     fn end(&mut self, out: &mut dyn Write, points: usize, _complete: bool) -> Result<()> {
@@ -135,24 +295,54 @@ impl Sink for Json {
     }
 }
 
-/// A header, then one row a point.
+/// A header, then one row a point; with checks, a `pass:TARGET` column
+/// for each and a `passed` column.
 #[derive(Default)]
 pub struct Csv {
     line: String,
+    /// The `--expect` targets, for the `pass:` columns.
+    pub targets: Vec<String>,
+    pub judged: bool,
+}
+
+impl Csv {
+    pub fn new(targets: Vec<String>, judged: bool) -> Self {
+        Csv {
+            line: String::new(),
+            targets,
+            judged,
+        }
+    }
 }
 
 impl Sink for Csv {
     fn begin(&mut self, out: &mut dyn Write, graph: &Graph, _several: bool) -> Result<()> {
-        csv_out::write_header(out, graph)?;
+        let pass: Vec<String> = self.targets.iter().map(|t| format!("pass:{t}")).collect();
+        let mut extra: Vec<&str> = pass.iter().map(String::as_str).collect();
+        if self.judged {
+            extra.push("passed");
+        }
+        csv_out::write_header(out, graph, &extra)?;
         Ok(())
     }
 
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
-        csv_out::write_row(out, &point.view, point.values, &mut self.line)?;
-        Ok(Verdict::default())
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        let mut extra: Vec<&str> = point
+            .checks
+            .iter()
+            .map(|c| if c.passed { "true" } else { "false" })
+            .collect();
+        if self.judged {
+            extra.push(if point.passed() { "true" } else { "false" });
+        }
+        csv_out::write_row(out, &point.view, point.values, &extra, &mut self.line)?;
+        Ok(())
     }
 
     fn row_renderer(&self) -> Option<fn(&Row<'_>, &mut String)> {
+        if self.judged {
+            return None;
+        }
         Some(|row, line| csv_out::push_row(line, row))
     }
 }
@@ -161,19 +351,77 @@ impl Sink for Csv {
 pub struct Dot;
 
 impl Sink for Dot {
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         dot::write(out, &point.view)?;
-        Ok(Verdict::default())
+        Ok(())
+    }
+}
+
+/// Nothing at all (`--quiet`): the exit code is the answer.
+pub struct Quiet;
+
+impl Sink for Quiet {
+    fn point(&mut self, _out: &mut dyn Write, _point: &Point<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One line at the end (`--summary`): how many points passed every check,
+/// and which did not (1-based).
+#[derive(Default)]
+pub struct Summary {
+    /// What a point is called: `rows` for `--points`, `points` for `--at`.
+    pub unit: &'static str,
+    points: usize,
+    failed: Vec<usize>,
+}
+
+impl Summary {
+    pub fn new(unit: &'static str) -> Self {
+        Summary {
+            unit,
+            ..Summary::default()
+        }
+    }
+}
+
+impl Sink for Summary {
+    fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        self.points += 1;
+        if !point.passed() {
+            self.failed.push(point.index + 1);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut dyn Write, _points: usize, complete: bool) -> Result<()> {
+        if !complete {
+            return Ok(());
+        }
+        let passed = self.points - self.failed.len();
+        write!(
+            out,
+            "checks: {passed} of {} {} passed",
+            self.points, self.unit
+        )?;
+        if !self.failed.is_empty() {
+            let list: Vec<String> = self.failed.iter().map(usize::to_string).collect();
+            let noun = if self.unit == "rows" {
+                "rows"
+            } else {
+                "points"
+            };
+            write!(out, "; failed {noun}: {}", list.join(", "))?;
+        }
+        writeln!(out)?;
+        Ok(())
     }
 }
 
 /// Teaching output: `--explain`, `--expect` and `--gradcheck`, in that
 /// order at each point, then one line with the count of correct checks.
 pub struct Checks {
-    pub expectations: Vec<Expectation>,
     pub explain: bool,
-    pub gradcheck: bool,
-    pub tol: Option<f64>,
     pub color: bool,
     several: bool,
     checks: usize,
@@ -181,18 +429,9 @@ pub struct Checks {
 }
 
 impl Checks {
-    pub fn new(
-        expectations: Vec<Expectation>,
-        explain: bool,
-        gradcheck: bool,
-        tol: Option<f64>,
-        color: bool,
-    ) -> Self {
+    pub fn new(explain: bool, color: bool) -> Self {
         Checks {
-            expectations,
             explain,
-            gradcheck,
-            tol,
             color,
             several: false,
             checks: 0,
@@ -200,65 +439,51 @@ impl Checks {
         }
     }
 
-    /// One line per expectation; returns how many failed.
-    fn write_expectations(&self, out: &mut dyn Write, view: &View<'_>) -> Result<usize> {
-        let mut failed = 0;
-        let width = widest(self.expectations.iter().map(|e| e.label.as_str()));
-        let expected_width = widest(self.expectations.iter().map(|e| e.expected_text.as_str()));
-        for e in &self.expectations {
-            let outcome = e.check(view.graph, view.eval, self.tol)?;
-            let actual = number::format(outcome.actual);
-            let pad = " ".repeat(width.saturating_sub(e.label.chars().count()));
-            let pad2 = " ".repeat(expected_width.saturating_sub(e.expected_text.chars().count()));
-            let (label, expected) = (&e.label, &e.expected_text);
-            if outcome.passed {
+    /// One line per expectation.
+    fn write_expectations(&self, out: &mut dyn Write, checks: &[CheckResult]) -> Result<()> {
+        let width = widest(checks.iter().map(|c| c.target.as_str()));
+        let expected_width = widest(checks.iter().map(|c| c.expected_text.as_str()));
+        for c in checks {
+            let actual = number::format(c.actual);
+            let pad = " ".repeat(width.saturating_sub(c.target.chars().count()));
+            let pad2 = " ".repeat(expected_width.saturating_sub(c.expected_text.chars().count()));
+            let (label, expected) = (&c.target, &c.expected_text);
+            if c.passed {
                 let verdict = self.paint("passed", |v| v.green().to_string());
                 writeln!(
                     out,
                     "{verdict}  {label}{pad}  expected {expected}{pad2}  actual {actual}"
                 )?;
             } else {
-                failed += 1;
                 let verdict = self.paint("FAILED", |v| v.red().bold().to_string());
-                let diff = number::format(outcome.actual - e.expected);
+                let diff = number::format(c.actual - c.expected);
                 writeln!(
                     out,
                     "{verdict}  {label}{pad}  expected {expected}{pad2}  actual {actual}  (difference {diff})"
                 )?;
             }
         }
-        Ok(failed)
+        Ok(())
     }
 
-    /// One line per variable; returns how many failed.
-    fn write_gradcheck(&self, out: &mut dyn Write, point: &Point<'_>) -> Result<usize> {
-        let view = &point.view;
-        let tol = self.tol.unwrap_or(check::GRADCHECK_TOL);
-        let checks = check::gradcheck(view.graph, point.values, view.eval, tol);
-        let f = view.output_name();
+    /// One line per variable, then the largest error.
+    fn write_gradcheck(&self, out: &mut dyn Write, f: &str, report: &GradReport) -> Result<()> {
+        let tol = report.tol;
         writeln!(
             out,
             "gradcheck: ∂{f}/∂v against central differences, tolerance {tol:e}"
         )?;
-        let width = widest(checks.iter().map(|c| c.variable.as_str()));
-        let mut worst: f64 = 0.0;
-        let mut failed = 0;
-        for c in &checks {
+        let width = widest(report.variables.iter().map(|c| c.variable.as_str()));
+        for c in &report.variables {
             let pad = " ".repeat(width.saturating_sub(c.variable.chars().count()));
             let verdict = match (&c.skipped, c.passed) {
                 (Some(why), _) => format!("not compared ({why})"),
                 (None, true) => "ok".to_string(),
-                (None, false) => {
-                    failed += 1;
-                    "FAILED".to_string()
-                }
+                (None, false) => "FAILED".to_string(),
             };
             let error = match c.skipped {
                 Some(_) => String::new(),
-                None => {
-                    worst = worst.max(c.error);
-                    format!("  error {}", number::format_digits(c.error, Some(2)))
-                }
+                None => format!("  error {}", number::format_digits(c.error, Some(2))),
             };
             writeln!(
                 out,
@@ -271,9 +496,9 @@ impl Checks {
         writeln!(
             out,
             "largest error {}",
-            number::format_digits(worst, Some(2))
+            number::format_digits(report.largest_error(), Some(2))
         )?;
-        Ok(failed)
+        Ok(())
     }
 
     fn paint(&self, word: &str, style: impl Fn(&str) -> String) -> String {
@@ -291,34 +516,31 @@ impl Sink for Checks {
         Ok(())
     }
 
-    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<Verdict> {
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         heading(out, self.several, point)?;
         if self.explain {
             explain::write(&mut &mut *out, &point.view)?;
         }
-        let mut failed = 0;
-        if !self.expectations.is_empty() {
+        if !point.checks.is_empty() {
             if self.explain {
                 writeln!(out)?;
             }
-            failed += self.write_expectations(out, &point.view)?;
+            self.write_expectations(out, point.checks)?;
         }
-        if self.gradcheck {
-            if self.explain || !self.expectations.is_empty() {
+        if let Some(report) = point.gradcheck {
+            if self.explain || !point.checks.is_empty() {
                 writeln!(out)?;
             }
-            failed += self.write_gradcheck(out, point)?;
+            self.write_gradcheck(out, &point.view.output_name(), report)?;
+            self.failed += report.failed();
         }
-        self.checks += self.expectations.len();
-        self.failed += failed;
-        Ok(Verdict {
-            checks: self.expectations.len(),
-            failed,
-        })
+        self.checks += point.checks.len();
+        self.failed += point.checks.iter().filter(|c| !c.passed).count();
+        Ok(())
     }
 
     fn end(&mut self, out: &mut dyn Write, _points: usize, complete: bool) -> Result<()> {
-        if complete && !self.expectations.is_empty() {
+        if complete && self.checks > 0 {
             // Not "N passed, N failed": test harnesses read that line as theirs.
             let correct = self.checks.saturating_sub(self.failed);
             writeln!(

@@ -159,6 +159,12 @@ bad! {
     expression_and_file: ["x", "-f", "a.txt"] => 2, ["cannot be used with"];
     points_and_at: ["x", "--points", "a.csv", "-a", "x=1"] => 2, ["cannot be used with"];
     unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
+    // No option is silently ignored by a format.
+    checks_with_dot: ["x", "-a", "x=1", "--expect", "f=1", "--format", "dot"] => 2, ["--format dot draws the graph: it has no place for --expect"];
+    explain_with_csv: ["x", "-a", "x=1", "--explain", "--format", "csv"] => 2, ["--format csv has one row a point: it has no place for --explain or --gradcheck"];
+    summary_without_checks: ["x", "-a", "x=1", "--summary"] => 2, ["--summary counts the points that pass the checks: give --expect or --gradcheck"];
+    summary_with_a_format: ["x", "-a", "x=1", "--expect", "f=1", "--summary", "--format", "json"] => 2, ["--summary prints one line instead of the output"];
+    quiet_and_summary: ["x", "-a", "x=1", "--expect", "f=1", "--summary", "-q"] => 2, ["cannot be used with"];
     // A flag where the expression should be must not print the help and pass.
     help_flag_as_an_expression: ["-h", "--at", "h=2", "--expect", "f=999"] => 2, ["`-h` asks for the help or the version", "autograd-cli --at a=2 -- -a"];
     version_flag_as_an_expression: ["-V", "--at", "V=2"] => 2, ["`-V` asks for the help or the version"];

@@ -508,3 +508,109 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
         "the header and every row before the bad one"
     );
 }
+
+// ---- verdicts a script can read ----
+
+const LOSS: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+
+#[test]
+fn json_carries_each_check_and_the_points_verdict() {
+    let r = run(&[
+        LOSS,
+        "--at",
+        "w=0.5,b=1,x=2,y=1",
+        "--expect",
+        "L=0.127, dL/dw=-0.5",
+        "--gradcheck",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let checks = v["checks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(checks.len(), 2, "{}", r.stdout);
+    assert_eq!(checks[0]["target"], "L");
+    assert_eq!(checks[0]["expected"], 0.127);
+    assert_eq!(checks[0]["passed"], true);
+    assert_eq!(checks[0]["reason"], serde_json::Value::Null);
+    assert_eq!(checks[1]["target"], "dL/dw");
+    assert_eq!(checks[1]["actual"], -0.23840584404423537);
+    assert_eq!(checks[1]["passed"], false);
+    assert_contains(
+        checks[1]["reason"].as_str().unwrap_or(""),
+        &["differs from the expected -0.5"],
+    );
+    assert_eq!(v["gradcheck"]["variables"][0]["variable"], "w");
+    assert_eq!(v["gradcheck"]["variables"][0]["passed"], true);
+    assert_eq!(v["passed"], false);
+}
+
+#[test]
+fn explain_has_a_json_form() {
+    let r = run(&[
+        "(2*x+y^2)*z^3",
+        "--at",
+        "x=4,y=3,z=2",
+        "--explain",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["explain"]["forward"][3], "g1 = 2*x = 2·4 = 8");
+    assert_eq!(v["explain"]["backward"][0], "∂f/∂f = 1");
+    assert_eq!(v.get("passed"), None, "no checks, no verdict");
+}
+
+#[test]
+fn csv_adds_a_pass_column_per_check_and_a_verdict() {
+    let r = run_with_stdin(
+        &[
+            "x*y",
+            "--points",
+            "-",
+            "--expect",
+            "f=2, df/dx=3",
+            "--format",
+            "csv",
+        ],
+        Some(b"x,y\n1,2\n2,3\n"),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "x,y,f,df/dx,df/dy,pass:f,pass:df/dx,passed\n1,2,2,2,1,true,false,false\n2,3,6,3,2,false,true,false\n"
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_and_the_exit_code_is_the_verdict() {
+    let r = run(&["x^2", "--at", "x=2", "--expect", "f=4", "-q"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    let r = run(&["x^2", "--at", "x=2", "--expect", "f=5", "--quiet"]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+}
+
+#[test]
+fn summary_is_one_line_naming_the_failed_rows() {
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--expect", "f=6", "--summary"],
+        Some(b"x,y\n1,2\n2,3\n3,2\n4,4\n"),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "checks: 2 of 4 rows passed; failed rows: 1, 4\n");
+    let r = run(&[
+        "x^2",
+        "--at",
+        "x=2",
+        "--at",
+        "x=-2",
+        "--expect",
+        "f=4",
+        "--summary",
+    ]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "checks: 2 of 2 points passed\n")
+    );
+}

@@ -7,7 +7,8 @@ use crate::graph::Graph;
 use crate::number;
 use std::io::{self, Write};
 
-pub fn write_header(out: &mut dyn Write, graph: &Graph) -> io::Result<()> {
+/// The header; `extra` names columns after the computed ones.
+pub fn write_header(out: &mut dyn Write, graph: &Graph, extra: &[&str]) -> io::Result<()> {
     let f = graph.name(graph.output()).to_string();
     let mut line = String::new();
     for v in graph.variables() {
@@ -18,6 +19,10 @@ pub fn write_header(out: &mut dyn Write, graph: &Graph) -> io::Result<()> {
     for v in graph.variables() {
         line.push(',');
         line.push_str(&field(&format!("d{f}/d{v}")));
+    }
+    for e in extra {
+        line.push(',');
+        line.push_str(&field(e));
     }
     line.push('\n');
     out.write_all(line.as_bytes())
@@ -33,11 +38,12 @@ fn field(text: &str) -> String {
     }
 }
 
-/// One point's row. `line` is a reused buffer.
+/// One point's row, then the `extra` cells. `line` is a reused buffer.
 pub fn write_row(
     out: &mut dyn Write,
     view: &View<'_>,
     point: &[f64],
+    extra: &[&str],
     line: &mut String,
 ) -> io::Result<()> {
     let g = view.graph;
@@ -53,6 +59,14 @@ pub fn write_row(
             grads: &grads,
         },
     );
+    if !extra.is_empty() {
+        line.pop();
+        for e in extra {
+            line.push(',');
+            line.push_str(&field(e));
+        }
+        line.push('\n');
+    }
     out.write_all(line.as_bytes())
 }
 

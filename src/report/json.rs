@@ -60,10 +60,16 @@ fn push_node(out: &mut Vec<u8>, view: &View<'_>, id: NodeId, text: &mut String) 
     out.push(b'}');
 }
 
-/// Writes one point's object: one line per key, and one line per node.
-/// `nested` indents it as an element of the array of several points; the
-/// caller writes the brackets and commas between points.
-pub fn write_point(out: &mut dyn Write, view: &View<'_>, nested: bool) -> io::Result<()> {
+/// Writes one point's object: one line per key, and one line per node, then
+/// the `extra` keys with their values already rendered. `nested` indents it
+/// as an element of the array of several points; the caller writes the
+/// brackets and commas between points.
+pub fn write_point(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    nested: bool,
+    extra: &[(&str, Vec<u8>)],
+) -> io::Result<()> {
     let g = view.graph;
     let indent: &[u8] = if nested { b"  " } else { b"" };
     let mut line: Vec<u8> = Vec::with_capacity(256);
@@ -133,6 +139,21 @@ pub fn write_point(out: &mut dyn Write, view: &View<'_>, nested: bool) -> io::Re
         }
         line.extend_from_slice(indent);
         line.extend_from_slice(b"  ]");
+    }
+    for (key, value) in extra {
+        line.extend_from_slice(b",\n");
+        line.extend_from_slice(indent);
+        line.extend_from_slice(b"  ");
+        push_string(&mut line, key);
+        line.extend_from_slice(b": ");
+        // Values rendered on several lines are indented for their place.
+        for (i, part) in value.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                line.push(b'\n');
+                line.extend_from_slice(indent);
+            }
+            line.extend_from_slice(part);
+        }
     }
     line.push(b'\n');
     line.extend_from_slice(indent);
