@@ -127,6 +127,16 @@ fn tolerance_of(text: &str) -> Tolerance {
     }
 }
 
+/// `--tol`: a finite number ≥ 0.
+pub fn parse_tolerance(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        _ => Err(format!(
+            "`{text}` is not a tolerance (a number ≥ 0, such as 1e-6)"
+        )),
+    }
+}
+
 /// The result of one expectation at one point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {

@@ -69,7 +69,7 @@ struct Cli {
 
     /// Tolerance for --expect (relative, against max(1, |expected|)) and
     /// --gradcheck, instead of the defaults.
-    #[arg(long, value_name = "TOL", value_parser = parse_tolerance)]
+    #[arg(long, value_name = "TOL", value_parser = autograd::check::parse_tolerance)]
     tol: Option<f64>,
 
     /// Write out the forward and backward passes step by step, lecture style.
@@ -112,15 +112,6 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
-}
-
-fn parse_tolerance(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
-        _ => Err(format!(
-            "`{text}` is not a tolerance (a number ≥ 0, such as 1e-6)"
-        )),
-    }
 }
 
 fn main() -> ExitCode {
