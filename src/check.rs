@@ -20,8 +20,9 @@ pub enum Target {
 /// How close the computed number must be.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tolerance {
-    /// Written with this many decimals: the computed value must round to it.
-    Decimals(u32),
+    /// Written to this decimal place (`0.88`, `8.8e-1` and `88e-2`: 2;
+    /// `3.059e-7`: 10; `1.5e3`: -2): the computed value must round to it.
+    Decimals(i32),
     /// |actual − expected| ≤ tol · max(1, |expected|).
     Relative(f64),
 }
@@ -39,6 +40,8 @@ pub struct Expectation {
     /// The expected value as written (`0.881`, `1/3`).
     pub expected_text: String,
     pub tolerance: Tolerance,
+    /// Significant digits written, for a decimal answer (`0.880`: 3).
+    pub significant: Option<u32>,
     /// Where the check is in the `--expect` text.
     pub span: Span,
 }
@@ -57,6 +60,10 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 "write checks as target=value, separated by commas: --expect 'f=136, df/dx=16, g4=17'",
             )
         };
+        // A trailing comma (`f=1, df/dx=2,`) ends the list.
+        if trimmed.is_empty() && start + item.len() == text.len() && !out.is_empty() {
+            break;
+        }
         if trimmed.is_empty() {
             return Err(bad(
                 "empty check (two commas in a row, or a comma at the end?)".into(),
@@ -80,7 +87,11 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             label: label.to_string(),
             expected,
             expected_text: value_text.to_string(),
-            tolerance: tolerance_of(value_text),
+            tolerance: precision(value_text)
+                .map_or(Tolerance::Relative(DEFAULT_RELATIVE), |(decimals, _)| {
+                    Tolerance::Decimals(decimals)
+                }),
+            significant: precision(value_text).map(|(_, sig)| sig),
             span,
         });
     }
@@ -111,20 +122,31 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
     }
 }
 
-/// Decimals as written decide the tolerance: `0.881` must round to it,
-/// integers and expressions must match to 1e-9.
-fn tolerance_of(text: &str) -> Tolerance {
-    let digits = text.trim_start_matches(['-', '+', '−']);
-    match digits.split_once('.') {
-        Some((int, frac))
-            if int.bytes().all(|b| b.is_ascii_digit())
-                && !frac.is_empty()
-                && frac.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Tolerance::Decimals(frac.len() as u32)
-        }
-        _ => Tolerance::Relative(DEFAULT_RELATIVE),
+/// The precision of an answer written as a decimal number, in any
+/// notation: the decimal place it is written to and its significant digits
+/// (`0.880` → (3, 3), `8.8e-1` → (2, 2), `3.059e-7` → (10, 4)). `None` for
+/// an integer or an expression, which must match exactly (to 1e-9).
+fn precision(text: &str) -> Option<(i32, u32)> {
+    let unsigned = text.trim().trim_start_matches(['-', '+', '−']);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let exponent: i32 = match exponent {
+        Some(e) => e.parse().ok()?,
+        None => 0,
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || int.len() + frac.len() == 0 {
+        return None;
     }
+    if !mantissa.contains('.') && exponent >= 0 {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let significant = all.trim_start_matches('0').len().max(1) as u32;
+    Some((frac.len() as i32 - exponent, significant))
 }
 
 /// `--tol`: a finite number ≥ 0.
@@ -142,6 +164,8 @@ pub fn parse_tolerance(text: &str) -> std::result::Result<f64, String> {
 pub struct Outcome {
     pub actual: f64,
     pub passed: bool,
+    /// Why it failed, in words.
+    pub reason: Option<String>,
 }
 
 impl Expectation {
@@ -155,9 +179,49 @@ impl Expectation {
             (None, Tolerance::Decimals(d)) => {
                 // Rounds to the expected value at d places; the slack covers
                 // the binary representation of the decimal written.
-                let half = 0.5 * 10f64.powi(-(d as i32));
+                let half = 0.5 * 10f64.powi(-d);
                 diff <= half * (1.0 + 1e-9)
             }
+        }
+    }
+
+    /// The verdict on `actual`: `tol` (`--tol`) overrides the rounding
+    /// rule; `min_sig` (`--sig`) fails a decimal answer written with fewer
+    /// significant digits ("not precise enough"), and an integer one that
+    /// is not exactly right.
+    pub fn judge(&self, actual: f64, tol: Option<f64>, min_sig: Option<u32>) -> Outcome {
+        let right = self.accepts(actual, tol);
+        let reason = match (self.significant, min_sig) {
+            (Some(sig), Some(min)) if sig < min => Some(format!(
+                "not precise enough: {} has {sig} significant digit{}, at least {min} are asked for",
+                self.expected_text,
+                if sig == 1 { "" } else { "s" }
+            )),
+            _ if right => None,
+            _ => Some(match (tol, self.tolerance) {
+                (None, Tolerance::Decimals(d)) => format!(
+                    "{} does not round to {} at {}",
+                    crate::number::format(actual),
+                    self.expected_text,
+                    match d {
+                        1 => "1 decimal".to_string(),
+                        d if d > 0 => format!("{d} decimals"),
+                        d => format!("the {}s", crate::number::format(10f64.powi(-d))),
+                    }
+                ),
+                (tol, _) => format!(
+                    "{} differs from {} by {} (relative tolerance {})",
+                    crate::number::format(actual),
+                    self.expected_text,
+                    crate::number::format(actual - self.expected),
+                    crate::number::format(tol.unwrap_or(DEFAULT_RELATIVE))
+                ),
+            }),
+        };
+        Outcome {
+            actual,
+            passed: reason.is_none(),
+            reason,
         }
     }
 
@@ -166,6 +230,10 @@ impl Expectation {
         let name = match &self.target {
             Target::Value(n) | Target::Grad(n) => n,
         };
+        // `f` is always the output, whatever its name (`L`, `loss`).
+        if name == "f" {
+            return Ok(graph.output());
+        }
         graph.find(name).ok_or_else(|| {
             Error::at(
                 ErrorKind::UnknownNode {
@@ -178,16 +246,19 @@ impl Expectation {
     }
 
     /// Checks this expectation against one evaluated point.
-    pub fn check(&self, graph: &Graph, eval: &Evaluation, tol: Option<f64>) -> Result<Outcome> {
+    pub fn check(
+        &self,
+        graph: &Graph,
+        eval: &Evaluation,
+        tol: Option<f64>,
+        min_sig: Option<u32>,
+    ) -> Result<Outcome> {
         let id = self.node(graph)? as usize;
         let actual = match self.target {
             Target::Value(_) => eval.values[id],
             Target::Grad(_) => eval.grads[id],
         };
-        Ok(Outcome {
-            actual,
-            passed: self.accepts(actual, tol),
-        })
+        Ok(self.judge(actual, tol, min_sig))
     }
 }
 
@@ -340,6 +411,69 @@ mod tests {
         assert!(e.accepts(136.0 + 1e-8, None));
         assert!(!e.accepts(136.001, None));
         assert!(e.accepts(136.001, Some(1e-3)));
+    }
+
+    /// An answer is as precise as it is written, in any notation.
+    #[test]
+    fn precision_as_written() {
+        for (text, want) in [
+            ("0.88", Some((2, 2))),
+            (".88", Some((2, 2))),
+            ("8.8e-1", Some((2, 2))),
+            ("88e-2", Some((2, 2))),
+            ("-2.384e-1", Some((4, 4))),
+            ("3.059e-7", Some((10, 4))),
+            ("0.0012", Some((4, 2))),
+            ("1.20", Some((2, 3))),
+            ("1.5e3", Some((-2, 2))),
+            ("2.", Some((0, 1))),
+            ("136", None),
+            ("1e3", None),
+            ("1/3", None),
+            ("pi", None),
+        ] {
+            assert_eq!(precision(text), want, "{text}");
+        }
+        let e = &expect("f=3.059e-7")[0];
+        assert!(e.accepts(3.0590000004e-7, None));
+        assert!(
+            !e.accepts(3.0596e-7, None),
+            "rounded at the 10th decimal, not 1e-9 absolute"
+        );
+    }
+
+    #[test]
+    fn significant_digits_are_the_teachers_minimum() {
+        let check = |text: &str, actual: f64| {
+            let e = &expect(&format!("f={text}"))[0];
+            let o = e.judge(actual, None, Some(3));
+            (o.passed, o.reason.unwrap_or_default())
+        };
+        assert_eq!(check("0.881", 0.8807970779778823).0, true);
+        let (passed, reason) = check("0.88", 0.8807970779778823);
+        assert!(!passed);
+        assert_eq!(
+            reason,
+            "not precise enough: 0.88 has 2 significant digits, at least 3 are asked for"
+        );
+        assert_eq!(check("12", 12.0).0, true, "an exact integer is exempt");
+        let (passed, reason) = check("0.1", 0.1269);
+        assert!(
+            !passed && reason.starts_with("not precise enough"),
+            "{reason}"
+        );
+        let (passed, reason) = check("0.127", 0.1269);
+        assert!(passed, "{reason}");
+        let (passed, reason) = check("0.125", 0.1269);
+        assert_eq!(
+            (passed, reason.as_str()),
+            (false, "0.1269 does not round to 0.125 at 3 decimals")
+        );
+    }
+
+    #[test]
+    fn a_trailing_comma_ends_the_list() {
+        assert_eq!(expect("f=1, df/dx=2,").len(), 2);
     }
 
     #[test]

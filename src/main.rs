@@ -60,7 +60,7 @@ struct Cli {
     /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions. Exit 1
     /// when a check fails.
     #[arg(long, value_name = "CHECKS")]
-    expect: Option<String>,
+    expect: Vec<String>,
 
     /// Compare every gradient with central finite differences; exit 1 when
     /// one is off by more than the tolerance (default 1e-6).
@@ -71,6 +71,11 @@ struct Cli {
     /// --gradcheck, instead of the defaults.
     #[arg(long, value_name = "TOL", value_parser = autograd::check::parse_tolerance)]
     tol: Option<f64>,
+
+    /// The fewest significant digits a decimal answer to --expect may have;
+    /// fewer fails as "not precise enough" (an exact integer passes).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=17))]
+    sig: Option<u32>,
 
     /// Write out the forward and backward passes step by step, lecture style.
     #[arg(long)]
@@ -249,6 +254,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         expect: cli.expect.clone(),
         gradcheck: cli.gradcheck,
         tol: cli.tol,
+        sig: cli.sig,
         explain: cli.explain,
         digits: cli.digits.map(usize::from),
         allow_nonfinite: cli.allow_nonfinite,

@@ -44,11 +44,13 @@ pub struct Options {
     /// Differentiate this statement instead of the last one (`--of`).
     pub of: Option<String>,
     pub format: Format,
-    /// Answers to check (`--expect 'f=136, df/dx=16'`).
-    pub expect: Option<String>,
+    /// Answers to check (`--expect 'f=136, df/dx=16'`), one list a flag.
+    pub expect: Vec<String>,
     pub gradcheck: bool,
     /// Overrides the tolerance of `expect` and `gradcheck`.
     pub tol: Option<f64>,
+    /// The fewest significant digits a decimal answer may have (`--sig`).
+    pub sig: Option<u32>,
     pub explain: bool,
     /// Significant digits for display (`--digits`); `None` for exact.
     pub digits: Option<usize>,
@@ -69,9 +71,10 @@ impl Default for Options {
         Options {
             of: None,
             format: Format::Table,
-            expect: None,
+            expect: Vec::new(),
             gradcheck: false,
             tol: None,
+            sig: None,
             explain: false,
             digits: None,
             allow_nonfinite: false,
@@ -122,6 +125,8 @@ pub struct Summary {
 /// A program ready to run: its graph and its parsed checks.
 pub struct Job<'s> {
     source: &'s str,
+    /// Every `--expect` list in one, for the places of its errors.
+    expect: String,
     origin: &'s str,
     graph: Graph,
     expectations: Vec<Expectation>,
@@ -136,20 +141,25 @@ impl<'s> Job<'s> {
         let in_source = |e: Error| e.in_source(source, origin);
         let program = crate::parse::parse_program(source).map_err(in_source)?;
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
-        let expectations = match &options.expect {
-            Some(text) => {
-                let output = graph.name(graph.output()).to_string();
-                let in_expect = |e: Error| e.in_source(text, "--expect");
-                let list = check::parse_expectations(text, &output).map_err(in_expect)?;
-                for e in &list {
-                    e.node(&graph).map_err(in_expect)?;
-                }
-                list
+        // Several lists are one (a trailing comma is allowed in each).
+        let lists: Vec<&str> = options
+            .expect
+            .iter()
+            .map(|e| e.trim_end().trim_end_matches(','))
+            .collect();
+        let expect = lists.join(", ");
+        let mut expectations = Vec::new();
+        if !expect.is_empty() {
+            let output = graph.name(graph.output()).to_string();
+            let in_expect = |e: Error| e.in_source(&expect, "--expect");
+            expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
+            for e in &expectations {
+                e.node(&graph).map_err(in_expect)?;
             }
-            None => Vec::new(),
-        };
+        }
         Ok(Job {
             source,
+            expect,
             origin,
             graph,
             expectations,
@@ -254,7 +264,7 @@ impl<'s> Job<'s> {
 /// Options that a format has no place for are refused, not ignored.
 fn check_combinations(o: &Options) -> Result<()> {
     let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
-    let judged = o.expect.is_some() || o.gradcheck;
+    let judged = !o.expect.is_empty() || o.gradcheck;
     match o.format {
         Format::Dot if judged || o.explain => {
             return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
@@ -411,21 +421,17 @@ impl Run<'_, '_> {
             .expectations
             .iter()
             .map(|e| {
-                let outcome = e.check(view.graph, view.eval, job.options.tol)?;
+                let o = job.options.sig;
+                let outcome = e
+                    .check(view.graph, view.eval, job.options.tol, o)
+                    .map_err(|err| err.in_source(&job.expect, "--expect"))?;
                 Ok(CheckResult {
                     target: e.label.clone(),
                     expected_text: e.expected_text.clone(),
                     expected: e.expected,
                     actual: outcome.actual,
                     passed: outcome.passed,
-                    reason: (!outcome.passed).then(|| {
-                        format!(
-                            "{} differs from the expected {} by {}",
-                            crate::number::format(outcome.actual),
-                            e.expected_text,
-                            crate::number::format(outcome.actual - e.expected)
-                        )
-                    }),
+                    reason: outcome.reason,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -532,7 +538,7 @@ mod tests {
     #[test]
     fn summaries_count_points_and_failed_checks() {
         let options = Options {
-            expect: Some("f=4, df/dx=4".into()),
+            expect: vec!["f=4, df/dx=4".into()],
             ..Options::default()
         };
         let (out, _, result) = run("x^2", &["x=2", "x=3"], options);

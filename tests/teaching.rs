@@ -538,7 +538,7 @@ fn json_carries_each_check_and_the_points_verdict() {
     assert_eq!(checks[1]["passed"], false);
     assert_contains(
         checks[1]["reason"].as_str().unwrap_or(""),
-        &["differs from the expected -0.5"],
+        &["-0.23840584404423537 does not round to -0.5 at 1 decimal"],
     );
     assert_eq!(v["gradcheck"]["variables"][0]["variable"], "w");
     assert_eq!(v["gradcheck"]["variables"][0]["passed"], true);
@@ -613,4 +613,56 @@ fn summary_is_one_line_naming_the_failed_rows() {
         (r.code, r.stdout.as_str()),
         (0, "checks: 2 of 2 points passed\n")
     );
+}
+
+#[test]
+fn an_answer_is_as_precise_as_written_in_any_notation() {
+    let at = ["--at", "w=0.5,b=1,x=2,y=1"];
+    for answers in [
+        "yhat=0.88, dL/dw=-0.2384",
+        "yhat=.88, dL/dw=-2.384e-1",
+        "yhat=8.8e-1, dL/dw=-23.84e-2",
+        "yhat=88e-2, dL/dw=-2384e-4",
+    ] {
+        let r = run(&[LOSS, at[0], at[1], "--expect", answers]);
+        assert_eq!(r.code, 0, "{answers}: {}", r.stdout);
+    }
+    // 3.059e-7 is checked at the 10th decimal, not at an absolute 1e-9.
+    let r = run(&["exp(-x)", "--at", "x=15", "--expect", "f=3.059e-7"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(&["exp(-x)", "--at", "x=15", "--expect", "f=3.052e-7"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+}
+
+#[test]
+fn sig_is_the_teachers_minimum_and_f_is_always_the_output() {
+    let at = ["--at", "w=0.5,b=1,x=2,y=1"];
+    let r = run(&[
+        LOSS, at[0], at[1], "--expect", "f=0.1", "--sig", "3", "--format", "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        v["checks"][0]["reason"],
+        "not precise enough: 0.1 has 1 significant digit, at least 3 are asked for"
+    );
+    let r = run(&[
+        LOSS,
+        at[0],
+        at[1],
+        "--expect",
+        "f=0.127, L=0.1269, df/dw=-0.238",
+        "--sig",
+        "3",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn checks_may_repeat_and_end_in_a_comma() {
+    let r = run(&[
+        "x^2", "--at", "x=3", "--expect", "f=9,", "--expect", "df/dx=6",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["checks: 2 of 2 correct"]);
 }

@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
             .collect::<Vec<_>>()
             .join(",");
         let teaching = Options {
-            expect: Some(expect),
+            expect: vec![expect],
             explain: true,
             gradcheck: true,
             allow_nonfinite: true,
