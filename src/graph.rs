@@ -346,8 +346,15 @@ struct Lowerer<'a> {
     const_ids: FxHashMap<u64, NodeId>,
     var_ids: FxHashMap<&'a str, NodeId>,
     variables: Vec<String>,
-    /// Operations of one or two inputs (the second `NodeId::MAX` for one),
-    /// kept apart from the rare `max`/`min` of more so entries stay 16 bytes.
+    /// Each node's first user among the operations of one or two inputs
+    /// (`NodeId::MAX` for none yet). An operation that is the first user of
+    /// one of its inputs is found through it, and is not put in `interned`:
+    /// in a big expression most nodes are, and their inputs are recent, so
+    /// sharing costs no cache miss in a big table.
+    first_user: Vec<NodeId>,
+    /// The other operations of one or two inputs (the second `NodeId::MAX`
+    /// for one), kept apart from the rare `max`/`min` of more so entries
+    /// stay 16 bytes.
     interned: FxHashMap<(Op, NodeId, NodeId), NodeId>,
     interned_many: FxHashMap<(Op, Box<[NodeId]>), NodeId>,
     defined: FxHashMap<&'a str, NodeId>,
@@ -395,6 +402,7 @@ impl<'a> Lowerer<'a> {
             const_ids: FxHashMap::default(),
             var_ids: FxHashMap::default(),
             variables: Vec::new(),
+            first_user: Vec::new(),
             interned: FxHashMap::default(),
             interned_many: FxHashMap::default(),
             defined: FxHashMap::default(),
@@ -411,6 +419,7 @@ impl<'a> Lowerer<'a> {
         self.inputs.reserve(n);
         self.labels.reserve(n);
         self.spans.reserve(n);
+        self.first_user.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
         let statements = std::mem::take(&mut self.program.statements);
@@ -591,8 +600,8 @@ impl<'a> Lowerer<'a> {
         };
         let next = self.nodes.len() as NodeId;
         let node = match *ids {
-            [a] => *self.interned.entry((op, a, NodeId::MAX)).or_insert(next),
-            [a, b] => *self.interned.entry((op, a, b)).or_insert(next),
+            [a] => self.share(op, a, NodeId::MAX, next),
+            [a, b] => self.share(op, a, b, next),
             _ => *self.interned_many.entry((op, ids.into())).or_insert(next),
         };
         if node == next {
@@ -600,6 +609,44 @@ impl<'a> Lowerer<'a> {
             self.push(Kind::Op(op), ids, Label::Unnamed, span);
         }
         Ok(Val::Node(node))
+    }
+
+    /// The node of `op` on `a` (and `b`, unless `NodeId::MAX`) if there is
+    /// one, else `next`, recorded as that operation.
+    fn share(&mut self, op: Op, a: NodeId, b: NodeId, next: NodeId) -> NodeId {
+        let fa = self.first_user[a as usize];
+        let fb = match b {
+            NodeId::MAX => fa,
+            b => self.first_user[b as usize],
+        };
+        if fa == NodeId::MAX || fb == NodeId::MAX {
+            // An input nothing uses yet: the operation is new.
+            if fa == NodeId::MAX {
+                self.first_user[a as usize] = next;
+            }
+            if fb == NodeId::MAX && b != NodeId::MAX {
+                self.first_user[b as usize] = next;
+            }
+            return next;
+        }
+        for candidate in [fa, fb] {
+            if self.is_op(candidate, op, a, b) {
+                return candidate;
+            }
+        }
+        *self.interned.entry((op, a, b)).or_insert(next)
+    }
+
+    /// Whether node `id` is `op` on `a` (and `b`, unless `NodeId::MAX`).
+    fn is_op(&self, id: NodeId, op: Op, a: NodeId, b: NodeId) -> bool {
+        let node = self.nodes[id as usize];
+        let ins = &self.inputs[node.start as usize..(node.start + node.len) as usize];
+        node.kind == Kind::Op(op)
+            && match *ins {
+                [x] => x == a && b == NodeId::MAX,
+                [x, y] => x == a && y == b,
+                _ => false,
+            }
     }
 
     fn node_of(&mut self, val: Val) -> NodeId {
@@ -657,12 +704,15 @@ impl<'a> Lowerer<'a> {
         }
         let e = self.program.expr(expr);
         let span = e.span();
-        let text = Some(self.program.text(span).trim().into());
-        let (text, form) = match e.kind {
-            ExprKind::Number(_) => (None, Form::Atom),
-            ExprKind::Name => (text, Form::Atom),
-            ExprKind::Neg(_) => (text, Form::Negated),
-            _ => (text, Form::Compound),
+        let form = match e.kind {
+            ExprKind::Number(_) | ExprKind::Name => Form::Atom,
+            ExprKind::Neg(_) => Form::Negated,
+            _ => Form::Compound,
+        };
+        // A number is shown by its value; anything else as written.
+        let text = match e.kind {
+            ExprKind::Number(_) => None,
+            _ => Some(self.program.text(span).trim().into()),
         };
         let c = self.consts.len() as u32;
         self.consts.push(Constant { value, text, form });
@@ -680,6 +730,7 @@ impl<'a> Lowerer<'a> {
         });
         self.inputs.extend_from_slice(inputs);
         self.labels.push(label);
+        self.first_user.push(NodeId::MAX);
         // Offsets fit in u32: inputs are at most 16 MiB.
         self.spans.push((span.start as u32, span.end as u32));
         id
@@ -689,6 +740,7 @@ impl<'a> Lowerer<'a> {
     fn finish(mut self, output: NodeId, statements: Vec<String>) -> Graph {
         // The lookup tables are done with; free them before the final arrays.
         self.interned = FxHashMap::default();
+        self.first_user = Vec::new();
         self.interned_many = FxHashMap::default();
         self.const_ids = FxHashMap::default();
         let n = self.nodes.len();
