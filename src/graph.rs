@@ -335,12 +335,48 @@ enum Val {
     Folded(u32),
 }
 
+/// A node during lowering: all that `finish` reads of it in 32 bytes, so
+/// reordering a big graph costs one cache miss a node.
+#[derive(Clone, Copy)]
+struct Draft {
+    kind: Kind,
+    label: Label,
+    /// `[a, b]`, `[a, NONE]`, `[NONE, NONE]`, or for more inputs
+    /// `[start, MANY | count]` into `Lowerer::many`.
+    ins: [NodeId; 2],
+    span: (u32, u32),
+}
+
+const NONE: NodeId = NodeId::MAX;
+/// Marks `Draft::ins[1]` as a count (node ids stay below 2³¹: inputs are at
+/// most 16 MiB).
+const MANY: NodeId = 1 << 31;
+
+/// The first user of a node among the operations of one or two inputs, and
+/// that operation's key: enough to tell whether it is `op(a, b)` without
+/// reading it.
+#[derive(Clone, Copy)]
+struct FirstUser {
+    user: NodeId,
+    /// The operation's other input (`NONE` for an operation of one input).
+    other: NodeId,
+    op: Op,
+    /// Whether this node is the operation's second input.
+    second: bool,
+}
+
+const UNUSED: FirstUser = FirstUser {
+    user: NONE,
+    other: NONE,
+    op: Op::Id,
+    second: false,
+};
+
 struct Lowerer<'a> {
     program: Program<'a>,
-    nodes: Vec<Node>,
-    inputs: Vec<NodeId>,
-    labels: Vec<Label>,
-    spans: Vec<(u32, u32)>,
+    drafts: Vec<Draft>,
+    /// The inputs of operations of more than two.
+    many: Vec<NodeId>,
     consts: Vec<Constant>,
     folded: Vec<(f64, ExprId)>,
     const_ids: FxHashMap<u64, NodeId>,
@@ -351,7 +387,7 @@ struct Lowerer<'a> {
     /// one of its inputs is found through it, and is not put in `interned`:
     /// in a big expression most nodes are, and their inputs are recent, so
     /// sharing costs no cache miss in a big table.
-    first_user: Vec<NodeId>,
+    first_user: Vec<FirstUser>,
     /// The other operations of one or two inputs (the second `NodeId::MAX`
     /// for one), kept apart from the rare `max`/`min` of more so entries
     /// stay 16 bytes.
@@ -393,10 +429,8 @@ impl<'a> Lowerer<'a> {
         }
         Ok(Lowerer {
             program,
-            nodes: Vec::new(),
-            inputs: Vec::new(),
-            labels: Vec::new(),
-            spans: Vec::new(),
+            drafts: Vec::new(),
+            many: Vec::new(),
             consts: Vec::new(),
             folded: Vec::new(),
             const_ids: FxHashMap::default(),
@@ -415,10 +449,7 @@ impl<'a> Lowerer<'a> {
         let n = self.program.exprs.len();
         let mut vals: Vec<Val> = Vec::with_capacity(n);
         // At most one node per expression: reserve, rather than copy as they grow.
-        self.nodes.reserve(n);
-        self.inputs.reserve(n);
-        self.labels.reserve(n);
-        self.spans.reserve(n);
+        self.drafts.reserve(n);
         self.first_user.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
@@ -427,7 +458,7 @@ impl<'a> Lowerer<'a> {
             for id in st.first..=st.root {
                 let val = self.lower_expr(id, &vals)?;
                 vals.push(val);
-                if self.nodes.len() > MAX_NODES {
+                if self.drafts.len() > MAX_NODES {
                     return Err(Error::at(
                         ErrorKind::Limit(format!(
                             "the graph has more than {MAX_NODES} nodes, the most the tool builds"
@@ -437,7 +468,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let node = match vals[st.root as usize] {
-                Val::Node(n) if self.labels[n as usize] == Label::Unnamed => n,
+                Val::Node(n) if self.drafts[n as usize].label == Label::Unnamed => n,
                 Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, st.span),
                 constant => {
                     let c = self.node_of(constant);
@@ -446,7 +477,7 @@ impl<'a> Lowerer<'a> {
             };
             match st.name {
                 Some((name, _)) => {
-                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.drafts[node as usize].label = Label::Named(self.names.len() as u32);
                     self.names.push(name.to_string());
                     self.defined.insert(name, node);
                 }
@@ -473,7 +504,7 @@ impl<'a> Lowerer<'a> {
                         .into_iter()
                         .find(|n| !self.var_ids.contains_key(n) && !self.defined.contains_key(n))
                         .unwrap_or("f_");
-                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.drafts[node as usize].label = Label::Named(self.names.len() as u32);
                     self.names.push(name.into());
                     node
                 }
@@ -598,9 +629,9 @@ impl<'a> Lowerer<'a> {
             many.extend(args.iter().map(|&a| self.node_of(a)));
             &many
         };
-        let next = self.nodes.len() as NodeId;
+        let next = self.drafts.len() as NodeId;
         let node = match *ids {
-            [a] => self.share(op, a, NodeId::MAX, next),
+            [a] => self.share(op, a, NONE, next),
             [a, b] => self.share(op, a, b, next),
             _ => *self.interned_many.entry((op, ids.into())).or_insert(next),
         };
@@ -611,42 +642,42 @@ impl<'a> Lowerer<'a> {
         Ok(Val::Node(node))
     }
 
-    /// The node of `op` on `a` (and `b`, unless `NodeId::MAX`) if there is
-    /// one, else `next`, recorded as that operation.
+    /// The node of `op` on `a` (and `b`, unless `NONE`) if there is one,
+    /// else `next`, recorded as that operation.
     fn share(&mut self, op: Op, a: NodeId, b: NodeId, next: NodeId) -> NodeId {
         let fa = self.first_user[a as usize];
         let fb = match b {
-            NodeId::MAX => fa,
+            NONE => fa,
             b => self.first_user[b as usize],
         };
-        if fa == NodeId::MAX || fb == NodeId::MAX {
+        if fa.user == NONE || fb.user == NONE {
             // An input nothing uses yet: the operation is new.
-            if fa == NodeId::MAX {
-                self.first_user[a as usize] = next;
+            if fa.user == NONE {
+                self.first_user[a as usize] = FirstUser {
+                    user: next,
+                    other: b,
+                    op,
+                    second: false,
+                };
             }
-            if fb == NodeId::MAX && b != NodeId::MAX {
-                self.first_user[b as usize] = next;
+            // (For `op(a, a)`, `a` has its first user now.)
+            if b != NONE && self.first_user[b as usize].user == NONE {
+                self.first_user[b as usize] = FirstUser {
+                    user: next,
+                    other: a,
+                    op,
+                    second: true,
+                };
             }
             return next;
         }
-        for candidate in [fa, fb] {
-            if self.is_op(candidate, op, a, b) {
-                return candidate;
-            }
+        if fa.op == op && !fa.second && fa.other == b {
+            return fa.user;
+        }
+        if b != NONE && fb.op == op && fb.second && fb.other == a {
+            return fb.user;
         }
         *self.interned.entry((op, a, b)).or_insert(next)
-    }
-
-    /// Whether node `id` is `op` on `a` (and `b`, unless `NodeId::MAX`).
-    fn is_op(&self, id: NodeId, op: Op, a: NodeId, b: NodeId) -> bool {
-        let node = self.nodes[id as usize];
-        let ins = &self.inputs[node.start as usize..(node.start + node.len) as usize];
-        node.kind == Kind::Op(op)
-            && match *ins {
-                [x] => x == a && b == NodeId::MAX,
-                [x, y] => x == a && y == b,
-                _ => false,
-            }
     }
 
     fn node_of(&mut self, val: Val) -> NodeId {
@@ -722,18 +753,38 @@ impl<'a> Lowerer<'a> {
     }
 
     fn push(&mut self, kind: Kind, inputs: &[NodeId], label: Label, span: Span) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        self.nodes.push(Node {
+        let id = self.drafts.len() as NodeId;
+        let ins = match *inputs {
+            [] => [NONE, NONE],
+            [a] => [a, NONE],
+            [a, b] => [a, b],
+            _ => {
+                let start = self.many.len() as NodeId;
+                self.many.extend_from_slice(inputs);
+                [start, MANY | inputs.len() as NodeId]
+            }
+        };
+        self.drafts.push(Draft {
             kind,
-            start: self.inputs.len() as u32,
-            len: inputs.len() as u32,
+            label,
+            ins,
+            // Offsets fit in u32: inputs are at most 16 MiB.
+            span: (span.start as u32, span.end as u32),
         });
-        self.inputs.extend_from_slice(inputs);
-        self.labels.push(label);
-        self.first_user.push(NodeId::MAX);
-        // Offsets fit in u32: inputs are at most 16 MiB.
-        self.spans.push((span.start as u32, span.end as u32));
+        self.first_user.push(UNUSED);
         id
+    }
+
+    /// The inputs of a draft node.
+    fn inputs_of<'d>(many: &'d [NodeId], d: &'d Draft) -> &'d [NodeId] {
+        match d.ins {
+            [NONE, _] => &[],
+            [_, NONE] => &d.ins[..1],
+            [start, count] if count & MANY != 0 => {
+                &many[start as usize..(start + (count & !MANY)) as usize]
+            }
+            _ => &d.ins,
+        }
     }
 
     /// Drops what the output does not use, orders by level, names g1, g2, ….
@@ -743,55 +794,54 @@ impl<'a> Lowerer<'a> {
         self.first_user = Vec::new();
         self.interned_many = FxHashMap::default();
         self.const_ids = FxHashMap::default();
-        let n = self.nodes.len();
-        let inputs_of = |i: usize| {
-            let node = self.nodes[i];
-            &self.inputs[node.start as usize..(node.start + node.len) as usize]
-        };
-        let mut keep = vec![false; n];
-        keep[output as usize] = true;
+        let n = self.drafts.len();
+        let (drafts, many) = (&self.drafts, &self.many[..]);
+        // `at[i]`: 0 for a node the output does not use; then its level + 1;
+        // then its index in the graph.
+        let mut at = vec![0u32; n];
+        at[output as usize] = 1;
+        let mut input_count = 0;
         for i in (0..=output as usize).rev() {
-            if keep[i] {
-                for &j in inputs_of(i) {
-                    keep[j as usize] = true;
+            if at[i] != 0 {
+                let ins = Self::inputs_of(many, &drafts[i]);
+                input_count += ins.len();
+                for &j in ins {
+                    at[j as usize] = 1;
                 }
             }
         }
-        // Creation order is topological, so one forward pass finds levels.
-        let mut level = vec![0u32; n];
-        let mut max_level = 0;
-        for i in 0..n {
-            if keep[i] {
-                let l = inputs_of(i)
+        // Creation order is topological, so one forward pass finds levels;
+        // `start[l + 1]` counts the nodes of level l.
+        let mut start = vec![0u32; 2];
+        for i in 0..=output as usize {
+            if at[i] != 0 {
+                let level = Self::inputs_of(many, &drafts[i])
                     .iter()
-                    .map(|&j| level[j as usize] + 1)
+                    .map(|&j| at[j as usize])
                     .max()
                     .unwrap_or(0);
-                level[i] = l;
-                max_level = max_level.max(l);
+                at[i] = level + 1;
+                if start.len() < level as usize + 2 {
+                    start.push(0);
+                }
+                start[level as usize + 1] += 1;
             }
         }
         // Counting sort by level, stable in creation order.
-        let mut start = vec![0u32; max_level as usize + 2];
-        for i in 0..n {
-            if keep[i] {
-                start[level[i] as usize + 1] += 1;
-            }
-        }
         for l in 1..start.len() {
             start[l] += start[l - 1];
         }
         let kept = start[start.len() - 1] as usize;
         let mut order = vec![0u32; kept];
-        let mut new_id = vec![NodeId::MAX; n];
-        for i in 0..n {
-            if keep[i] {
-                let slot = &mut start[level[i] as usize];
+        for i in 0..=output as usize {
+            if at[i] != 0 {
+                let slot = &mut start[at[i] as usize - 1];
                 order[*slot as usize] = i as u32;
-                new_id[i] = *slot;
+                at[i] = *slot;
                 *slot += 1;
             }
         }
+        drop(start);
 
         let user_names: FxHashSet<&str> = self
             .variables
@@ -809,16 +859,16 @@ impl<'a> Lowerer<'a> {
         };
 
         let mut nodes = Vec::with_capacity(kept);
-        let mut inputs = Vec::with_capacity(self.inputs.len());
+        let mut inputs = Vec::with_capacity(input_count);
         let mut labels = Vec::with_capacity(kept);
         let mut spans = Vec::with_capacity(kept);
         let mut variables = Vec::new();
         let mut var_nodes = Vec::new();
         for &old in &order {
-            let node = self.nodes[old as usize];
-            let ins = inputs_of(old as usize);
-            let mut kind = node.kind;
-            let label = match self.labels[old as usize] {
+            let d = &drafts[old as usize];
+            let ins = Self::inputs_of(many, d);
+            let mut kind = d.kind;
+            let label = match d.label {
                 Label::Var(v) => {
                     let nv = variables.len() as u32;
                     variables.push(self.variables[v as usize].clone());
@@ -834,9 +884,9 @@ impl<'a> Lowerer<'a> {
                 start: inputs.len() as u32,
                 len: ins.len() as u32,
             });
-            inputs.extend(ins.iter().map(|&j| new_id[j as usize]));
+            inputs.extend(ins.iter().map(|&j| at[j as usize]));
             labels.push(label);
-            spans.push(self.spans[old as usize]);
+            spans.push(d.span);
         }
         Graph {
             nodes,
