@@ -902,3 +902,192 @@ impl<'a> Lowerer<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each shown node as `name = definition`, in graph order.
+    fn lines(program: &str, of: Option<&str>) -> Vec<String> {
+        let parsed = crate::parse::parse_program(program).expect("the test program parses");
+        let graph = Graph::lower(parsed, of).expect("the test program lowers");
+        graph
+            .shown()
+            .map(|id| format!("{} = {}", graph.name(id), graph.definition(id)))
+            .collect()
+    }
+
+    /// Program, `--of`, and the expected nodes: folding, sharing (through
+    /// first users in either input and through the table), dropping, the
+    /// level order and naming.
+    const CASES: &[(&str, Option<&str>, &[&str])] = &[
+        (
+            "sin(x)*sin(x)+sin(x)",
+            None,
+            &["x = x", "g1 = sin(x)", "g2 = g1*g1", "f = g2 + g1"],
+        ),
+        (
+            "(2*x+y^2)*z^3",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = 2*x",
+                "g2 = y^2",
+                "g3 = z^3",
+                "g4 = g1 + g2",
+                "f = g4*g3",
+            ],
+        ),
+        (
+            // Folded constants share a node by value, shown as first written.
+            "2*3*x + 6*x + (1/2)*x + 0.5*x + pi*x + -2*x + x*-2",
+            None,
+            &[
+                "x = x",
+                "g1 = (2*3)*x",
+                "g2 = (1/2)*x",
+                "g3 = pi*x",
+                "g4 = -2*x",
+                "g5 = x*(-2)",
+                "g6 = g1 + g1",
+                "g7 = g6 + g2",
+                "g8 = g7 + g2",
+                "g9 = g8 + g3",
+                "g10 = g9 + g4",
+                "f = g10 + g5",
+            ],
+        ),
+        (
+            // `x*y` is no input's first user: shared through the table.
+            "p = x + 1; q = y + 1; r = x*y; s = x*y; r + s + y*x + p*q",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "p = x + 1",
+                "q = y + 1",
+                "r = x*y",
+                "g1 = y*x",
+                "s = r",
+                "g2 = p*q",
+                "g3 = r + s",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            // `x*g1` is the first user of its second input only; `g1*x`
+            // must not be taken for it. `p` is dropped.
+            "p = x + 1; x*sin(y) + sin(y)*x + x*sin(y) + -sin(y) + -(sin(y))",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "g1 = sin(y)",
+                "g2 = x*g1",
+                "g3 = g1*x",
+                "g4 = -g1",
+                "g5 = g2 + g3",
+                "g6 = g5 + g2",
+                "g7 = g6 + g4",
+                "f = g7 + g4",
+            ],
+        ),
+        (
+            "-x + sin(x) + -x + sin(x)",
+            None,
+            &[
+                "x = x",
+                "g1 = -x",
+                "g2 = sin(x)",
+                "g3 = g1 + g2",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            "max(x, y, 1, z) + max(x, y, 1, z) + max(x, y) + min(x, y)",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = max(x, y, 1, z)",
+                "g2 = max(x, y)",
+                "g3 = min(x, y)",
+                "g4 = g1 + g1",
+                "g5 = g4 + g2",
+                "f = g5 + g3",
+            ],
+        ),
+        (
+            "a = x*2; b = a + 1; c = y*3; d = b*b",
+            Some("b"),
+            &["x = x", "a = x*2", "b = a + 1"],
+        ),
+        (
+            // Automatic names skip the statements' `gK`.
+            "g1 = x*2; g3 = g1 + 1; g3*g3 + g1",
+            None,
+            &[
+                "x = x",
+                "g1 = x*2",
+                "g3 = g1 + 1",
+                "g2 = g3*g3",
+                "f = g2 + g1",
+            ],
+        ),
+        (
+            "a = 2; b = a; c = b*x; c",
+            None,
+            &["x = x", "a = 2", "b = a", "c = b*x", "f = c"],
+        ),
+        (
+            "f = x*y; out = f + 1; out + f",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "f = x*y",
+                "out = f + 1",
+                "result = out + f",
+            ],
+        ),
+        (
+            "u = x; v = u; w = sin(v) + sin(u) + sin(x)",
+            None,
+            &[
+                "x = x",
+                "u = x",
+                "g1 = sin(x)",
+                "v = u",
+                "g2 = sin(u)",
+                "g3 = sin(v)",
+                "g4 = g3 + g2",
+                "w = g4 + g1",
+            ],
+        ),
+    ];
+
+    #[test]
+    fn programs_lower_to_these_nodes() {
+        for &(program, of, expected) in CASES {
+            assert_eq!(lines(program, of), expected, "program: {program}");
+        }
+    }
+
+    #[test]
+    fn many_constants_are_shared_by_value() {
+        // Enough distinct constants to grow the tables several times.
+        let terms: Vec<String> = (0..3000).map(|i| format!("x*{}", i % 1000 + 2)).collect();
+        let program = terms.join(" + ");
+        let got = lines(&program, None);
+        // x, 1000 products, 2999 sums.
+        assert_eq!(got.len(), 1 + 1000 + 2999);
+        assert_eq!(got[1], "g1 = x*2");
+        assert_eq!(got[1000], "g1000 = x*1001");
+        assert_eq!(got[1001], "g1001 = g1 + g2");
+    }
+}
