@@ -335,19 +335,62 @@ enum Val {
     Folded(u32),
 }
 
+/// A node during lowering: all that `finish` reads of it in 32 bytes, so
+/// reordering a big graph costs one cache miss a node.
+#[derive(Clone, Copy)]
+struct Draft {
+    kind: Kind,
+    label: Label,
+    /// `[a, b]`, `[a, NONE]`, `[NONE, NONE]`, or for more inputs
+    /// `[start, MANY | count]` into `Lowerer::many`.
+    ins: [NodeId; 2],
+    span: (u32, u32),
+}
+
+const NONE: NodeId = NodeId::MAX;
+/// Marks `Draft::ins[1]` as a count (node ids stay below 2³¹: inputs are at
+/// most 16 MiB).
+const MANY: NodeId = 1 << 31;
+
+/// The first user of a node among the operations of one or two inputs, and
+/// that operation's key: enough to tell whether it is `op(a, b)` without
+/// reading it.
+#[derive(Clone, Copy)]
+struct FirstUser {
+    user: NodeId,
+    /// The operation's other input (`NONE` for an operation of one input).
+    other: NodeId,
+    op: Op,
+    /// Whether this node is the operation's second input.
+    second: bool,
+}
+
+const UNUSED: FirstUser = FirstUser {
+    user: NONE,
+    other: NONE,
+    op: Op::Id,
+    second: false,
+};
+
 struct Lowerer<'a> {
     program: Program<'a>,
-    nodes: Vec<Node>,
-    inputs: Vec<NodeId>,
-    labels: Vec<Label>,
-    spans: Vec<(u32, u32)>,
+    drafts: Vec<Draft>,
+    /// The inputs of operations of more than two.
+    many: Vec<NodeId>,
     consts: Vec<Constant>,
     folded: Vec<(f64, ExprId)>,
     const_ids: FxHashMap<u64, NodeId>,
     var_ids: FxHashMap<&'a str, NodeId>,
     variables: Vec<String>,
-    /// Operations of one or two inputs (the second `NodeId::MAX` for one),
-    /// kept apart from the rare `max`/`min` of more so entries stay 16 bytes.
+    /// Each node's first user among the operations of one or two inputs
+    /// (`NodeId::MAX` for none yet). An operation that is the first user of
+    /// one of its inputs is found through it, and is not put in `interned`:
+    /// in a big expression most nodes are, and their inputs are recent, so
+    /// sharing costs no cache miss in a big table.
+    first_user: Vec<FirstUser>,
+    /// The other operations of one or two inputs (the second `NodeId::MAX`
+    /// for one), kept apart from the rare `max`/`min` of more so entries
+    /// stay 16 bytes.
     interned: FxHashMap<(Op, NodeId, NodeId), NodeId>,
     interned_many: FxHashMap<(Op, Box<[NodeId]>), NodeId>,
     defined: FxHashMap<&'a str, NodeId>,
@@ -386,15 +429,14 @@ impl<'a> Lowerer<'a> {
         }
         Ok(Lowerer {
             program,
-            nodes: Vec::new(),
-            inputs: Vec::new(),
-            labels: Vec::new(),
-            spans: Vec::new(),
+            drafts: Vec::new(),
+            many: Vec::new(),
             consts: Vec::new(),
             folded: Vec::new(),
             const_ids: FxHashMap::default(),
             var_ids: FxHashMap::default(),
             variables: Vec::new(),
+            first_user: Vec::new(),
             interned: FxHashMap::default(),
             interned_many: FxHashMap::default(),
             defined: FxHashMap::default(),
@@ -407,10 +449,8 @@ impl<'a> Lowerer<'a> {
         let n = self.program.exprs.len();
         let mut vals: Vec<Val> = Vec::with_capacity(n);
         // At most one node per expression: reserve, rather than copy as they grow.
-        self.nodes.reserve(n);
-        self.inputs.reserve(n);
-        self.labels.reserve(n);
-        self.spans.reserve(n);
+        self.drafts.reserve(n);
+        self.first_user.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
         let statements = std::mem::take(&mut self.program.statements);
@@ -418,7 +458,7 @@ impl<'a> Lowerer<'a> {
             for id in st.first..=st.root {
                 let val = self.lower_expr(id, &vals)?;
                 vals.push(val);
-                if self.nodes.len() > MAX_NODES {
+                if self.drafts.len() > MAX_NODES {
                     return Err(Error::at(
                         ErrorKind::Limit(format!(
                             "the graph has more than {MAX_NODES} nodes, the most the tool builds"
@@ -428,7 +468,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let node = match vals[st.root as usize] {
-                Val::Node(n) if self.labels[n as usize] == Label::Unnamed => n,
+                Val::Node(n) if self.drafts[n as usize].label == Label::Unnamed => n,
                 Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, st.span),
                 constant => {
                     let c = self.node_of(constant);
@@ -437,7 +477,7 @@ impl<'a> Lowerer<'a> {
             };
             match st.name {
                 Some((name, _)) => {
-                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.drafts[node as usize].label = Label::Named(self.names.len() as u32);
                     self.names.push(name.to_string());
                     self.defined.insert(name, node);
                 }
@@ -464,7 +504,7 @@ impl<'a> Lowerer<'a> {
                         .into_iter()
                         .find(|n| !self.var_ids.contains_key(n) && !self.defined.contains_key(n))
                         .unwrap_or("f_");
-                    self.labels[node as usize] = Label::Named(self.names.len() as u32);
+                    self.drafts[node as usize].label = Label::Named(self.names.len() as u32);
                     self.names.push(name.into());
                     node
                 }
@@ -589,10 +629,10 @@ impl<'a> Lowerer<'a> {
             many.extend(args.iter().map(|&a| self.node_of(a)));
             &many
         };
-        let next = self.nodes.len() as NodeId;
+        let next = self.drafts.len() as NodeId;
         let node = match *ids {
-            [a] => *self.interned.entry((op, a, NodeId::MAX)).or_insert(next),
-            [a, b] => *self.interned.entry((op, a, b)).or_insert(next),
+            [a] => self.share(op, a, NONE, next),
+            [a, b] => self.share(op, a, b, next),
             _ => *self.interned_many.entry((op, ids.into())).or_insert(next),
         };
         if node == next {
@@ -600,6 +640,44 @@ impl<'a> Lowerer<'a> {
             self.push(Kind::Op(op), ids, Label::Unnamed, span);
         }
         Ok(Val::Node(node))
+    }
+
+    /// The node of `op` on `a` (and `b`, unless `NONE`) if there is one,
+    /// else `next`, recorded as that operation.
+    fn share(&mut self, op: Op, a: NodeId, b: NodeId, next: NodeId) -> NodeId {
+        let fa = self.first_user[a as usize];
+        let fb = match b {
+            NONE => fa,
+            b => self.first_user[b as usize],
+        };
+        if fa.user == NONE || fb.user == NONE {
+            // An input nothing uses yet: the operation is new.
+            if fa.user == NONE {
+                self.first_user[a as usize] = FirstUser {
+                    user: next,
+                    other: b,
+                    op,
+                    second: false,
+                };
+            }
+            // (For `op(a, a)`, `a` has its first user now.)
+            if b != NONE && self.first_user[b as usize].user == NONE {
+                self.first_user[b as usize] = FirstUser {
+                    user: next,
+                    other: a,
+                    op,
+                    second: true,
+                };
+            }
+            return next;
+        }
+        if fa.op == op && !fa.second && fa.other == b {
+            return fa.user;
+        }
+        if b != NONE && fb.op == op && fb.second && fb.other == a {
+            return fb.user;
+        }
+        *self.interned.entry((op, a, b)).or_insert(next)
     }
 
     fn node_of(&mut self, val: Val) -> NodeId {
@@ -657,12 +735,15 @@ impl<'a> Lowerer<'a> {
         }
         let e = self.program.expr(expr);
         let span = e.span();
-        let text = Some(self.program.text(span).trim().into());
-        let (text, form) = match e.kind {
-            ExprKind::Number(_) => (None, Form::Atom),
-            ExprKind::Name => (text, Form::Atom),
-            ExprKind::Neg(_) => (text, Form::Negated),
-            _ => (text, Form::Compound),
+        let form = match e.kind {
+            ExprKind::Number(_) | ExprKind::Name => Form::Atom,
+            ExprKind::Neg(_) => Form::Negated,
+            _ => Form::Compound,
+        };
+        // A number is shown by its value; anything else as written.
+        let text = match e.kind {
+            ExprKind::Number(_) => None,
+            _ => Some(self.program.text(span).trim().into()),
         };
         let c = self.consts.len() as u32;
         self.consts.push(Constant { value, text, form });
@@ -672,74 +753,95 @@ impl<'a> Lowerer<'a> {
     }
 
     fn push(&mut self, kind: Kind, inputs: &[NodeId], label: Label, span: Span) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        self.nodes.push(Node {
+        let id = self.drafts.len() as NodeId;
+        let ins = match *inputs {
+            [] => [NONE, NONE],
+            [a] => [a, NONE],
+            [a, b] => [a, b],
+            _ => {
+                let start = self.many.len() as NodeId;
+                self.many.extend_from_slice(inputs);
+                [start, MANY | inputs.len() as NodeId]
+            }
+        };
+        self.drafts.push(Draft {
             kind,
-            start: self.inputs.len() as u32,
-            len: inputs.len() as u32,
+            label,
+            ins,
+            // Offsets fit in u32: inputs are at most 16 MiB.
+            span: (span.start as u32, span.end as u32),
         });
-        self.inputs.extend_from_slice(inputs);
-        self.labels.push(label);
-        // Offsets fit in u32: inputs are at most 16 MiB.
-        self.spans.push((span.start as u32, span.end as u32));
+        self.first_user.push(UNUSED);
         id
+    }
+
+    /// The inputs of a draft node.
+    fn inputs_of<'d>(many: &'d [NodeId], d: &'d Draft) -> &'d [NodeId] {
+        match d.ins {
+            [NONE, _] => &[],
+            [_, NONE] => &d.ins[..1],
+            [start, count] if count & MANY != 0 => {
+                &many[start as usize..(start + (count & !MANY)) as usize]
+            }
+            _ => &d.ins,
+        }
     }
 
     /// Drops what the output does not use, orders by level, names g1, g2, ….
     fn finish(mut self, output: NodeId, statements: Vec<String>) -> Graph {
         // The lookup tables are done with; free them before the final arrays.
         self.interned = FxHashMap::default();
+        self.first_user = Vec::new();
         self.interned_many = FxHashMap::default();
         self.const_ids = FxHashMap::default();
-        let n = self.nodes.len();
-        let inputs_of = |i: usize| {
-            let node = self.nodes[i];
-            &self.inputs[node.start as usize..(node.start + node.len) as usize]
-        };
-        let mut keep = vec![false; n];
-        keep[output as usize] = true;
+        let n = self.drafts.len();
+        let (drafts, many) = (&self.drafts, &self.many[..]);
+        // `at[i]`: 0 for a node the output does not use; then its level + 1;
+        // then its index in the graph.
+        let mut at = vec![0u32; n];
+        at[output as usize] = 1;
+        let mut input_count = 0;
         for i in (0..=output as usize).rev() {
-            if keep[i] {
-                for &j in inputs_of(i) {
-                    keep[j as usize] = true;
+            if at[i] != 0 {
+                let ins = Self::inputs_of(many, &drafts[i]);
+                input_count += ins.len();
+                for &j in ins {
+                    at[j as usize] = 1;
                 }
             }
         }
-        // Creation order is topological, so one forward pass finds levels.
-        let mut level = vec![0u32; n];
-        let mut max_level = 0;
-        for i in 0..n {
-            if keep[i] {
-                let l = inputs_of(i)
+        // Creation order is topological, so one forward pass finds levels;
+        // `start[l + 1]` counts the nodes of level l.
+        let mut start = vec![0u32; 2];
+        for i in 0..=output as usize {
+            if at[i] != 0 {
+                let level = Self::inputs_of(many, &drafts[i])
                     .iter()
-                    .map(|&j| level[j as usize] + 1)
+                    .map(|&j| at[j as usize])
                     .max()
                     .unwrap_or(0);
-                level[i] = l;
-                max_level = max_level.max(l);
+                at[i] = level + 1;
+                if start.len() < level as usize + 2 {
+                    start.push(0);
+                }
+                start[level as usize + 1] += 1;
             }
         }
         // Counting sort by level, stable in creation order.
-        let mut start = vec![0u32; max_level as usize + 2];
-        for i in 0..n {
-            if keep[i] {
-                start[level[i] as usize + 1] += 1;
-            }
-        }
         for l in 1..start.len() {
             start[l] += start[l - 1];
         }
         let kept = start[start.len() - 1] as usize;
         let mut order = vec![0u32; kept];
-        let mut new_id = vec![NodeId::MAX; n];
-        for i in 0..n {
-            if keep[i] {
-                let slot = &mut start[level[i] as usize];
+        for i in 0..=output as usize {
+            if at[i] != 0 {
+                let slot = &mut start[at[i] as usize - 1];
                 order[*slot as usize] = i as u32;
-                new_id[i] = *slot;
+                at[i] = *slot;
                 *slot += 1;
             }
         }
+        drop(start);
 
         let user_names: FxHashSet<&str> = self
             .variables
@@ -757,16 +859,16 @@ impl<'a> Lowerer<'a> {
         };
 
         let mut nodes = Vec::with_capacity(kept);
-        let mut inputs = Vec::with_capacity(self.inputs.len());
+        let mut inputs = Vec::with_capacity(input_count);
         let mut labels = Vec::with_capacity(kept);
         let mut spans = Vec::with_capacity(kept);
         let mut variables = Vec::new();
         let mut var_nodes = Vec::new();
         for &old in &order {
-            let node = self.nodes[old as usize];
-            let ins = inputs_of(old as usize);
-            let mut kind = node.kind;
-            let label = match self.labels[old as usize] {
+            let d = &drafts[old as usize];
+            let ins = Self::inputs_of(many, d);
+            let mut kind = d.kind;
+            let label = match d.label {
                 Label::Var(v) => {
                     let nv = variables.len() as u32;
                     variables.push(self.variables[v as usize].clone());
@@ -782,9 +884,9 @@ impl<'a> Lowerer<'a> {
                 start: inputs.len() as u32,
                 len: ins.len() as u32,
             });
-            inputs.extend(ins.iter().map(|&j| new_id[j as usize]));
+            inputs.extend(ins.iter().map(|&j| at[j as usize]));
             labels.push(label);
-            spans.push(self.spans[old as usize]);
+            spans.push(d.span);
         }
         Graph {
             nodes,
@@ -798,5 +900,194 @@ impl<'a> Lowerer<'a> {
             statements,
             output: (kept - 1) as NodeId,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each shown node as `name = definition`, in graph order.
+    fn lines(program: &str, of: Option<&str>) -> Vec<String> {
+        let parsed = crate::parse::parse_program(program).expect("the test program parses");
+        let graph = Graph::lower(parsed, of).expect("the test program lowers");
+        graph
+            .shown()
+            .map(|id| format!("{} = {}", graph.name(id), graph.definition(id)))
+            .collect()
+    }
+
+    /// Program, `--of`, and the expected nodes: folding, sharing (through
+    /// first users in either input and through the table), dropping, the
+    /// level order and naming.
+    const CASES: &[(&str, Option<&str>, &[&str])] = &[
+        (
+            "sin(x)*sin(x)+sin(x)",
+            None,
+            &["x = x", "g1 = sin(x)", "g2 = g1*g1", "f = g2 + g1"],
+        ),
+        (
+            "(2*x+y^2)*z^3",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = 2*x",
+                "g2 = y^2",
+                "g3 = z^3",
+                "g4 = g1 + g2",
+                "f = g4*g3",
+            ],
+        ),
+        (
+            // Folded constants share a node by value, shown as first written.
+            "2*3*x + 6*x + (1/2)*x + 0.5*x + pi*x + -2*x + x*-2",
+            None,
+            &[
+                "x = x",
+                "g1 = (2*3)*x",
+                "g2 = (1/2)*x",
+                "g3 = pi*x",
+                "g4 = -2*x",
+                "g5 = x*(-2)",
+                "g6 = g1 + g1",
+                "g7 = g6 + g2",
+                "g8 = g7 + g2",
+                "g9 = g8 + g3",
+                "g10 = g9 + g4",
+                "f = g10 + g5",
+            ],
+        ),
+        (
+            // `x*y` is no input's first user: shared through the table.
+            "p = x + 1; q = y + 1; r = x*y; s = x*y; r + s + y*x + p*q",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "p = x + 1",
+                "q = y + 1",
+                "r = x*y",
+                "g1 = y*x",
+                "s = r",
+                "g2 = p*q",
+                "g3 = r + s",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            // `x*g1` is the first user of its second input only; `g1*x`
+            // must not be taken for it. `p` is dropped.
+            "p = x + 1; x*sin(y) + sin(y)*x + x*sin(y) + -sin(y) + -(sin(y))",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "g1 = sin(y)",
+                "g2 = x*g1",
+                "g3 = g1*x",
+                "g4 = -g1",
+                "g5 = g2 + g3",
+                "g6 = g5 + g2",
+                "g7 = g6 + g4",
+                "f = g7 + g4",
+            ],
+        ),
+        (
+            "-x + sin(x) + -x + sin(x)",
+            None,
+            &[
+                "x = x",
+                "g1 = -x",
+                "g2 = sin(x)",
+                "g3 = g1 + g2",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            "max(x, y, 1, z) + max(x, y, 1, z) + max(x, y) + min(x, y)",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = max(x, y, 1, z)",
+                "g2 = max(x, y)",
+                "g3 = min(x, y)",
+                "g4 = g1 + g1",
+                "g5 = g4 + g2",
+                "f = g5 + g3",
+            ],
+        ),
+        (
+            "a = x*2; b = a + 1; c = y*3; d = b*b",
+            Some("b"),
+            &["x = x", "a = x*2", "b = a + 1"],
+        ),
+        (
+            // Automatic names skip the statements' `gK`.
+            "g1 = x*2; g3 = g1 + 1; g3*g3 + g1",
+            None,
+            &[
+                "x = x",
+                "g1 = x*2",
+                "g3 = g1 + 1",
+                "g2 = g3*g3",
+                "f = g2 + g1",
+            ],
+        ),
+        (
+            "a = 2; b = a; c = b*x; c",
+            None,
+            &["x = x", "a = 2", "b = a", "c = b*x", "f = c"],
+        ),
+        (
+            "f = x*y; out = f + 1; out + f",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "f = x*y",
+                "out = f + 1",
+                "result = out + f",
+            ],
+        ),
+        (
+            "u = x; v = u; w = sin(v) + sin(u) + sin(x)",
+            None,
+            &[
+                "x = x",
+                "u = x",
+                "g1 = sin(x)",
+                "v = u",
+                "g2 = sin(u)",
+                "g3 = sin(v)",
+                "g4 = g3 + g2",
+                "w = g4 + g1",
+            ],
+        ),
+    ];
+
+    #[test]
+    fn programs_lower_to_these_nodes() {
+        for &(program, of, expected) in CASES {
+            assert_eq!(lines(program, of), expected, "program: {program}");
+        }
+    }
+
+    #[test]
+    fn many_constants_are_shared_by_value() {
+        // Enough distinct constants to grow the tables several times.
+        let terms: Vec<String> = (0..3000).map(|i| format!("x*{}", i % 1000 + 2)).collect();
+        let program = terms.join(" + ");
+        let got = lines(&program, None);
+        // x, 1000 products, 2999 sums.
+        assert_eq!(got.len(), 1 + 1000 + 2999);
+        assert_eq!(got[1], "g1 = x*2");
+        assert_eq!(got[1000], "g1000 = x*1001");
+        assert_eq!(got[1001], "g1001 = g1 + g2");
     }
 }
