@@ -1,10 +1,15 @@
 //! The two passes: forward is one loop over the nodes, backward one loop back,
 //! each node adding its upstream gradient times its local derivatives into its
 //! inputs' adjoints (the lecture's gates; a node used twice gets both terms).
+//!
+//! [`backprop`] is the one backward step of a gate, shared by the scalar pass
+//! here and the column engine ([`crate::batch`]); [`Graph::local_derivatives`]
+//! is the one way to a node's local derivatives, for the scalar pass and
+//! `--explain`. Constants have no gradient: nothing flows into them.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::{Graph, Kind, NodeId};
-use crate::ops::Op;
+use crate::ops::{Op, OpDef};
 
 /// Values and adjoints (∂output/∂node) of every node at one point.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,7 +45,45 @@ fn with_inputs<R>(
     }
 }
 
+/// One gate's backward step at one point: its local derivatives ∂y/∂aᵢ at
+/// inputs `a` and value `y` into `d`, then, for every input `i` with
+/// `live(i)` (not a constant), the gradient it receives — `upstream` times
+/// the local derivative, or nothing where a routing gate does not select it
+/// ([`OpDef::flow`]) — handed to `add(i, g)`. Returns whether the local
+/// derivatives into live inputs are finite.
+#[inline(always)]
+pub(crate) fn backprop(
+    def: &OpDef,
+    a: &[f64],
+    y: f64,
+    upstream: f64,
+    d: &mut [f64],
+    live: impl Fn(usize) -> bool,
+    mut add: impl FnMut(usize, f64),
+) -> bool {
+    (def.local)(a, y, d);
+    let mut finite = true;
+    for (i, &di) in d.iter().enumerate() {
+        if live(i) {
+            finite &= di.is_finite();
+            add(i, def.flow(upstream, di));
+        }
+    }
+    finite
+}
+
 impl Graph {
+    /// The local derivatives ∂node/∂input of op node `id` (one per input, in
+    /// order) at the node values `values`, written into `d`; nothing for a
+    /// leaf. The gradient of the output is built from these alone.
+    pub fn local_derivatives(&self, id: NodeId, values: &[f64], d: &mut [f64]) {
+        if let Kind::Op(op) = self.kind(id) {
+            let mut scratch = Vec::new();
+            let y = values[id as usize];
+            with_inputs(self, values, id, &mut scratch, |a| op.local(a, y, d));
+        }
+    }
+
     /// Forward pass at `point` (one value per variable, in the order of
     /// [`Graph::variables`]). With `strict`, the first non-finite value is an
     /// error naming the node, its operation and the offending input.
@@ -96,8 +139,8 @@ impl Graph {
             .collect()
     }
 
-    /// Backward pass: `grads[i]` = ∂output/∂node i. Constants' slots are
-    /// filled too but mean nothing.
+    /// Backward pass: `grads[i]` = ∂output/∂node i; 0 for constants, which
+    /// have no gradient.
     pub fn backward(&self, values: &[f64], grads: &mut Vec<f64>, nonfinite: &mut Vec<NodeId>) {
         grads.clear();
         grads.resize(self.len(), 0.0);
@@ -122,14 +165,17 @@ impl Graph {
                 local.resize(ins.len(), 0.0);
                 &mut local[..]
             };
-            with_inputs(self, values, id, &mut scratch, |a| op.local(a, y, d));
-            let mut finite = true;
-            for (&j, &dj) in ins.iter().zip(d.iter()) {
-                if !matches!(self.kind(j), Kind::Const(_)) {
-                    finite &= dj.is_finite();
-                    grads[j as usize] += upstream * dj;
-                }
-            }
+            let finite = with_inputs(self, values, id, &mut scratch, |a| {
+                backprop(
+                    op.def(),
+                    a,
+                    y,
+                    upstream,
+                    d,
+                    |i| !matches!(self.kind(ins[i]), Kind::Const(_)),
+                    |i, g| grads[ins[i] as usize] += g,
+                )
+            });
             if !finite {
                 nonfinite.push(id);
             }
