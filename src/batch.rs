@@ -410,30 +410,22 @@ impl PerOp for Backward<'_> {
 mod tests {
     use super::*;
 
-    /// The block engine gives exactly the scalar engine's numbers.
-    #[test]
-    fn columns_match_the_scalar_passes() {
-        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + max(w, x, b)^2 + relu(b - x)";
+    /// The block engine's text for `points` against the scalar engine's.
+    fn engines_agree(source: &str, points: &[f64], width: usize) {
         let graph = crate::parse::parse_program(source)
             .and_then(|p| Graph::lower(p, None))
             .expect("the test's program");
-        let rows = 1000;
-        let points: Vec<f64> = (0..rows * 4)
-            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
-            .collect();
-        let points: Vec<f64> = points
-            .chunks(4)
-            .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
-            .collect();
+        assert_eq!(graph.variables().len(), width);
+        let rows = points.len() / width;
         let render = |row: &Row<'_>, out: &mut String| {
             out.push_str(&format!("{:?} {:?}\n", row.value, row.grads));
         };
-        let parts = run(&graph, &points, rows, true, 3, render);
+        let parts = run(&graph, points, rows, true, 3, render);
         let text: String = parts.iter().map(|p| p.text.as_str()).collect();
         let mut want = String::new();
-        for p in points.chunks(4) {
+        for p in points.chunks(width) {
             let e = graph.evaluate(p, true).expect("finite");
-            let grads: Vec<f64> = (0..4)
+            let grads: Vec<f64> = (0..width)
                 .map(|v| e.grads[graph.variable_node(v) as usize])
                 .collect();
             want.push_str(&format!(
@@ -442,6 +434,42 @@ mod tests {
                 grads
             ));
         }
-        assert_eq!(text, want);
+        assert_eq!(text, want, "{source}");
+    }
+
+    /// The block engine gives exactly the scalar engine's numbers.
+    #[test]
+    fn columns_match_the_scalar_passes() {
+        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + max(w, x, b)^2 + relu(b - x)";
+        let rows = 1000;
+        let points: Vec<f64> = (0..rows * 4)
+            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
+            .collect();
+        let points: Vec<f64> = points
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
+            .collect();
+        engines_agree(source, &points, 4);
+    }
+
+    /// A negative base under a constant exponent: the NaN of ln(base) goes
+    /// to the constant, which has no gradient in either engine; and relu
+    /// and max route an infinite gradient the same way in both.
+    #[test]
+    fn constants_and_routing_as_in_the_scalar_pass() {
+        let points: Vec<f64> = (0..600)
+            .flat_map(|i| [-(i as f64) / 100.0 - 0.5, (i % 7) as f64 - 3.0])
+            .collect();
+        engines_agree(
+            "(2*x)^2*y + (3*x)^3*y + sqrt(relu(x)) + sqrt(max(x, 0))",
+            &points,
+            2,
+        );
+        let graph = crate::parse::parse_program("(2*x)^2*y")
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program");
+        let mut block = Columns::new(&graph, BLOCK);
+        block.evaluate(&graph, &points[..2 * BLOCK], BLOCK);
+        assert!(block.all_finite(), "stays on the block path");
     }
 }
