@@ -587,6 +587,9 @@ op_table! {
         not_finite,
         "softplus' = σ",
     ),
+    // A select, as torch.maximum/minimum (ties share). PyTorch's amax of a
+    // stack multiplies by its mask instead, so for three or more arguments
+    // it can give NaN (inf × 0) where this gives 0.
     Max => OpDef {
         kink: at_a_tie,
         routes: true,
