@@ -131,6 +131,26 @@ fn batch(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // A negative base under constant exponents: ln(base) is NaN, but it is
+    // the constants' local derivative, and constants have no gradient, so
+    // every block stays on the column path.
+    let source = (1..=30)
+        .map(|i| format!("({i}*x)^2*y"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let graph = graph_of(&source);
+    let rows = 400_000;
+    let points: Vec<f64> = (0..rows)
+        .flat_map(|_| [-0.1 - rng.next() * 3.0, rng.next() * 4.0 - 2.0])
+        .collect();
+    let mut group = c.benchmark_group("batch of 400k points, 30 terms (i*x)^2*y, x < 0");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows as u64));
+    group.bench_function(format!("compute, {threads} threads"), |b| {
+        b.iter(|| autograd::batch::run(&graph, black_box(&points), rows, true, threads, |_, _| {}))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, stages, batch);

@@ -5,9 +5,10 @@
 //! vectorise, instead of one walk over the graph per point.
 
 use crate::error::Error;
+use crate::eval::backprop;
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
-use crate::ops::{Op, OpDef, TABLE};
+use crate::ops::{OpDef, PerOp, TABLE};
 use crate::report::View;
 
 /// What one part of a batch produced: its rows' output in order, and where
@@ -227,8 +228,12 @@ impl Columns {
                 Kind::Const(c) => self.values[at..at + rows].fill(graph.constant(c).value),
                 Kind::Op(op) => {
                     let (done, rest) = self.values.split_at_mut(at);
-                    let ins = graph.inputs(id);
-                    forward_column(op, ins, done, cap, &mut rest[..rows]);
+                    op.specialise(Forward {
+                        ins: graph.inputs(id),
+                        values: done,
+                        cap,
+                        out: &mut rest[..rows],
+                    });
                 }
             }
         }
@@ -239,15 +244,18 @@ impl Columns {
         self.grads[out..out + rows].fill(1.0);
         for id in (0..graph.len() as NodeId).rev() {
             if let Kind::Op(op) = graph.kind(id) {
-                backward_column(
-                    op,
-                    graph.inputs(id),
-                    id as usize,
-                    &self.values,
-                    &mut self.grads,
+                let node = Node {
+                    graph,
+                    id: id as usize,
+                    ins: graph.inputs(id),
                     cap,
                     rows,
-                );
+                };
+                op.specialise(Backward {
+                    node: &node,
+                    values: &self.values,
+                    grads: &mut self.grads,
+                });
             }
         }
     }
@@ -259,7 +267,7 @@ fn column(values: &[f64], input: NodeId, cap: usize) -> &[f64] {
 }
 
 /// One node's values over a block. `def` is a constant entry of the op
-/// table in each arm, so its rule is inlined into the loop.
+/// table (see [`Op::specialise`]), so its rule is inlined into the loop.
 #[inline(always)]
 fn forward_with(def: &'static OpDef, ins: &[NodeId], values: &[f64], cap: usize, out: &mut [f64]) {
     match *ins {
@@ -287,33 +295,46 @@ fn forward_with(def: &'static OpDef, ins: &[NodeId], values: &[f64], cap: usize,
     }
 }
 
-/// Adds one node's contribution to its inputs' adjoints over a block.
+/// Adds one node's contribution to its inputs' adjoints over a block: the
+/// scalar pass's step ([`backprop`]) a row at a time. Constant inputs
+/// (`live(i)` false) receive nothing, as in the scalar pass.
 #[inline(always)]
-fn backward_with(
-    def: &'static OpDef,
-    ins: &[NodeId],
-    id: usize,
-    values: &[f64],
-    grads: &mut [f64],
-    cap: usize,
-    rows: usize,
-) {
-    let y0 = id * cap;
+fn backward_with(def: &'static OpDef, node: &Node<'_>, values: &[f64], grads: &mut [f64]) {
+    let (cap, rows, y0) = (node.cap, node.rows, node.id * node.cap);
+    let ins = node.ins;
     match *ins {
         [a] => {
-            let (a0, mut d) = (a as usize * cap, [0.0]);
+            let a0 = a as usize * cap;
+            let live = node.live(0);
+            let mut d = [0.0];
             for r in 0..rows {
-                (def.local)(&[values[a0 + r]], values[y0 + r], &mut d);
-                grads[a0 + r] += grads[y0 + r] * d[0];
+                let up = grads[y0 + r];
+                backprop(
+                    def,
+                    &[values[a0 + r]],
+                    values[y0 + r],
+                    up,
+                    &mut d,
+                    |_| live,
+                    |_, g| grads[a0 + r] += g,
+                );
             }
         }
         [a, b] => {
-            let (a0, b0, mut d) = (a as usize * cap, b as usize * cap, [0.0; 2]);
+            let (a0, b0) = (a as usize * cap, b as usize * cap);
+            let live = [node.live(0), node.live(1)];
+            let mut d = [0.0; 2];
             for r in 0..rows {
-                (def.local)(&[values[a0 + r], values[b0 + r]], values[y0 + r], &mut d);
                 let up = grads[y0 + r];
-                grads[a0 + r] += up * d[0];
-                grads[b0 + r] += up * d[1];
+                backprop(
+                    def,
+                    &[values[a0 + r], values[b0 + r]],
+                    values[y0 + r],
+                    up,
+                    &mut d,
+                    |i| live[i],
+                    |i, g| grads[if i == 0 { a0 } else { b0 } + r] += g,
+                );
             }
         }
         _ => {
@@ -323,85 +344,88 @@ fn backward_with(
                 for (slot, &i) in args.iter_mut().zip(ins) {
                     *slot = values[i as usize * cap + r];
                 }
-                (def.local)(&args, values[y0 + r], &mut d);
                 let up = grads[y0 + r];
-                for (&i, &di) in ins.iter().zip(&d) {
-                    grads[i as usize * cap + r] += up * di;
-                }
+                backprop(
+                    def,
+                    &args,
+                    values[y0 + r],
+                    up,
+                    &mut d,
+                    |i| node.live(i),
+                    |i, g| grads[ins[i] as usize * cap + r] += g,
+                );
             }
         }
     }
 }
 
-/// Dispatches once per node and block to a loop specialised for the
-/// operation (each arm names its table entry as a constant).
-macro_rules! per_op {
-    ($op:expr, $with:ident($($arg:expr),*)) => {
-        match $op {
-            Op::Add => $with(&TABLE[Op::Add as usize], $($arg),*),
-            Op::Sub => $with(&TABLE[Op::Sub as usize], $($arg),*),
-            Op::Mul => $with(&TABLE[Op::Mul as usize], $($arg),*),
-            Op::Div => $with(&TABLE[Op::Div as usize], $($arg),*),
-            Op::Pow => $with(&TABLE[Op::Pow as usize], $($arg),*),
-            Op::Neg => $with(&TABLE[Op::Neg as usize], $($arg),*),
-            Op::Sigmoid => $with(&TABLE[Op::Sigmoid as usize], $($arg),*),
-            Op::Ln => $with(&TABLE[Op::Ln as usize], $($arg),*),
-            Op::Exp => $with(&TABLE[Op::Exp as usize], $($arg),*),
-            Op::Tanh => $with(&TABLE[Op::Tanh as usize], $($arg),*),
-            Op::Relu => $with(&TABLE[Op::Relu as usize], $($arg),*),
-            Op::Sin => $with(&TABLE[Op::Sin as usize], $($arg),*),
-            Op::Cos => $with(&TABLE[Op::Cos as usize], $($arg),*),
-            Op::Id => $with(&TABLE[Op::Id as usize], $($arg),*),
-            // The rest share one loop through the table's function pointer.
-            other => $with(other.def(), $($arg),*),
-        }
-    };
-}
-
-fn forward_column(op: Op, ins: &[NodeId], values: &[f64], cap: usize, out: &mut [f64]) {
-    per_op!(op, forward_with(ins, values, cap, out))
-}
-
-fn backward_column(
-    op: Op,
-    ins: &[NodeId],
+/// One op node over a block, as the specialised loops see it.
+struct Node<'a> {
+    graph: &'a Graph,
     id: usize,
-    values: &[f64],
-    grads: &mut [f64],
+    ins: &'a [NodeId],
     cap: usize,
     rows: usize,
-) {
-    per_op!(op, backward_with(ins, id, values, grads, cap, rows))
+}
+
+impl Node<'_> {
+    /// Whether input `i` is not a constant (constants have no gradient).
+    fn live(&self, i: usize) -> bool {
+        !matches!(self.graph.kind(self.ins[i]), Kind::Const(_))
+    }
+}
+
+/// The forward loop of one node, specialised for its operation.
+struct Forward<'a> {
+    ins: &'a [NodeId],
+    values: &'a [f64],
+    cap: usize,
+    out: &'a mut [f64],
+}
+
+impl PerOp for Forward<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const K: usize>(self) {
+        forward_with(&TABLE[K], self.ins, self.values, self.cap, self.out)
+    }
+}
+
+/// The backward loop of one node, specialised for its operation.
+struct Backward<'a> {
+    node: &'a Node<'a>,
+    values: &'a [f64],
+    grads: &'a mut [f64],
+}
+
+impl PerOp for Backward<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const K: usize>(self) {
+        backward_with(&TABLE[K], self.node, self.values, self.grads)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The block engine gives exactly the scalar engine's numbers.
-    #[test]
-    fn columns_match_the_scalar_passes() {
-        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + max(w, x, b)^2 + relu(b - x)";
+    /// The block engine's text for `points` against the scalar engine's.
+    fn engines_agree(source: &str, points: &[f64], width: usize) {
         let graph = crate::parse::parse_program(source)
             .and_then(|p| Graph::lower(p, None))
             .expect("the test's program");
-        let rows = 1000;
-        let points: Vec<f64> = (0..rows * 4)
-            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
-            .collect();
-        let points: Vec<f64> = points
-            .chunks(4)
-            .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
-            .collect();
+        assert_eq!(graph.variables().len(), width);
+        let rows = points.len() / width;
         let render = |row: &Row<'_>, out: &mut String| {
             out.push_str(&format!("{:?} {:?}\n", row.value, row.grads));
         };
-        let parts = run(&graph, &points, rows, true, 3, render);
+        let parts = run(&graph, points, rows, true, 3, render);
         let text: String = parts.iter().map(|p| p.text.as_str()).collect();
         let mut want = String::new();
-        for p in points.chunks(4) {
+        for p in points.chunks(width) {
             let e = graph.evaluate(p, true).expect("finite");
-            let grads: Vec<f64> = (0..4)
+            let grads: Vec<f64> = (0..width)
                 .map(|v| e.grads[graph.variable_node(v) as usize])
                 .collect();
             want.push_str(&format!(
@@ -410,6 +434,42 @@ mod tests {
                 grads
             ));
         }
-        assert_eq!(text, want);
+        assert_eq!(text, want, "{source}");
+    }
+
+    /// The block engine gives exactly the scalar engine's numbers.
+    #[test]
+    fn columns_match_the_scalar_passes() {
+        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + max(w, x, b)^2 + relu(b - x)";
+        let rows = 1000;
+        let points: Vec<f64> = (0..rows * 4)
+            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
+            .collect();
+        let points: Vec<f64> = points
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
+            .collect();
+        engines_agree(source, &points, 4);
+    }
+
+    /// A negative base under a constant exponent: the NaN of ln(base) goes
+    /// to the constant, which has no gradient in either engine; and relu
+    /// and max route an infinite gradient the same way in both.
+    #[test]
+    fn constants_and_routing_as_in_the_scalar_pass() {
+        let points: Vec<f64> = (0..600)
+            .flat_map(|i| [-(i as f64) / 100.0 - 0.5, (i % 7) as f64 - 3.0])
+            .collect();
+        engines_agree(
+            "(2*x)^2*y + (3*x)^3*y + sqrt(relu(x)) + sqrt(max(x, 0))",
+            &points,
+            2,
+        );
+        let graph = crate::parse::parse_program("(2*x)^2*y")
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program");
+        let mut block = Columns::new(&graph, BLOCK);
+        block.evaluate(&graph, &points[..2 * BLOCK], BLOCK);
+        assert!(block.all_finite(), "stays on the block path");
     }
 }

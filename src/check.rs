@@ -6,7 +6,6 @@ use crate::ast::Span;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
-use crate::ops::Op;
 
 /// What an expectation is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -325,30 +324,20 @@ pub fn gradcheck(graph: &Graph, point: &[f64], eval: &Evaluation, tol: f64) -> V
         .collect()
 }
 
-/// For every node, a kink that depends on it (relu or abs at exactly 0, a
-/// tie in max or min), found in one pass back over the graph.
-fn kinks(graph: &Graph, values: &[f64]) -> Vec<Option<NodeId>> {
-    let mut kink_of: Vec<Option<NodeId>> = vec![None; graph.len()];
+/// For every node, a kink that depends on it (a node whose operation says
+/// its inputs sit at a kink: relu or abs at exactly 0, a tie in max or min),
+/// with the table's words for it, found in one pass back over the graph.
+fn kinks(graph: &Graph, values: &[f64]) -> Vec<Option<(NodeId, &'static str)>> {
+    let mut kink_of: Vec<Option<(NodeId, &'static str)>> = vec![None; graph.len()];
+    let mut ins: Vec<f64> = Vec::new();
     for id in (0..graph.len() as NodeId).rev() {
         let here = match graph.kind(id) {
             Kind::Op(op) => {
-                let ins: Vec<f64> = graph
-                    .inputs(id)
-                    .iter()
-                    .map(|&j| values[j as usize])
-                    .collect();
-                let at_kink = match op {
-                    Op::Relu | Op::Abs => ins[0] == 0.0,
-                    Op::Max | Op::Min => {
-                        let y = values[id as usize];
-                        ins.iter().filter(|&&v| v == y).count() > 1
-                    }
-                    _ => false,
-                };
-                if at_kink {
-                    Some(id)
-                } else {
-                    kink_of[id as usize]
+                ins.clear();
+                ins.extend(graph.inputs(id).iter().map(|&j| values[j as usize]));
+                match (op.def().kink)(&ins, values[id as usize]) {
+                    Some(what) => Some((id, what)),
+                    None => kink_of[id as usize],
                 }
             }
             _ => kink_of[id as usize],
@@ -362,11 +351,7 @@ fn kinks(graph: &Graph, values: &[f64]) -> Vec<Option<NodeId>> {
     kink_of
 }
 
-fn describe_kink(graph: &Graph, id: NodeId) -> String {
-    let what = match graph.op(id) {
-        Some(Op::Relu) | Some(Op::Abs) => "at 0",
-        _ => "at a tie",
-    };
+fn describe_kink(graph: &Graph, (id, what): (NodeId, &'static str)) -> String {
     format!("{} = {} {what}", graph.name(id), graph.definition(id))
 }
 

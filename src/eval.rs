@@ -1,10 +1,15 @@
 //! The two passes: forward is one loop over the nodes, backward one loop back,
 //! each node adding its upstream gradient times its local derivatives into its
 //! inputs' adjoints (the lecture's gates; a node used twice gets both terms).
+//!
+//! [`backprop`] is the one backward step of a gate, shared by the scalar pass
+//! here and the column engine ([`crate::batch`]); [`Graph::local_derivatives`]
+//! is the one way to a node's local derivatives, for the scalar pass and
+//! `--explain`. Constants have no gradient: nothing flows into them.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::{Graph, Kind, NodeId};
-use crate::ops::Op;
+use crate::ops::{Op, OpDef};
 
 /// Values and adjoints (∂output/∂node) of every node at one point.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,7 +45,45 @@ fn with_inputs<R>(
     }
 }
 
+/// One gate's backward step at one point: its local derivatives ∂y/∂aᵢ at
+/// inputs `a` and value `y` into `d`, then, for every input `i` with
+/// `live(i)` (not a constant), the gradient it receives — `upstream` times
+/// the local derivative, or nothing where a routing gate does not select it
+/// ([`OpDef::flow`]) — handed to `add(i, g)`. Returns whether the local
+/// derivatives into live inputs are finite.
+#[inline(always)]
+pub(crate) fn backprop(
+    def: &OpDef,
+    a: &[f64],
+    y: f64,
+    upstream: f64,
+    d: &mut [f64],
+    live: impl Fn(usize) -> bool,
+    mut add: impl FnMut(usize, f64),
+) -> bool {
+    (def.local)(a, y, d);
+    let mut finite = true;
+    for (i, &di) in d.iter().enumerate() {
+        if live(i) {
+            finite &= di.is_finite();
+            add(i, def.flow(upstream, di));
+        }
+    }
+    finite
+}
+
 impl Graph {
+    /// The local derivatives ∂node/∂input of op node `id` (one per input, in
+    /// order) at the node values `values`, written into `d`; nothing for a
+    /// leaf. The gradient of the output is built from these alone.
+    pub fn local_derivatives(&self, id: NodeId, values: &[f64], d: &mut [f64]) {
+        if let Kind::Op(op) = self.kind(id) {
+            let mut scratch = Vec::new();
+            let y = values[id as usize];
+            with_inputs(self, values, id, &mut scratch, |a| op.local(a, y, d));
+        }
+    }
+
     /// Forward pass at `point` (one value per variable, in the order of
     /// [`Graph::variables`]). With `strict`, the first non-finite value is an
     /// error naming the node, its operation and the offending input.
@@ -96,8 +139,8 @@ impl Graph {
             .collect()
     }
 
-    /// Backward pass: `grads[i]` = ∂output/∂node i. Constants' slots are
-    /// filled too but mean nothing.
+    /// Backward pass: `grads[i]` = ∂output/∂node i; 0 for constants, which
+    /// have no gradient.
     pub fn backward(&self, values: &[f64], grads: &mut Vec<f64>, nonfinite: &mut Vec<NodeId>) {
         grads.clear();
         grads.resize(self.len(), 0.0);
@@ -122,14 +165,17 @@ impl Graph {
                 local.resize(ins.len(), 0.0);
                 &mut local[..]
             };
-            with_inputs(self, values, id, &mut scratch, |a| op.local(a, y, d));
-            let mut finite = true;
-            for (&j, &dj) in ins.iter().zip(d.iter()) {
-                if !matches!(self.kind(j), Kind::Const(_)) {
-                    finite &= dj.is_finite();
-                    grads[j as usize] += upstream * dj;
-                }
-            }
+            let finite = with_inputs(self, values, id, &mut scratch, |a| {
+                backprop(
+                    op.def(),
+                    a,
+                    y,
+                    upstream,
+                    d,
+                    |i| !matches!(self.kind(ins[i]), Kind::Const(_)),
+                    |i, g| grads[ins[i] as usize] += g,
+                )
+            });
             if !finite {
                 nonfinite.push(id);
             }
@@ -150,5 +196,141 @@ impl Graph {
             Kind::Op(op) => Some(op),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parse, lower and evaluate `source` at `point`, in-process.
+    fn evaluate(source: &str, point: &[f64]) -> (Graph, Evaluation) {
+        let graph = crate::parse::parse_program(source)
+            .and_then(|p| Graph::lower(p, None))
+            .unwrap_or_else(|e| panic!("{source}: {e:?}"));
+        let e = graph
+            .evaluate(point, false)
+            .unwrap_or_else(|e| panic!("{source}: {e:?}"));
+        (graph, e)
+    }
+
+    /// Equal, both NaN, or within rounding of the last few bits.
+    fn same(actual: f64, expected: f64) -> bool {
+        actual == expected
+            || (actual.is_nan() && expected.is_nan())
+            || (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
+    }
+
+    const NAN: f64 = f64::NAN;
+    const INF: f64 = f64::INFINITY;
+
+    /// (expression, point in variable order, value, ∂f/∂variable in order).
+    const CASES: &[(&str, &[f64], f64, &[f64])] = &[
+        // The lecture's example.
+        (
+            "(2*x+y^2)*z^3",
+            &[4.0, 3.0, 2.0],
+            136.0,
+            &[16.0, 48.0, 204.0],
+        ),
+        // The copy gate: a value used twice gets both terms.
+        ("x*x", &[3.0], 9.0, &[6.0]),
+        ("x*y + x", &[2.0, 5.0], 12.0, &[6.0, 2.0]),
+        ("x - y", &[1.0, 2.0], -1.0, &[1.0, -1.0]),
+        ("x / y", &[1.0, 4.0], 0.25, &[0.25, -0.0625]),
+        ("-x", &[2.0], -2.0, &[-1.0]),
+        // Kinks, PyTorch's conventions.
+        ("relu(x)", &[0.0], 0.0, &[0.0]),
+        ("relu(x)", &[2.0], 2.0, &[1.0]),
+        ("abs(x)", &[0.0], 0.0, &[0.0]),
+        ("abs(x)", &[-3.0], 3.0, &[-1.0]),
+        ("max(x, y)", &[2.0, 2.0], 2.0, &[0.5, 0.5]),
+        ("min(x, y, z)", &[1.0, 1.0, 1.0], 1.0, &[1.0 / 3.0; 3]),
+        ("max(x, y, z)", &[3.0, 1.0, 3.0], 3.0, &[0.5, 0.0, 0.5]),
+        ("x^y", &[0.0, 0.0], 1.0, &[0.0, 0.0]),
+        ("x^y", &[0.0, 0.5], 0.0, &[INF, 0.0]),
+        ("x^y", &[-2.0, 3.0], -8.0, &[12.0, NAN]),
+        ("sqrt(x)", &[0.0], 0.0, &[INF]),
+        // Routing gates select: nothing flows where they do not pass.
+        ("sqrt(relu(z))", &[-1.0], 0.0, &[0.0]),
+        ("sqrt(relu(z))", &[0.0], 0.0, &[0.0]),
+        ("sqrt(max(z, 0))", &[-1.0], 0.0, &[0.0]),
+        ("sqrt(min(z, 0))", &[1.0], 0.0, &[0.0]),
+        ("sqrt(max(z, 0))", &[0.0], 0.0, &[INF]),
+        // abs multiplies by the sign, as in PyTorch: inf × 0.
+        ("sqrt(abs(z))", &[0.0], 0.0, &[NAN]),
+        // A constant exponent gets no gradient, so no NaN from ln of a
+        // negative base.
+        ("(-2*x)^2", &[-1.0], 4.0, &[-8.0]),
+        // Aliases.
+        (
+            "log(x)",
+            &[std::f64::consts::E],
+            1.0,
+            &[1.0 / std::f64::consts::E],
+        ),
+        (
+            "log(x, 2)",
+            &[8.0],
+            3.0,
+            &[1.0 / (8.0 * std::f64::consts::LN_2)],
+        ),
+        ("σ(x)", &[0.0], 0.5, &[0.25]),
+        ("pow(x, 3)", &[2.0], 8.0, &[12.0]),
+        ("softplus(x)", &[800.0], 800.0, &[1.0]),
+        ("sigmoid(x)", &[-800.0], 0.0, &[0.0]),
+        // Named steps (Id) pass the gradient through.
+        ("b = a\nc = b*2", &[3.0], 6.0, &[2.0]),
+        (
+            "z = w*x + b\nL = relu(z)",
+            &[2.0, 3.0, -1.0],
+            5.0,
+            &[3.0, 2.0, 1.0],
+        ),
+    ];
+
+    #[test]
+    fn values_and_gradients() {
+        for &(source, point, value, grads) in CASES {
+            let (graph, e) = evaluate(source, point);
+            let got = e.values[graph.output() as usize];
+            assert!(
+                same(got, value),
+                "{source} at {point:?}: value {got}, want {value}"
+            );
+            assert_eq!(graph.variables().len(), grads.len(), "{source}");
+            for (v, &want) in grads.iter().enumerate() {
+                let got = e.grads[graph.variable_node(v) as usize];
+                let name = &graph.variables()[v];
+                assert!(
+                    same(got, want),
+                    "{source} at {point:?}: ∂f/∂{name} = {got}, want {want}"
+                );
+            }
+        }
+    }
+
+    /// Constants have no gradient, and their local derivatives (ln of a
+    /// negative base into a constant exponent) are never reported.
+    #[test]
+    fn constants_have_no_gradient() {
+        let (graph, e) = evaluate("(-2*x)^2 + 3", &[-1.0]);
+        for id in 0..graph.len() as NodeId {
+            if matches!(graph.kind(id), Kind::Const(_)) {
+                assert_eq!(e.grads[id as usize], 0.0, "{id}");
+            }
+        }
+        assert!(e.nonfinite_locals.is_empty(), "{:?}", e.nonfinite_locals);
+        let (graph, e) = evaluate("sqrt(abs(z))", &[0.0]);
+        assert_eq!(e.nonfinite_locals, [graph.output()]);
+    }
+
+    /// The local derivatives `--explain` shows are the backward pass's.
+    #[test]
+    fn local_derivatives_of_a_node() {
+        let (graph, e) = evaluate("x*y", &[3.0, 5.0]);
+        let mut d = [0.0; 2];
+        graph.local_derivatives(graph.output(), &e.values, &mut d);
+        assert_eq!(d, [5.0, 3.0]);
     }
 }

@@ -1,49 +1,23 @@
-//! THE operation table: for every gate, its forward rule and its local
-//! derivatives side by side, with the convention at each kink (SPEC §2,
-//! matching PyTorch):
+//! THE operation table: for every gate, everything the tool knows about it
+//! in one entry — its forward rule and local derivatives side by side, its
+//! spellings, its kink and the convention there (SPEC §2, matching PyTorch),
+//! what a non-finite value or local derivative means, and the lecture's
+//! words for its backward rule:
 //!
 //! - relu'(0) = 0, abs'(0) = 0
 //! - max/min: tied arguments share the gradient equally
 //! - 0^0 = 1 with zero gradients; sqrt'(0) = +inf
+//! - relu, max and min *route* the gradient (a select, as PyTorch's masks):
+//!   an input they do not select receives nothing, not 0 × upstream
 //!
 //! `local(a, y, d)` writes ∂y/∂a[i] into `d[i]`, given the inputs `a` and the
 //! forward value `y`. `domain(a)` explains, in a student's words, why the
 //! forward value at `a` is not a finite number.
-
-/// An operation of the graph. The discriminant indexes [`TABLE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Op {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-    Neg,
-    Sin,
-    Cos,
-    Tan,
-    Asin,
-    Acos,
-    Atan,
-    Sinh,
-    Cosh,
-    Tanh,
-    Exp,
-    Ln,
-    Log,
-    Log2,
-    Log10,
-    Sqrt,
-    Abs,
-    Sigmoid,
-    Relu,
-    Softplus,
-    Max,
-    Min,
-    /// A named statement that is just another node or a constant (`b = a`).
-    Id,
-}
+//!
+//! Adding an operation is one line of [`op_table!`] below (its variant and
+//! its [`OpDef`]) plus its tests: the enum, [`ALL`], [`TABLE`], the function
+//! names, the suggestions and the batch engine's specialised loops all
+//! follow from that list.
 
 /// How an operation is written in a node's definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,22 +31,32 @@ pub enum Notation {
     Bare,
 }
 
-/// Number of arguments: exactly `min` when `min == max`, `max == 0` for "or more".
+/// Number of arguments: at least `min`, at most `max` (`None`: no limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arity {
     pub min: usize,
-    pub max: usize,
+    pub max: Option<usize>,
 }
 
 impl Arity {
-    const fn exactly(n: usize) -> Self {
-        Arity { min: n, max: n }
+    pub const fn exactly(n: usize) -> Self {
+        Arity {
+            min: n,
+            max: Some(n),
+        }
     }
-    const fn at_least(n: usize) -> Self {
-        Arity { min: n, max: 0 }
+    pub const fn at_least(n: usize) -> Self {
+        Arity { min: n, max: None }
     }
     pub fn accepts(self, n: usize) -> bool {
-        n >= self.min && (self.max == 0 || n <= self.max)
+        n >= self.min && self.max.is_none_or(|max| n <= max)
+    }
+    /// The arities of two spellings of one name, together (`log`: 1 or 2).
+    fn or(self, other: Arity) -> Arity {
+        Arity {
+            min: self.min.min(other.min),
+            max: self.max.zip(other.max).map(|(a, b)| a.max(b)),
+        }
     }
 }
 
@@ -80,11 +64,19 @@ impl std::fmt::Display for Arity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
         match (self.min, self.max) {
-            (n, 0) => write!(f, "{n} or more arguments"),
-            (a, b) if a == b => write!(f, "{a} {}", plural(a)),
-            (a, b) => write!(f, "{a} or {b} arguments"),
+            (n, None) => write!(f, "{n} or more arguments"),
+            (a, Some(b)) if a == b => write!(f, "{a} {}", plural(a)),
+            (a, Some(b)) => write!(f, "{a} or {b} arguments"),
         }
     }
+}
+
+/// Another name an operation is called by: `σ(x)` for `sigmoid(x)`,
+/// `pow(x, p)` for `x^p`, `log(x)` (one argument) for `ln(x)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alias {
+    pub name: &'static str,
+    pub arity: Arity,
 }
 
 pub struct OpDef {
@@ -92,11 +84,88 @@ pub struct OpDef {
     pub name: &'static str,
     pub notation: Notation,
     pub arity: Arity,
+    /// Other call spellings. Those of a function are listed with it (in
+    /// help and suggestions); those of an operator (`pow`) are accepted only.
+    pub aliases: &'static [Alias],
     pub forward: fn(&[f64]) -> f64,
     pub local: fn(&[f64], f64, &mut [f64]),
+    /// Why the forward value at these inputs is not finite.
     pub domain: fn(&[f64]) -> String,
     /// How the gate passes the gradient back, in the lecture's words.
     pub rule: &'static str,
+    /// Given the inputs and the value: whether they sit at a kink, where the
+    /// derivative is a convention and not a limit, and which ("at 0").
+    pub kink: fn(&[f64], f64) -> Option<&'static str>,
+    /// The gate routes the gradient (a select, as PyTorch's relu and
+    /// maximum): an input whose local derivative is exactly 0 receives
+    /// nothing, even from an infinite or NaN upstream gradient.
+    pub routes: bool,
+    /// For two inputs: the local derivative with respect to one input is
+    /// the other input (mul), which `--explain` names.
+    pub local_is_other_input: bool,
+    /// Why a local derivative of this gate is not finite, when warning.
+    pub nonfinite_local: Option<&'static str>,
+}
+
+impl OpDef {
+    /// The gradient that flows into an input with local derivative `local`
+    /// under `upstream`: their product, or nothing where a routing gate does
+    /// not select the input (so 0, not 0 × inf = NaN).
+    #[inline(always)]
+    pub fn flow(&self, upstream: f64, local: f64) -> f64 {
+        if self.routes && local == 0.0 {
+            0.0
+        } else {
+            upstream * local
+        }
+    }
+
+    /// Every call spelling with its arity: the name of a function, then its
+    /// aliases.
+    pub fn spellings(&self) -> impl Iterator<Item = Alias> + '_ {
+        let own = (self.notation == Notation::Call).then_some(Alias {
+            name: self.name,
+            arity: self.arity,
+        });
+        own.into_iter().chain(self.aliases.iter().copied())
+    }
+}
+
+/// A computation made once per operation, with the operation's index in
+/// [`TABLE`] a compile-time constant: `&TABLE[K]` is then a constant, and its
+/// rules are inlined (the batch engine's loops).
+pub trait PerOp {
+    type Output;
+    fn run<const K: usize>(self) -> Self::Output;
+}
+
+/// The one list of operations: generates [`Op`], [`ALL`], [`TABLE`] and
+/// [`Op::specialise`], which cannot drift apart.
+macro_rules! op_table {
+    ($($(#[$attr:meta])* $variant:ident => $def:expr,)*) => {
+        /// An operation of the graph. The discriminant indexes [`TABLE`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Op {
+            $($(#[$attr])* $variant,)*
+        }
+
+        /// Every operation, in the table's order.
+        pub const ALL: [Op; [$(Op::$variant),*].len()] = [$(Op::$variant),*];
+
+        /// Indexed by `Op as usize`.
+        pub static TABLE: [OpDef; ALL.len()] = [$($def,)*];
+
+        impl Op {
+            /// Runs `f` for this operation, its table index a constant.
+            #[inline(always)]
+            pub fn specialise<F: PerOp>(self, f: F) -> F::Output {
+                match self {
+                    $(Op::$variant => f.run::<{ Op::$variant as usize }>(),)*
+                }
+            }
+        }
+    };
 }
 
 impl Op {
@@ -166,8 +235,25 @@ fn extremum_local(a: &[f64], y: f64, d: &mut [f64]) {
     }
 }
 
-const fn unary(
+/// Relu and abs: a kink where the input is 0.
+fn at_zero(a: &[f64], _: f64) -> Option<&'static str> {
+    (a[0] == 0.0).then_some("at 0")
+}
+
+/// Max and min: a kink where arguments tie for the result.
+fn at_a_tie(a: &[f64], y: f64) -> Option<&'static str> {
+    (a.iter().filter(|&&v| v == y).count() > 1).then_some("at a tie")
+}
+
+fn smooth(_: &[f64], _: f64) -> Option<&'static str> {
+    None
+}
+
+/// An entry with every optional property off.
+const fn entry(
     name: &'static str,
+    notation: Notation,
+    arity: Arity,
     forward: fn(&[f64]) -> f64,
     local: fn(&[f64], f64, &mut [f64]),
     domain: fn(&[f64]) -> String,
@@ -175,247 +261,316 @@ const fn unary(
 ) -> OpDef {
     OpDef {
         name,
-        notation: Notation::Call,
-        arity: Arity::exactly(1),
+        notation,
+        arity,
+        aliases: &[],
         forward,
         local,
         domain,
         rule,
+        kink: smooth,
+        routes: false,
+        local_is_other_input: false,
+        nonfinite_local: None,
     }
 }
 
-/// Indexed by `Op as usize`; the order must follow the enum (checked by a test).
-pub static TABLE: [OpDef; 28] = [
-    OpDef {
-        name: "add",
-        notation: Notation::Infix(" + "),
-        arity: Arity::exactly(2),
-        forward: |a| a[0] + a[1],
-        local: |_, _, d| {
+/// A function of one argument.
+const fn unary(
+    name: &'static str,
+    forward: fn(&[f64]) -> f64,
+    local: fn(&[f64], f64, &mut [f64]),
+    domain: fn(&[f64]) -> String,
+    rule: &'static str,
+) -> OpDef {
+    entry(
+        name,
+        Notation::Call,
+        Arity::exactly(1),
+        forward,
+        local,
+        domain,
+        rule,
+    )
+}
+
+const fn infix(
+    name: &'static str,
+    symbol: &'static str,
+    forward: fn(&[f64]) -> f64,
+    local: fn(&[f64], f64, &mut [f64]),
+    domain: fn(&[f64]) -> String,
+    rule: &'static str,
+) -> OpDef {
+    entry(
+        name,
+        Notation::Infix(symbol),
+        Arity::exactly(2),
+        forward,
+        local,
+        domain,
+        rule,
+    )
+}
+
+op_table! {
+    Add => infix(
+        "add",
+        " + ",
+        |a| a[0] + a[1],
+        |_, _, d| {
             d[0] = 1.0;
             d[1] = 1.0;
         },
-        domain: overflow,
-        rule: "add distributes",
-    },
-    OpDef {
-        name: "sub",
-        notation: Notation::Infix(" - "),
-        arity: Arity::exactly(2),
-        forward: |a| a[0] - a[1],
-        local: |_, _, d| {
+        overflow,
+        "add distributes",
+    ),
+    Sub => infix(
+        "sub",
+        " - ",
+        |a| a[0] - a[1],
+        |_, _, d| {
             d[0] = 1.0;
             d[1] = -1.0;
         },
-        domain: overflow,
-        rule: "sub distributes, negated on the right",
+        overflow,
+        "sub distributes, negated on the right",
+    ),
+    Mul => OpDef {
+        local_is_other_input: true,
+        ..infix(
+            "mul",
+            "*",
+            |a| a[0] * a[1],
+            |a, _, d| {
+                d[0] = a[1];
+                d[1] = a[0];
+            },
+            overflow,
+            "mul swaps",
+        )
     },
-    OpDef {
-        name: "mul",
-        notation: Notation::Infix("*"),
-        arity: Arity::exactly(2),
-        forward: |a| a[0] * a[1],
-        local: |a, _, d| {
-            d[0] = a[1];
-            d[1] = a[0];
-        },
-        domain: overflow,
-        rule: "mul swaps",
-    },
-    OpDef {
-        name: "div",
-        notation: Notation::Infix("/"),
-        arity: Arity::exactly(2),
-        forward: |a| a[0] / a[1],
-        local: |a, y, d| {
+    Div => infix(
+        "div",
+        "/",
+        |a| a[0] / a[1],
+        |a, y, d| {
             d[0] = 1.0 / a[1];
             d[1] = -y / a[1];
         },
-        domain: |a| match (a[0], a[1]) {
+        |a| match (a[0], a[1]) {
             (n, d) if d == 0.0 && n == 0.0 => "0/0 is undefined".into(),
             (_, 0.0) => "division by zero".into(),
             _ => "the result is too large for a 64-bit float".into(),
         },
-        rule: "quotient rule",
+        "quotient rule",
+    ),
+    Pow => OpDef {
+        aliases: &[Alias {
+            name: "pow",
+            arity: Arity::exactly(2),
+        }],
+        ..infix(
+            "pow",
+            "^",
+            |a| a[0].powf(a[1]),
+            // PyTorch's masks: no gradient through a zero exponent, and none
+            // into the exponent at a zero base with a non-negative exponent.
+            // Masks of the local derivative, so not a routing gate: 0 × inf
+            // is NaN here, as in PyTorch.
+            |a, y, d| {
+                let (x, p) = (a[0], a[1]);
+                d[0] = if p == 0.0 { 0.0 } else { p * x.powf(p - 1.0) };
+                d[1] = if x == 0.0 && p >= 0.0 {
+                    0.0
+                } else {
+                    y * x.ln()
+                };
+            },
+            |a| match (a[0], a[1]) {
+                (x, p) if x < 0.0 && p.fract() != 0.0 => format!(
+                    "a negative base needs an integer exponent ({}^{} is not a real number)",
+                    num(x),
+                    num(p)
+                ),
+                (x, p) if x == 0.0 && p < 0.0 => {
+                    format!("0 to a negative power ({}) is a division by zero", num(p))
+                }
+                _ => "the result is too large for a 64-bit float".into(),
+            },
+            "power rule",
+        )
     },
-    OpDef {
-        name: "pow",
-        notation: Notation::Infix("^"),
-        arity: Arity::exactly(2),
-        forward: |a| a[0].powf(a[1]),
-        // PyTorch's masks: no gradient through a zero exponent, and none into
-        // the exponent at a zero base with a non-negative exponent.
-        local: |a, y, d| {
-            let (x, p) = (a[0], a[1]);
-            d[0] = if p == 0.0 { 0.0 } else { p * x.powf(p - 1.0) };
-            d[1] = if x == 0.0 && p >= 0.0 {
-                0.0
-            } else {
-                y * x.ln()
-            };
-        },
-        domain: |a| match (a[0], a[1]) {
-            (x, p) if x < 0.0 && p.fract() != 0.0 => format!(
-                "a negative base needs an integer exponent ({}^{} is not a real number)",
-                num(x),
-                num(p)
-            ),
-            (x, p) if x == 0.0 && p < 0.0 => {
-                format!("0 to a negative power ({}) is a division by zero", num(p))
-            }
-            _ => "the result is too large for a 64-bit float".into(),
-        },
-        rule: "power rule",
-    },
-    OpDef {
-        name: "neg",
-        notation: Notation::Prefix("-"),
-        arity: Arity::exactly(1),
-        forward: |a| -a[0],
-        local: |_, _, d| d[0] = -1.0,
-        domain: not_finite,
-        rule: "negation flips the sign",
-    },
-    unary(
+    Neg => entry(
+        "neg",
+        Notation::Prefix("-"),
+        Arity::exactly(1),
+        |a| -a[0],
+        |_, _, d| d[0] = -1.0,
+        not_finite,
+        "negation flips the sign",
+    ),
+    Sin => unary(
         "sin",
         |a| a[0].sin(),
         |a, _, d| d[0] = a[0].cos(),
         not_finite,
         "sin' = cos",
     ),
-    unary(
+    Cos => unary(
         "cos",
         |a| a[0].cos(),
         |a, _, d| d[0] = -a[0].sin(),
         not_finite,
         "cos' = -sin",
     ),
-    unary(
+    Tan => unary(
         "tan",
         |a| a[0].tan(),
         |_, y, d| d[0] = 1.0 + y * y,
         not_finite,
         "tan' = 1 + tan²",
     ),
-    unary(
+    Asin => unary(
         "asin",
         |a| a[0].asin(),
         |a, _, d| d[0] = 1.0 / (1.0 - a[0] * a[0]).sqrt(),
         |a| unit_domain("asin", a[0]),
         "asin' = 1/√(1-x²)",
     ),
-    unary(
+    Acos => unary(
         "acos",
         |a| a[0].acos(),
         |a, _, d| d[0] = -1.0 / (1.0 - a[0] * a[0]).sqrt(),
         |a| unit_domain("acos", a[0]),
         "acos' = -1/√(1-x²)",
     ),
-    unary(
+    Atan => unary(
         "atan",
         |a| a[0].atan(),
         |a, _, d| d[0] = 1.0 / (1.0 + a[0] * a[0]),
         not_finite,
         "atan' = 1/(1+x²)",
     ),
-    unary(
+    Sinh => unary(
         "sinh",
         |a| a[0].sinh(),
         |a, _, d| d[0] = a[0].cosh(),
         |a| grows("sinh", a[0]),
         "sinh' = cosh",
     ),
-    unary(
+    Cosh => unary(
         "cosh",
         |a| a[0].cosh(),
         |a, _, d| d[0] = a[0].sinh(),
         |a| grows("cosh", a[0]),
         "cosh' = sinh",
     ),
-    unary(
+    Tanh => unary(
         "tanh",
         |a| a[0].tanh(),
         |_, y, d| d[0] = 1.0 - y * y,
         not_finite,
         "tanh' = 1 - tanh²",
     ),
-    unary(
+    Exp => unary(
         "exp",
         |a| a[0].exp(),
         |_, y, d| d[0] = y,
         |a| grows("exp", a[0]),
         "exp' = exp",
     ),
-    unary(
-        "ln",
-        |a| a[0].ln(),
-        |a, _, d| d[0] = 1.0 / a[0],
-        |a| positive_domain("ln", a[0]),
-        "ln' = 1/x",
-    ),
-    OpDef {
-        name: "log",
-        notation: Notation::Call,
-        arity: Arity::exactly(2),
-        forward: |a| a[0].ln() / a[1].ln(),
-        local: |a, _, d| {
+    Ln => OpDef {
+        aliases: &[Alias {
+            name: "log",
+            arity: Arity::exactly(1),
+        }],
+        ..unary(
+            "ln",
+            |a| a[0].ln(),
+            |a, _, d| d[0] = 1.0 / a[0],
+            |a| positive_domain("ln", a[0]),
+            "ln' = 1/x",
+        )
+    },
+    Log => entry(
+        "log",
+        Notation::Call,
+        Arity::exactly(2),
+        |a| a[0].ln() / a[1].ln(),
+        |a, _, d| {
             let lb = a[1].ln();
             d[0] = 1.0 / (a[0] * lb);
             d[1] = -a[0].ln() / (a[1] * lb * lb);
         },
-        domain: |a| match (a[0], a[1]) {
+        |a| match (a[0], a[1]) {
             (x, _) if x <= 0.0 => positive_domain("log", x),
             (_, 1.0) => "log base 1 is a division by zero (ln 1 = 0)".into(),
             (_, b) => format!("log base {} is undefined (needs a base > 0)", num(b)),
         },
-        rule: "log(x, b)' = 1/(x ln b)",
-    },
-    unary(
+        "log(x, b)' = 1/(x ln b)",
+    ),
+    Log2 => unary(
         "log2",
         |a| a[0].log2(),
         |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_2),
         |a| positive_domain("log2", a[0]),
         "log2' = 1/(x ln 2)",
     ),
-    unary(
+    Log10 => unary(
         "log10",
         |a| a[0].log10(),
         |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_10),
         |a| positive_domain("log10", a[0]),
         "log10' = 1/(x ln 10)",
     ),
-    unary(
-        "sqrt",
-        |a| a[0].sqrt(),
-        |_, y, d| d[0] = 0.5 / y,
-        |a| format!("sqrt is undefined at {} (needs x ≥ 0)", num(a[0])),
-        "sqrt' = 1/(2 sqrt)",
-    ),
-    // abs'(0) = 0, as sign(0) = 0.
-    unary(
-        "abs",
-        |a| a[0].abs(),
-        |a, _, d| {
-            d[0] = if a[0] > 0.0 {
-                1.0
-            } else if a[0] < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        },
-        not_finite,
-        "abs' = sign (0 at 0)",
-    ),
-    unary(
-        "sigmoid",
-        |a| sigmoid(a[0]),
-        |_, y, d| d[0] = y * (1.0 - y),
-        not_finite,
-        "σ' = σ(1-σ)",
-    ),
-    // relu'(0) = 0.
-    OpDef {
+    Sqrt => OpDef {
+        nonfinite_local: Some("sqrt'(0) = +inf"),
+        ..unary(
+            "sqrt",
+            |a| a[0].sqrt(),
+            |_, y, d| d[0] = 0.5 / y,
+            |a| format!("sqrt is undefined at {} (needs x ≥ 0)", num(a[0])),
+            "sqrt' = 1/(2 sqrt)",
+        )
+    },
+    // abs'(0) = 0, as sign(0) = 0. A multiplication by the sign in
+    // PyTorch, not a select: sqrt(abs(x))' at 0 is inf × 0 = NaN there too.
+    Abs => OpDef {
+        kink: at_zero,
+        ..unary(
+            "abs",
+            |a| a[0].abs(),
+            |a, _, d| {
+                d[0] = if a[0] > 0.0 {
+                    1.0
+                } else if a[0] < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            },
+            not_finite,
+            "abs' = sign (0 at 0)",
+        )
+    },
+    Sigmoid => OpDef {
+        aliases: &[Alias {
+            name: "σ",
+            arity: Arity::exactly(1),
+        }],
+        ..unary(
+            "sigmoid",
+            |a| sigmoid(a[0]),
+            |_, y, d| d[0] = y * (1.0 - y),
+            not_finite,
+            "σ' = σ(1-σ)",
+        )
+    },
+    // relu'(0) = 0; a select, as PyTorch's threshold_backward.
+    Relu => OpDef {
+        kink: at_zero,
+        routes: true,
         ..unary(
             "relu",
             |a| if a[0] > 0.0 { a[0] } else { 0.0 },
@@ -425,102 +580,82 @@ pub static TABLE: [OpDef; 28] = [
         )
     },
     // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|).
-    unary(
+    Softplus => unary(
         "softplus",
         |a| a[0].max(0.0) + (-a[0].abs()).exp().ln_1p(),
         |a, _, d| d[0] = sigmoid(a[0]),
         not_finite,
         "softplus' = σ",
     ),
-    OpDef {
-        name: "max",
-        notation: Notation::Call,
-        arity: Arity::at_least(2),
-        forward: |a| a.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        local: extremum_local,
-        domain: not_finite,
-        rule: "max routes",
+    // A select, as torch.maximum/minimum (ties share). PyTorch's amax of a
+    // stack multiplies by its mask instead, so for three or more arguments
+    // it can give NaN (inf × 0) where this gives 0.
+    Max => OpDef {
+        kink: at_a_tie,
+        routes: true,
+        ..entry(
+            "max",
+            Notation::Call,
+            Arity::at_least(2),
+            |a| a.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            extremum_local,
+            not_finite,
+            "max routes",
+        )
     },
-    OpDef {
-        name: "min",
-        notation: Notation::Call,
-        arity: Arity::at_least(2),
-        forward: |a| a.iter().copied().fold(f64::INFINITY, f64::min),
-        local: extremum_local,
-        domain: not_finite,
-        rule: "min routes",
+    Min => OpDef {
+        kink: at_a_tie,
+        routes: true,
+        ..entry(
+            "min",
+            Notation::Call,
+            Arity::at_least(2),
+            |a| a.iter().copied().fold(f64::INFINITY, f64::min),
+            extremum_local,
+            not_finite,
+            "min routes",
+        )
     },
-    OpDef {
-        name: "id",
-        notation: Notation::Bare,
-        arity: Arity::exactly(1),
-        forward: |a| a[0],
-        local: |_, _, d| d[0] = 1.0,
-        domain: not_finite,
-        rule: "a name passes the gradient through",
-    },
-];
+    /// A named statement that is just another node or a constant (`b = a`).
+    Id => entry(
+        "id",
+        Notation::Bare,
+        Arity::exactly(1),
+        |a| a[0],
+        |_, _, d| d[0] = 1.0,
+        not_finite,
+        "a name passes the gradient through",
+    ),
+}
 
-pub const ALL: [Op; 28] = [
-    Op::Add,
-    Op::Sub,
-    Op::Mul,
-    Op::Div,
-    Op::Pow,
-    Op::Neg,
-    Op::Sin,
-    Op::Cos,
-    Op::Tan,
-    Op::Asin,
-    Op::Acos,
-    Op::Atan,
-    Op::Sinh,
-    Op::Cosh,
-    Op::Tanh,
-    Op::Exp,
-    Op::Ln,
-    Op::Log,
-    Op::Log2,
-    Op::Log10,
-    Op::Sqrt,
-    Op::Abs,
-    Op::Sigmoid,
-    Op::Relu,
-    Op::Softplus,
-    Op::Max,
-    Op::Min,
-    Op::Id,
-];
-
-/// Every callable name (SPEC §1), for lookup and for "did you mean".
-pub const FUNCTIONS: [&str; 22] = [
-    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "ln", "log",
-    "log2", "log10", "sqrt", "abs", "sigmoid", "σ", "relu", "softplus", "max",
-    "min", // "pow" below
-];
+/// Every callable name (SPEC §1), in the table's order, for lookup, "did
+/// you mean" and the list in help: each function's name, then its aliases.
+/// An operator's call spelling (`pow`) is accepted but not listed.
+pub static FUNCTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut names: Vec<&'static str> = Vec::new();
+    for def in TABLE.iter().filter(|d| d.notation == Notation::Call) {
+        for spelling in def.spellings() {
+            if !names.contains(&spelling.name) {
+                names.push(spelling.name);
+            }
+        }
+    }
+    names
+});
 
 /// The operation a call to `name` with `n` arguments means, or the arity it
 /// needs; `None` when no function has this name.
 pub fn function(name: &str, n: usize) -> Option<Result<Op, Arity>> {
-    let (op, arity) = match name {
-        "log" => {
-            return Some(match n {
-                1 => Ok(Op::Ln),
-                2 => Ok(Op::Log),
-                _ => Err(Arity { min: 1, max: 2 }),
-            })
+    let mut needs: Option<Arity> = None;
+    for op in ALL {
+        for spelling in op.def().spellings().filter(|s| s.name == name) {
+            if spelling.arity.accepts(n) {
+                return Some(Ok(op));
+            }
+            needs = Some(needs.map_or(spelling.arity, |a| a.or(spelling.arity)));
         }
-        "pow" => (Op::Pow, Arity::exactly(2)),
-        "σ" => (Op::Sigmoid, Arity::exactly(1)),
-        _ => {
-            let op = ALL
-                .iter()
-                .copied()
-                .find(|op| op.def().notation == Notation::Call && op.name() == name)?;
-            (op, op.def().arity)
-        }
-    };
-    Some(if arity.accepts(n) { Ok(op) } else { Err(arity) })
+    }
+    needs.map(Err)
 }
 
 /// Whether `name` is a function (so it cannot be a variable or a statement).
@@ -578,8 +713,87 @@ mod tests {
             if a.to_string() == "1 argument"));
         assert_eq!(function("sine", 1), None);
         assert_eq!(function("add", 2), None, "operators are not functions");
-        for f in FUNCTIONS {
+        for f in FUNCTIONS.iter() {
             assert!(is_function(f), "{f}");
+        }
+        assert_eq!(function("pow", 2), Some(Ok(Op::Pow)));
+        assert!(
+            !FUNCTIONS.contains(&"pow"),
+            "an operator's spelling, not listed"
+        );
+        assert_eq!(
+            FUNCTIONS.join(" "),
+            "sin cos tan asin acos atan sinh cosh tanh exp ln log log2 log10 sqrt abs \
+             sigmoid σ relu softplus max min"
+        );
+        assert_eq!(
+            function("log", 3),
+            Some(Err(Arity {
+                min: 1,
+                max: Some(2)
+            }))
+        );
+    }
+
+    /// Every entry says everything: a name, an arity, a rule for the
+    /// lecture, a domain note, a kink convention; every alias resolves to
+    /// its operation; every name resolves to exactly one operation.
+    #[test]
+    fn the_table_is_complete() {
+        assert_eq!(TABLE.len(), ALL.len());
+        let mut names = std::collections::HashSet::new();
+        for op in ALL {
+            let def = op.def();
+            assert!(!def.name.is_empty(), "{op:?}");
+            assert!(names.insert(def.name), "{op:?}: name {} twice", def.name);
+            assert!(def.arity.min >= 1, "{op:?}");
+            assert!(def.arity.max.is_none_or(|m| m >= def.arity.min), "{op:?}");
+            assert!(!def.rule.is_empty(), "{op:?} has no rule text");
+            let args = vec![f64::NAN; def.arity.min];
+            assert!(!(def.domain)(&args).is_empty(), "{op:?} has no domain note");
+            assert_eq!((def.kink)(&[1.0, 2.0, 3.0][..def.arity.min], 3.5), None);
+            for alias in def.aliases {
+                for n in alias.arity.min..=alias.arity.max.unwrap_or(alias.arity.min + 2) {
+                    assert_eq!(
+                        function(alias.name, n),
+                        Some(Ok(op)),
+                        "{} with {n}",
+                        alias.name
+                    );
+                }
+            }
+            if def.notation == Notation::Call {
+                assert_eq!(function(def.name, def.arity.min), Some(Ok(op)));
+            } else {
+                assert!(def.name == "pow" || !is_function(def.name), "{op:?}");
+            }
+            if def.local_is_other_input {
+                assert_eq!(def.arity, Arity::exactly(2), "{op:?}");
+                let mut d = [0.0; 2];
+                (def.local)(&[3.0, 5.0], (def.forward)(&[3.0, 5.0]), &mut d);
+                assert_eq!(d, [5.0, 3.0], "{op:?}");
+            }
+        }
+        let routing: Vec<Op> = ALL.into_iter().filter(|op| op.def().routes).collect();
+        assert_eq!(routing, [Op::Relu, Op::Max, Op::Min]);
+        assert_eq!(Op::Relu.def().flow(f64::INFINITY, 0.0), 0.0);
+        assert!(Op::Abs.def().flow(f64::INFINITY, 0.0).is_nan());
+        assert_eq!((Op::Relu.def().kink)(&[0.0], 0.0), Some("at 0"));
+        assert_eq!((Op::Max.def().kink)(&[1.0, 1.0], 1.0), Some("at a tie"));
+    }
+
+    /// `specialise` hands each operation its own index.
+    #[test]
+    fn specialise_follows_the_table() {
+        struct Index;
+        impl PerOp for Index {
+            type Output = usize;
+            fn run<const K: usize>(self) -> usize {
+                K
+            }
+        }
+        for op in ALL {
+            assert_eq!(op.specialise(Index), op as usize);
         }
     }
 

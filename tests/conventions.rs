@@ -81,3 +81,55 @@ fn log_of_zero() {
     assert_eq!(r.code, 0);
     assert_contains(&r.stdout, &["f = -inf\n∂f/∂x = inf\n"]);
 }
+
+/// PyTorch routes the gradient through relu and maximum with a select, not
+/// a multiplication: sqrt's infinite gradient at 0 does not become
+/// inf × 0 = NaN on the side they do not pass.
+#[test]
+fn routing_gates_select() {
+    for expr in ["sqrt(relu(z))", "sqrt(max(z, 0))"] {
+        let out = json(expr, "z=-1");
+        assert_eq!(num(&out["value"]), 0.0, "{expr}");
+        assert_eq!(num(&out["gradient"]["z"]), 0.0, "∇ {expr} at z=-1: {out}");
+        let r = run(&[expr, "--at", "z=-1"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_contains(&r.stdout, &["f = 0\n∂f/∂z = 0\n"]);
+        assert!(!r.stderr.contains("warning"), "{expr}: {}", r.stderr);
+    }
+}
+
+/// PyTorch: abs' = sign(x) multiplies, so sqrt(abs(z)) at 0 is inf × 0 = NaN.
+#[test]
+fn abs_multiplies_by_the_sign() {
+    let r = run(&["sqrt(abs(z))", "--at", "z=0", "--allow-nonfinite"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(&r.stdout, &["f = 0\n∂f/∂z = NaN\n"]);
+    let r = run(&["sqrt(abs(z))", "--at", "z=0"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(&r.stdout, &["∂f/∂z = NaN\n"]);
+    assert_contains(
+        &r.stderr,
+        &[
+            "warning: non-finite gradient: ∂f/∂z = NaN",
+            "(sqrt'(0) = +inf)",
+        ],
+    );
+}
+
+/// The batch engine routes as the scalar one: the same numbers from a CSV
+/// (at 0, max's tie passes half of sqrt's infinite gradient: inf).
+#[test]
+fn routing_in_a_batch() {
+    let r = common::run_with_stdin(
+        &[
+            "sqrt(relu(z)) + sqrt(max(z, 0))",
+            "--points",
+            "-",
+            "--format",
+            "csv",
+        ],
+        Some(b"z\n-1\n4\n0\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(&r.stdout, &["-1,0,0\n", "4,4,0.5\n", "0,0,inf"]);
+}

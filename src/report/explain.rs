@@ -47,19 +47,12 @@ pub fn write(out: &mut impl Write, view: &View<'_>) -> io::Result<()> {
     let mut starts = Vec::with_capacity(n + 1);
     let mut locals: Vec<f64> = Vec::new();
     let mut use_count = vec![0u32; n + 1];
-    let mut scratch = Vec::new();
     for id in 0..n as NodeId {
         starts.push(locals.len());
         let ins = g.inputs(id);
-        if let Some(op) = g.op(id) {
-            scratch.clear();
-            scratch.extend(ins.iter().map(|&j| values[j as usize]));
-            let at = locals.len();
-            locals.resize(at + ins.len(), 0.0);
-            op.local(&scratch, values[id as usize], &mut locals[at..]);
-        } else {
-            locals.resize(locals.len() + ins.len(), 0.0);
-        }
+        let at = locals.len();
+        locals.resize(at + ins.len(), 0.0);
+        g.local_derivatives(id, values, &mut locals[at..]);
         for &j in ins {
             use_count[j as usize + 1] += 1;
         }
@@ -116,8 +109,9 @@ pub fn write(out: &mut impl Write, view: &View<'_>) -> io::Result<()> {
         // A single use by the output itself: its local derivative is the
         // answer (the lecture's ∂f/∂g4 = g3 = 8).
         let direct = my_uses.len() == 1 && my_uses[0].0 == output;
-        if direct && g.op(output) == Some(crate::Op::Mul) {
-            // mul swaps: the local derivative is the other input.
+        let swaps = g.op(output).is_some_and(|op| op.def().local_is_other_input);
+        if direct && swaps {
+            // The local derivative is the other input (mul swaps).
             let ins = g.inputs(output);
             let other = if ins[0] == id { ins[1] } else { ins[0] };
             g.write_name(&mut line, other);

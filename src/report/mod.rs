@@ -76,11 +76,11 @@ impl View<'_> {
                 .iter()
                 .take(3)
                 .map(|&id| {
-                    let why = match g.op(id) {
-                        Some(crate::Op::Sqrt) => " (sqrt'(0) = +inf)",
-                        _ => "",
-                    };
-                    format!("{} = {}{why}", g.name(id), g.definition(id))
+                    let why = g.op(id).and_then(|op| op.def().nonfinite_local);
+                    match why {
+                        Some(why) => format!("{} = {} ({why})", g.name(id), g.definition(id)),
+                        None => format!("{} = {}", g.name(id), g.definition(id)),
+                    }
                 })
                 .collect();
             let mut w = format!("non-finite gradient: {}", bad.join(", "));
