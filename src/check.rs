@@ -434,14 +434,14 @@ mod tests {
             let o = e.judge(actual, None, Some(3));
             (o.passed, o.reason.unwrap_or_default())
         };
-        assert_eq!(check("0.881", 0.8807970779778823).0, true);
+        assert!(check("0.881", 0.8807970779778823).0);
         let (passed, reason) = check("0.88", 0.8807970779778823);
         assert!(!passed);
         assert_eq!(
             reason,
             "not precise enough: 0.88 has 2 significant digits, at least 3 are asked for"
         );
-        assert_eq!(check("12", 12.0).0, true, "an exact integer is exempt");
+        assert!(check("12", 12.0).0, "an exact integer is exempt");
         let (passed, reason) = check("0.1", 0.1269);
         assert!(
             !passed && reason.starts_with("not precise enough"),

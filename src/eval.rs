@@ -2,7 +2,7 @@
 //! each node adding its upstream gradient times its local derivatives into its
 //! inputs' adjoints (the lecture's gates; a node used twice gets both terms).
 //!
-//! [`backprop`] is the one backward step of a gate, shared by the scalar pass
+//! `backprop` is the one backward step of a gate, shared by the scalar pass
 //! here and the column engine ([`crate::batch`]); [`Graph::local_derivatives`]
 //! is the one way to a node's local derivatives, for the scalar pass and
 //! `--explain`. Constants have no gradient: nothing flows into them.

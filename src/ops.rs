@@ -10,11 +10,11 @@
 //! - relu, max and min *route* the gradient (a select, as PyTorch's masks):
 //!   an input they do not select receives nothing, not 0 × upstream
 //!
-//! `local(a, y, d)` writes ∂y/∂a[i] into `d[i]`, given the inputs `a` and the
+//! `local(a, y, d)` writes ∂y/∂a\[i\] into `d[i]`, given the inputs `a` and the
 //! forward value `y`. `domain(a)` explains, in a student's words, why the
 //! forward value at `a` is not a finite number.
 //!
-//! Adding an operation is one line of [`op_table!`] below (its variant and
+//! Adding an operation is one line of `op_table!` below (its variant and
 //! its [`OpDef`]) plus its tests: the enum, [`ALL`], [`TABLE`], the function
 //! names, the suggestions and the batch engine's specialised loops all
 //! follow from that list.
