@@ -210,7 +210,7 @@ impl<'s> Job<'s> {
     /// finite), after closing what the format can close. When `out`'s
     /// reader goes away early, a run with checks goes on to the end (its
     /// summary is the verdict); one without stops with
-    /// [`ErrorKind::BrokenPipe`](crate::ErrorKind::BrokenPipe).
+    /// [`crate::ErrorKind::BrokenPipe`].
     pub fn run(
         &self,
         points: PointSource<'_>,
