@@ -18,10 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let points = PointSource::at(&["w=0.5,b=1,x=2,y=1".into(), "w=0.5,b=1,x=2,y=0".into()])
         .map_err(|e| e.report())?;
     let mut csv = Vec::new();
-    job.run(points, &mut csv, &mut |warning| {
-        eprintln!("warning: {warning}")
-    })
-    .map_err(|e| e.report())?;
+    job.run(points, &mut csv, &mut |warning| eprintln!("{warning}"))
+        .map_err(|e| e.report())?;
     print!("{}", String::from_utf8(csv)?);
 
     // The numbers alone: one forward and one backward pass over the graph.

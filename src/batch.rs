@@ -11,13 +11,16 @@ use crate::graph::{Graph, Kind, NodeId};
 use crate::ops::{OpDef, PerOp, TABLE};
 use crate::report::View;
 
-/// What one part of a batch produced: its rows' output in order, and where
-/// it stopped if a row could not be evaluated.
+/// What one part of a batch produced: its rows' output in order, and the
+/// rows that could not be evaluated (they are rendered too, with their error:
+/// one bad row does not stop the others).
 #[derive(Debug, Default)]
 pub struct Part {
     pub text: String,
-    /// The first row (index into the batch) whose value was not finite.
-    pub error: Option<(usize, Error)>,
+    /// Rows (index into the batch) whose value was not finite, in strict mode.
+    pub errors: Vec<(usize, Error)>,
+    /// A failure of the part itself (a bug): its text is incomplete.
+    pub failure: Option<Error>,
     /// Warnings about non-finite numbers (with `strict` off), by row.
     pub warnings: Vec<(usize, String)>,
 }
@@ -34,6 +37,9 @@ pub struct Row<'a> {
     pub value: f64,
     /// ∂output/∂v for every variable, in the graph's order.
     pub grads: &'a [f64],
+    /// Why the row has no value (a non-finite number, in strict mode); then
+    /// `value` is NaN and `grads` is empty.
+    pub error: Option<&'a Error>,
 }
 
 /// Evaluates `rows` points (`points` holds `graph.variables().len()` values
@@ -75,7 +81,9 @@ where
             .into_iter()
             .map(|(first, h)| {
                 h.join().unwrap_or_else(|_| Part {
-                    error: Some((first, Error::internal("an evaluation thread stopped"))),
+                    failure: Some(Error::internal(format!(
+                        "the evaluation thread of rows from {first} stopped"
+                    ))),
                     ..Part::default()
                 })
             })
@@ -107,9 +115,7 @@ where
         if !block.all_finite() {
             // Rare: redo this block a row at a time, for the exact error or
             // the warnings of each row.
-            if rows_one_by_one(graph, points, start, end, strict, render, &mut out) {
-                return out;
-            }
+            rows_one_by_one(graph, points, start, end, strict, render, &mut out);
             start = end;
             continue;
         }
@@ -121,6 +127,7 @@ where
                 point: &rows[r * width..(r + 1) * width],
                 value: block.value(graph.output(), r),
                 grads: &grads,
+                error: None,
             };
             render(&row, &mut out.text);
         }
@@ -129,8 +136,8 @@ where
     out
 }
 
-/// The scalar path, for blocks with a non-finite number. Returns true when
-/// a row stopped the part (strict mode).
+/// The scalar path, for blocks with a non-finite number: each row's exact
+/// error (strict mode) or warnings.
 fn rows_one_by_one<F>(
     graph: &Graph,
     points: &[f64],
@@ -139,8 +146,7 @@ fn rows_one_by_one<F>(
     strict: bool,
     render: &F,
     out: &mut Part,
-) -> bool
-where
+) where
     F: Fn(&Row<'_>, &mut String),
 {
     let width = graph.variables().len();
@@ -149,8 +155,15 @@ where
     for row in start..end {
         let point = &points[row * width..(row + 1) * width];
         if let Err(e) = graph.forward(point, &mut eval.values, strict) {
-            out.error = Some((row, e));
-            return true;
+            let r = Row {
+                point,
+                value: f64::NAN,
+                grads: &[],
+                error: Some(&e),
+            };
+            render(&r, &mut out.text);
+            out.errors.push((row, e));
+            continue;
         }
         graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
         let view = View {
@@ -169,10 +182,10 @@ where
             point,
             value: view.output_value(),
             grads: &grads,
+            error: None,
         };
         render(&r, &mut out.text);
     }
-    false
 }
 
 /// Values and adjoints of every node for a block of rows, node-major: node

@@ -41,6 +41,9 @@ pub struct Expectation {
     pub tolerance: Tolerance,
     /// Significant digits written, for a decimal answer (`0.880`: 3).
     pub significant: Option<u32>,
+    /// `@COLUMN`: the expected value is each row's answer in that column
+    /// of `--points` (see [`Expectation::with_answer`]).
+    pub column: Option<String>,
     /// Where the check is in the `--expect` text.
     pub span: Span,
 }
@@ -80,6 +83,22 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             return Err(bad("no value after `=`".into()));
         }
         let target = parse_target(label, output).map_err(bad)?;
+        if let Some(column) = value_text.strip_prefix('@') {
+            if column.trim().is_empty() {
+                return Err(bad("no column name after `@`".into()));
+            }
+            out.push(Expectation {
+                target,
+                label: label.to_string(),
+                expected: f64::NAN,
+                expected_text: value_text.to_string(),
+                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
+                significant: None,
+                column: Some(column.trim().to_string()),
+                span,
+            });
+            continue;
+        }
         let expected = crate::constant_value(value_text).map_err(|e| bad(e.kind.to_string()))?;
         out.push(Expectation {
             target,
@@ -91,6 +110,7 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                     Tolerance::Decimals(decimals)
                 }),
             significant: precision(value_text).map(|(_, sig)| sig),
+            column: None,
             span,
         });
     }
@@ -222,6 +242,30 @@ impl Expectation {
             passed: reason.is_none(),
             reason,
         }
+    }
+
+    /// This `@COLUMN` expectation with one row's answer: the student's
+    /// text, judged as if written in `--expect`. An empty or unreadable
+    /// answer is the reason its check fails.
+    pub fn with_answer(&self, answer: &str) -> std::result::Result<Expectation, String> {
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Err("the answer is empty".into());
+        }
+        let expected = crate::constant_value(answer)
+            .map_err(|_| format!("the answer `{answer}` is not a number"))?;
+        let (tolerance, significant) = match precision(answer) {
+            Some((decimals, sig)) => (Tolerance::Decimals(decimals), Some(sig)),
+            None => (Tolerance::Relative(DEFAULT_RELATIVE), None),
+        };
+        Ok(Expectation {
+            expected,
+            expected_text: answer.to_string(),
+            tolerance,
+            significant,
+            column: None,
+            ..self.clone()
+        })
     }
 
     /// The node this expectation is about, or an error naming the known ones.
@@ -453,6 +497,25 @@ mod tests {
         assert_eq!(
             (passed, reason.as_str()),
             (false, "0.1269 does not round to 0.125 at 3 decimals")
+        );
+    }
+
+    #[test]
+    fn answers_from_a_column() {
+        let e = &expect("f=@ans_f")[0];
+        assert_eq!(e.column.as_deref(), Some("ans_f"));
+        let row = e.with_answer(" 8.8e-1 ").unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(
+            (row.expected, row.tolerance),
+            (0.88, Tolerance::Decimals(2))
+        );
+        assert_eq!(
+            e.with_answer("").err().as_deref(),
+            Some("the answer is empty")
+        );
+        assert_eq!(
+            e.with_answer("abc").err().as_deref(),
+            Some("the answer `abc` is not a number")
         );
     }
 

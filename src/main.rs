@@ -1,7 +1,7 @@
 //! The command line (README, "Usage"): read the program and the points, run the
 //! library, print. No math here.
 
-use autograd::pipeline::{Format, Job, Options, PointSource};
+use autograd::pipeline::{Format, Job, Notice, Options, PointSource};
 use autograd::{input, Error, ErrorKind};
 use clap::{CommandFactory, Parser, ValueEnum};
 use owo_colors::OwoColorize;
@@ -186,26 +186,25 @@ struct Warnings {
 impl Warnings {
     const MAX: usize = 20;
 
-    fn warn(&mut self, message: String) {
+    fn warn(&mut self, notice: Notice) {
         if self.shown >= Self::MAX {
             self.hidden += 1;
             return;
         }
         self.shown += 1;
-        let label = "warning:";
+        let (label, message, style) = match notice {
+            Notice::Warning(m) => ("warning:", m, owo_colors::Style::new().yellow().bold()),
+            Notice::RowError(m) => ("error:", m, owo_colors::Style::new().red().bold()),
+        };
         let _ = match self.color {
-            true => writeln!(io::stderr().lock(), "{} {message}", label.yellow().bold()),
+            true => writeln!(io::stderr().lock(), "{} {message}", label.style(style)),
             false => writeln!(io::stderr().lock(), "{label} {message}"),
         };
     }
 
     fn finish(&self) {
         if self.hidden > 0 {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "warning: {} more warnings not shown",
-                self.hidden
-            );
+            let _ = writeln!(io::stderr(), "warning: {} more not shown", self.hidden);
         }
     }
 }
@@ -280,11 +279,12 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
     };
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let summary = job.run(points, &mut out, &mut |w| warnings.warn(w))?;
-    Ok(if summary.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // The most serious wins: a row that could not be evaluated, then a check.
+    Ok(ExitCode::from(match summary {
+        s if s.errors > 0 => 3,
+        s if s.failed > 0 => 1,
+        _ => 0,
+    }))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! let job = Job::new("(2*x+y^2)*z^3", "expression", options)?;
 //! let mut out = Vec::new();
 //! let points = PointSource::at(&["x=4,y=3,z=2".to_string()])?;
-//! let summary = job.run(points, &mut out, &mut |warning| eprintln!("{warning}"))?;
+//! let summary = job.run(points, &mut out, &mut |notice| eprintln!("{notice}"))?;
 //! assert_eq!(String::from_utf8_lossy(&out), "x,y,z,f,df/dx,df/dy,df/dz\n4,3,2,136,16,48,204\n");
 //! assert_eq!(summary.points, 1);
 //! # Ok::<(), autograd::Error>(())
@@ -22,9 +22,10 @@ use crate::check::{self, Expectation};
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluation;
 use crate::graph::Graph;
+use crate::points::Header;
 use crate::points::Points;
 use crate::report::View;
-use crate::sink::{self, CheckResult, GradReport, Point, Sink};
+use crate::sink::{self, CheckResult, Failed, Frame, GradReport, Point, Sink};
 use std::io::{self, BufRead, Write};
 
 /// The output formats (`--format`; clap reads them by their lowercase names).
@@ -111,6 +112,26 @@ impl PointSource<'_> {
     }
 }
 
+/// What a run tells as it goes, besides its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something to know (a binding the program does not use, a non-finite
+    /// gradient); the output is complete.
+    Warning(String),
+    /// A row of `--points` that could not be evaluated: written with its
+    /// error, and the run's exit code will be 3.
+    RowError(String),
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::Warning(text) => write!(f, "warning: {text}"),
+            Notice::RowError(text) => write!(f, "error: {text}"),
+        }
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -120,6 +141,9 @@ pub struct Summary {
     /// (gradient checks that failed count too).
     pub checks: usize,
     pub failed: usize,
+    /// Rows of `--points` that could not be evaluated (written with their
+    /// error; the run's exit code is then 3).
+    pub errors: usize,
 }
 
 /// A program ready to run: its graph and its parsed checks.
@@ -205,17 +229,19 @@ impl<'s> Job<'s> {
     }
 
     /// Evaluates every point and writes it to `out`; `warn` receives each
-    /// warning (a binding the program does not use, a non-finite gradient).
-    /// Stops at the first error (exit code 3 for a value that is not
-    /// finite), after closing what the format can close. When `out`'s
-    /// reader goes away early, a run with checks goes on to the end (its
-    /// summary is the verdict); one without stops with
-    /// [`crate::ErrorKind::BrokenPipe`].
+    /// warning (a binding the program does not use, a non-finite gradient,
+    /// a row that could not be evaluated). With `--at`, every point is
+    /// evaluated before anything is written, so an error (exit code 3 for
+    /// a value that is not finite) leaves `out` empty. With `--points`, a
+    /// row that cannot be evaluated is written with its error and the
+    /// others go on ([`Summary::errors`]). When `out`'s reader goes away
+    /// early, a run with checks goes on to the end (its summary is the
+    /// verdict); one without stops with [`crate::ErrorKind::BrokenPipe`].
     pub fn run(
         &self,
         points: PointSource<'_>,
         out: &mut dyn Write,
-        warn: &mut dyn FnMut(String),
+        warn: &mut dyn FnMut(Notice),
     ) -> Result<Summary> {
         let unit = match points {
             PointSource::At(_) => "points",
@@ -231,33 +257,80 @@ impl<'s> Job<'s> {
             job: self,
             warn,
             summary: Summary::default(),
-            eval: Evaluation::default(),
         };
         match points {
             PointSource::At(mut list) => {
+                if let Some(e) = self.expectations.iter().find(|e| e.column.is_some()) {
+                    return Err(Error::at(
+                        ErrorKind::Usage(format!(
+                            "`{}` takes each row's answer from a column of --points, and there is none",
+                            e.expected_text
+                        )),
+                        e.span,
+                    )
+                    .in_source(&self.expect, "--expect"));
+                }
                 if list.is_empty() {
                     list.push((String::new(), Vec::new()));
                 }
+                let evaluated = run.evaluate_all(&list)?;
                 let several = list.len() > 1;
-                sink.begin(out, &self.graph, several)?;
-                let result = run.at_points(&list, several, &mut *sink, out);
+                let frame = Frame {
+                    graph: &self.graph,
+                    several,
+                    header: None,
+                };
+                sink.begin(out, &frame)?;
+                let mut result = Ok(());
+                for ((text, _), (values, eval)) in list.iter().zip(&evaluated) {
+                    let context = several.then(|| format!("at: {text}"));
+                    result = run.emit(values, eval, None, context.as_deref(), &[], &mut *sink, out);
+                    if result.is_err() {
+                        break;
+                    }
+                }
                 finish(&mut *sink, out, run.summary, result)
             }
             PointSource::Csv { reader, origin } => {
                 let mut reader = Points::new(reader, &self.graph, &origin)?;
-                for name in &reader.unused {
-                    (run.warn)(format!(
-                        "column `{name}` of {origin} is not a variable of the expression"
-                    ));
-                }
-                sink.begin(out, &self.graph, true)?;
-                let result = match sink.row_renderer() {
+                let answers = self.answer_columns(&reader.layout, &origin)?;
+                let frame = Frame {
+                    graph: &self.graph,
+                    several: true,
+                    header: Some(&reader.layout),
+                };
+                sink.begin(out, &frame)?;
+                let fast = sink.row_renderer().filter(|_| reader.layout.is_plain());
+                let result = match fast {
                     Some(render) => run.csv_batches(&mut reader, &origin, render, out),
-                    None => run.csv_points(&mut reader, &origin, &mut *sink, out),
+                    None => run.csv_points(&mut reader, &origin, &answers, &mut *sink, out),
                 };
                 finish(&mut *sink, out, run.summary, result)
             }
         }
+    }
+
+    /// For each expectation, the column its answers come from (`@COLUMN`).
+    fn answer_columns(&self, header: &Header, origin: &str) -> Result<Vec<Option<usize>>> {
+        self.expectations
+            .iter()
+            .map(|e| {
+                let Some(name) = &e.column else {
+                    return Ok(None);
+                };
+                match header.names.iter().position(|n| n == name) {
+                    Some(c) => Ok(Some(c)),
+                    None => Err(Error::at(
+                        ErrorKind::Input(format!(
+                            "no column `{name}` in {origin} (it has: {})",
+                            header.names.join(", ")
+                        )),
+                        e.span,
+                    )
+                    .in_source(&self.expect, "--expect")),
+                }
+            })
+            .collect()
     }
 }
 
@@ -341,100 +414,127 @@ impl<W: Write> Write for Output<W> {
 /// The state of one run.
 struct Run<'j, 'w> {
     job: &'j Job<'j>,
-    warn: &'w mut dyn FnMut(String),
+    warn: &'w mut dyn FnMut(Notice),
     summary: Summary,
-    eval: Evaluation,
 }
 
 impl Run<'_, '_> {
-    fn at_points(
+    /// Resolves and evaluates every `--at` point, before anything is written.
+    fn evaluate_all(
         &mut self,
         list: &[(String, Vec<Binding>)],
-        several: bool,
-        sink: &mut dyn Sink,
-        out: &mut dyn Write,
-    ) -> Result<()> {
-        let graph = &self.job.graph;
+    ) -> Result<Vec<(Vec<f64>, Evaluation)>> {
+        let job = self.job;
+        let several = list.len() > 1;
+        let mut evaluated = Vec::with_capacity(list.len());
         for (text, bindings) in list {
             let point =
-                bindings::resolve(graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
+                bindings::resolve(&job.graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
             for name in &point.unused {
-                (self.warn)(format!(
+                (self.warn)(Notice::Warning(format!(
                     "`{name}` is bound by --at but the expression does not use it"
-                ));
+                )));
             }
-            let context = several.then(|| format!("at: {text}"));
-            self.one_point(&point.values, context.as_deref(), sink, out)?;
+            let eval = self.evaluate(&point.values).map_err(|e| match several {
+                true => e.with_note(format!("at: {text}")),
+                false => e,
+            })?;
+            evaluated.push((point.values, eval));
         }
-        Ok(())
+        Ok(evaluated)
     }
 
-    /// CSV rows one at a time, for formats that show every node.
+    /// Both passes at one point; an error points into the program.
+    fn evaluate(&self, values: &[f64]) -> Result<Evaluation> {
+        let job = self.job;
+        let mut eval = Evaluation::default();
+        job.graph
+            .forward(values, &mut eval.values, !job.options.allow_nonfinite)
+            .map_err(|e| e.in_source(job.source, job.origin))?;
+        job.graph
+            .backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
+        Ok(eval)
+    }
+
+    /// CSV rows one at a time, for formats that show every node, checks,
+    /// or columns that pass through. A row that cannot be evaluated is
+    /// written with its error; the others go on.
     fn csv_points(
         &mut self,
         reader: &mut Points<Box<dyn BufRead + '_>>,
         origin: &str,
+        answers: &[Option<usize>],
         sink: &mut dyn Sink,
         out: &mut dyn Write,
     ) -> Result<()> {
+        let graph = &self.job.graph;
         let mut values = Vec::new();
+        let mut cells = Vec::new();
         while reader.next_point(&mut values)? {
+            cells.clear();
+            cells.extend((0..reader.layout.names.len()).map(|c| reader.cell(c).into_owned()));
             let context = format!("at: {origin}, line {}", reader.line());
-            self.one_point(&values, Some(&context), sink, out)?;
+            let row_answers: Vec<Option<&str>> = answers
+                .iter()
+                .map(|a| a.map(|c| cells[c].as_str()))
+                .collect();
+            match self.evaluate(&values) {
+                Ok(eval) => {
+                    let cells = Some(cells.as_slice());
+                    let context = Some(context.as_str());
+                    self.emit(&values, &eval, cells, context, &row_answers, sink, out)?;
+                }
+                Err(e) => {
+                    (self.warn)(Notice::RowError(format!("{} ({context})", e.kind)));
+                    let failed = Failed {
+                        graph,
+                        values: &values,
+                        index: self.summary.points,
+                        cells: Some(&cells),
+                        error: &e,
+                    };
+                    sink.failed(out, &failed)?;
+                    self.summary.points += 1;
+                    self.summary.errors += 1;
+                    self.summary.checks += answers.len();
+                    self.summary.failed += answers.len();
+                }
+            }
         }
         Ok(())
     }
 
-    /// Both passes at one point, then the sink. `context` (which point, when
-    /// there are several) is added to errors and warnings.
-    fn one_point(
+    /// Warnings, checks and the sink, for one evaluated point. `context`
+    /// (which point, when there are several) is added to warnings;
+    /// `answers` are the row's cells for `@COLUMN` checks.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
         &mut self,
         values: &[f64],
+        eval: &Evaluation,
+        cells: Option<&[String]>,
         context: Option<&str>,
+        answers: &[Option<&str>],
         sink: &mut dyn Sink,
         out: &mut dyn Write,
     ) -> Result<()> {
         let job = self.job;
-        let strict = !job.options.allow_nonfinite;
-        if let Err(e) = job.graph.forward(values, &mut self.eval.values, strict) {
-            let e = e.in_source(job.source, job.origin);
-            return Err(match context {
-                Some(c) => e.with_note(c),
-                None => e,
-            });
-        }
-        let eval = &mut self.eval;
-        job.graph
-            .backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
         let view = View {
             graph: &job.graph,
-            eval: &self.eval,
+            eval,
             digits: job.options.digits,
         };
         for w in view.warnings() {
-            (self.warn)(match context {
+            (self.warn)(Notice::Warning(match context {
                 Some(c) => format!("{w} ({c})"),
                 None => w,
-            });
+            }));
         }
-        let checks = job
-            .expectations
-            .iter()
-            .map(|e| {
-                let o = job.options.sig;
-                let outcome = e
-                    .check(view.graph, view.eval, job.options.tol, o)
-                    .map_err(|err| err.in_source(&job.expect, "--expect"))?;
-                Ok(CheckResult {
-                    target: e.label.clone(),
-                    expected_text: e.expected_text.clone(),
-                    expected: e.expected,
-                    actual: outcome.actual,
-                    passed: outcome.passed,
-                    reason: outcome.reason,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut checks = Vec::with_capacity(job.expectations.len());
+        for (i, e) in job.expectations.iter().enumerate() {
+            let answer = answers.get(i).copied().flatten();
+            checks.push(self.check(e, answer, &view)?);
+        }
         let gradcheck = job.options.gradcheck.then(|| {
             let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
             GradReport {
@@ -452,13 +552,54 @@ impl Run<'_, '_> {
             index: self.summary.points - 1,
             checks: &checks,
             gradcheck: gradcheck.as_ref(),
+            cells,
         };
         sink.point(out, &point)
     }
 
+    /// One expectation at one point; `answer` is the row's cell for an
+    /// `@COLUMN` expectation.
+    fn check(&self, e: &Expectation, answer: Option<&str>, view: &View<'_>) -> Result<CheckResult> {
+        let job = self.job;
+        let resolved;
+        let e = match (&e.column, answer) {
+            (Some(_), Some(text)) => match e.with_answer(text) {
+                Ok(row) => {
+                    resolved = row;
+                    &resolved
+                }
+                Err(reason) => {
+                    let actual = e.check(view.graph, view.eval, None, None);
+                    let actual = actual.map_err(|err| err.in_source(&job.expect, "--expect"))?;
+                    return Ok(CheckResult {
+                        target: e.label.clone(),
+                        expected_text: text.trim().to_string(),
+                        expected: f64::NAN,
+                        actual: actual.actual,
+                        passed: false,
+                        reason: Some(reason),
+                    });
+                }
+            },
+            _ => e,
+        };
+        let outcome = e
+            .check(view.graph, view.eval, job.options.tol, job.options.sig)
+            .map_err(|err| err.in_source(&job.expect, "--expect"))?;
+        Ok(CheckResult {
+            target: e.label.clone(),
+            expected_text: e.expected_text.clone(),
+            expected: e.expected,
+            actual: outcome.actual,
+            passed: outcome.passed,
+            reason: outcome.reason,
+        })
+    }
+
     /// CSV in, rows out: rows read in batches, each batch evaluated and
     /// rendered on all cores by the batch engine, written in order. Memory
-    /// stays constant.
+    /// stays constant. A row that cannot be evaluated is written with
+    /// empty cells and named in a warning.
     fn csv_batches(
         &mut self,
         reader: &mut Points<Box<dyn BufRead + '_>>,
@@ -499,15 +640,22 @@ impl Run<'_, '_> {
                 render,
             );
             for part in parts {
+                if let Some(e) = part.failure {
+                    return Err(e);
+                }
                 out.write_all(part.text.as_bytes())?;
                 for (r, w) in part.warnings {
-                    (self.warn)(format!("{w} (at: {origin}, line {})", lines[r]));
+                    let line = lines[r];
+                    (self.warn)(Notice::Warning(format!("{w} (at: {origin}, line {line})")));
                 }
-                if let Some((r, e)) = part.error {
-                    return Err(e
-                        .in_source(job.source, job.origin)
-                        .with_note(format!("at: {origin}, line {}", lines[r])));
+                for (r, e) in &part.errors {
+                    let line = lines[*r];
+                    (self.warn)(Notice::RowError(format!(
+                        "{} (at: {origin}, line {line})",
+                        e.kind
+                    )));
                 }
+                self.summary.errors += part.errors.len();
             }
             self.summary.points += lines.len();
             if let Some(e) = stopped {
@@ -530,8 +678,11 @@ mod tests {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
         let at: Vec<String> = at.iter().map(|s| s.to_string()).collect();
-        let result = Job::new(source, "expression", options)
-            .and_then(|job| job.run(PointSource::at(&at)?, &mut out, &mut |w| warnings.push(w)));
+        let result = Job::new(source, "expression", options).and_then(|job| {
+            job.run(PointSource::at(&at)?, &mut out, &mut |w| {
+                warnings.push(w.to_string())
+            })
+        });
         (String::from_utf8_lossy(&out).into_owned(), warnings, result)
     }
 
@@ -548,7 +699,8 @@ mod tests {
             Some(Summary {
                 points: 2,
                 checks: 4,
-                failed: 2
+                failed: 2,
+                errors: 0
             }),
             "{out}"
         );
@@ -556,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn an_error_closes_the_json_array_and_names_the_point() {
+    fn an_error_at_an_at_point_leaves_the_output_empty() {
         let options = Options {
             format: Format::Json,
             ..Options::default()
@@ -567,8 +719,10 @@ mod tests {
             report.contains("division by zero") && report.ends_with("= at: x=0"),
             "{report}"
         );
-        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-        assert_eq!(parsed.as_array().map(Vec::len), Some(1), "{out}");
+        assert_eq!(
+            out, "",
+            "every point is evaluated before anything is written"
+        );
     }
 
     #[test]
@@ -578,8 +732,8 @@ mod tests {
         assert_eq!(
             warnings,
             [
-                "`y` is bound by --at but the expression does not use it",
-                "non-finite gradient: ∂f/∂x = inf; the local derivative is not finite at f = sqrt(x) (sqrt'(0) = +inf) (at: x=0,y=1)",
+                "warning: `y` is bound by --at but the expression does not use it",
+                "warning: non-finite gradient: ∂f/∂x = inf; the local derivative is not finite at f = sqrt(x) (sqrt'(0) = +inf) (at: x=0,y=1)",
             ]
         );
     }

@@ -1,7 +1,8 @@
 //! `--points FILE.csv`: many points, streamed in constant memory. A header
-//! row names the variables (in any order; extra columns are reported), then
-//! one row a point. Lines are bounded ([`MAX_LINE_BYTES`]), so memory is
-//! bounded whatever the file holds.
+//! row names the variables, in any order; other columns (a student's id,
+//! answers) pass through to the output. Then one row a point. Lines are
+//! bounded ([`MAX_LINE_BYTES`]), so memory is bounded whatever the file
+//! holds.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
@@ -15,8 +16,29 @@ pub struct Points<R: Read> {
     header: csv::StringRecord,
     record: csv::ByteRecord,
     origin: String,
-    /// Header columns that are not variables of the expression.
-    pub unused: Vec<String>,
+    /// The header's columns as the output shows them.
+    pub layout: Header,
+}
+
+/// The columns of a CSV file of points, in the file's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Header {
+    pub names: Vec<String>,
+    /// For each column, the graph variable it holds; `None` for a column
+    /// that passes through (`student`, an answer).
+    pub variable: Vec<Option<usize>>,
+}
+
+impl Header {
+    /// The variables in the order the file has them.
+    pub fn variable_order(&self) -> Vec<usize> {
+        self.variable.iter().flatten().copied().collect()
+    }
+
+    /// Whether the file is just the variables, in the graph's order.
+    pub fn is_plain(&self) -> bool {
+        self.variable.iter().enumerate().all(|(c, v)| *v == Some(c))
+    }
 }
 
 /// A CSV error in the user's words, naming the file and the line.
@@ -95,19 +117,26 @@ impl<R: Read> Points<R> {
                 ));
             }
         }
-        let unused = header
-            .iter()
-            .filter(|h| !graph.variables().iter().any(|v| v == h))
-            .map(str::to_string)
-            .collect();
+        let layout = Header {
+            names: header.iter().map(str::to_string).collect(),
+            variable: header
+                .iter()
+                .map(|h| graph.variables().iter().position(|v| v == h))
+                .collect(),
+        };
         Ok(Points {
             reader,
             columns,
             header,
             record: csv::ByteRecord::new(),
             origin: origin.to_string(),
-            unused,
+            layout,
         })
+    }
+
+    /// The text of column `c` in the row last read.
+    pub fn cell(&self, c: usize) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.record.get(c).unwrap_or_default())
     }
 
     /// The line number of the row last read.
@@ -141,17 +170,24 @@ impl<R: Read> Points<R> {
             let value = std::str::from_utf8(raw)
                 .ok()
                 .and_then(|t| t.trim().parse::<f64>().ok());
-            match value {
-                Some(v) => values.push(v),
-                None => {
-                    return Err(Error::new(ErrorKind::Csv {
-                        origin: self.origin.clone(),
-                        line,
-                        column: Some((c + 1, self.header[c].to_string())),
-                        reason: format!("`{}` is not a number", String::from_utf8_lossy(raw)),
-                    }))
+            let text = String::from_utf8_lossy(raw);
+            let reason = match value {
+                Some(v) if v.is_finite() => {
+                    values.push(v);
+                    continue;
                 }
-            }
+                // As in --at: `1e400` is not infinity.
+                Some(v) if !v.is_nan() && !text.to_ascii_lowercase().contains("inf") => {
+                    format!("`{text}` is too large to be a number")
+                }
+                _ => format!("`{text}` is not a number"),
+            };
+            return Err(Error::new(ErrorKind::Csv {
+                origin: self.origin.clone(),
+                line,
+                column: Some((c + 1, self.header[c].to_string())),
+                reason,
+            }));
         }
         Ok(true)
     }

@@ -4,9 +4,11 @@
 
 use crate::batch::Row;
 use crate::check;
+use crate::error::Error;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::number;
+use crate::points::Header;
 use crate::report::{csv as csv_out, dot, explain, json, table, View};
 use owo_colors::OwoColorize;
 use std::io::Write;
@@ -22,6 +24,18 @@ pub struct Point<'a> {
     pub checks: &'a [CheckResult],
     /// `--gradcheck` at this point, when asked for.
     pub gradcheck: Option<&'a GradReport>,
+    /// The row's cells as written, every column (`--points` only).
+    pub cells: Option<&'a [String]>,
+}
+
+/// A point that could not be evaluated (a row of `--points` whose value is
+/// not finite): it is written with its error, and the others go on.
+pub struct Failed<'a> {
+    pub graph: &'a Graph,
+    pub values: &'a [f64],
+    pub index: usize,
+    pub cells: Option<&'a [String]>,
+    pub error: &'a Error,
 }
 
 impl Point<'_> {
@@ -73,12 +87,18 @@ impl GradReport {
 
 /// An output format.
 pub trait Sink {
-    /// Before the first point; `several` is whether more than one point may come.
-    fn begin(&mut self, _out: &mut dyn Write, _graph: &Graph, _several: bool) -> Result<()> {
+    /// Before the first point; `several` is whether more than one point may
+    /// come; `header` the columns of a CSV of points.
+    fn begin(&mut self, _out: &mut dyn Write, _frame: &Frame<'_>) -> Result<()> {
         Ok(())
     }
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()>;
+
+    /// A point whose evaluation failed; the run goes on.
+    fn failed(&mut self, _out: &mut dyn Write, _point: &Failed<'_>) -> Result<()> {
+        Ok(())
+    }
 
     /// After the last point, or after an error (`complete` false), so that
     /// what was written stays well-formed where the format allows; `points`
@@ -93,6 +113,15 @@ pub trait Sink {
     fn row_renderer(&self) -> Option<fn(&Row<'_>, &mut String)> {
         None
     }
+}
+
+/// What a sink knows before the first point.
+pub struct Frame<'a> {
+    pub graph: &'a Graph,
+    /// Whether more than one point may come.
+    pub several: bool,
+    /// The columns of a CSV file of points.
+    pub header: Option<&'a Header>,
 }
 
 /// `at x=4, y=3, z=2`: the heading of a point among several.
@@ -122,26 +151,70 @@ impl Table {
 }
 
 /// A blank line between points, and the point's heading, when several.
-fn heading(out: &mut dyn Write, several: bool, point: &Point<'_>) -> Result<()> {
+fn heading(
+    out: &mut dyn Write,
+    several: bool,
+    index: usize,
+    graph: &Graph,
+    values: &[f64],
+) -> Result<()> {
     if several {
-        if point.index > 0 {
+        if index > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}", describe_point(point.view.graph, point.values))?;
+        writeln!(out, "{}", describe_point(graph, values))?;
     }
     Ok(())
 }
 
+/// A failed point in the text outputs: its heading and its error.
+fn write_failed(out: &mut dyn Write, several: bool, point: &Failed<'_>) -> Result<()> {
+    heading(out, several, point.index, point.graph, point.values)?;
+    writeln!(out, "error: {}", point.error.kind)?;
+    Ok(())
+}
+
+/// `"columns": {"student": "ann", …}`: the cells of the columns that are
+/// not variables, as written.
+fn columns_json(header: Option<&Header>, cells: Option<&[String]>) -> Option<Vec<u8>> {
+    let (header, cells) = (header?, cells?);
+    let mut out = b"{".to_vec();
+    let mut first = true;
+    for ((name, var), cell) in header.names.iter().zip(&header.variable).zip(cells) {
+        if var.is_none() {
+            if !first {
+                out.extend_from_slice(b", ");
+            }
+            first = false;
+            json::push_string(&mut out, name);
+            out.extend_from_slice(b": ");
+            json::push_string(&mut out, cell);
+        }
+    }
+    out.push(b'}');
+    (!first).then_some(out)
+}
+
 impl Sink for Table {
-    fn begin(&mut self, _out: &mut dyn Write, _graph: &Graph, several: bool) -> Result<()> {
-        self.several = several;
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
         Ok(())
     }
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
-        heading(out, self.several, point)?;
+        heading(
+            out,
+            self.several,
+            point.index,
+            point.view.graph,
+            point.values,
+        )?;
         table::write(out, &point.view, &self.colors)?;
         Ok(())
+    }
+
+    fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        write_failed(out, self.several, point)
     }
 }
 
@@ -151,6 +224,7 @@ impl Sink for Table {
 #[derive(Default)]
 pub struct Json {
     several: bool,
+    header: Option<Header>,
     /// Whether points carry `passed`: there are checks.
     pub judged: bool,
     /// Whether points carry the passes written out (`--explain`).
@@ -161,6 +235,7 @@ impl Json {
     pub fn new(judged: bool, explain: bool) -> Self {
         Json {
             several: false,
+            header: None,
             judged,
             explain,
         }
@@ -169,6 +244,9 @@ impl Json {
     /// The keys after `nodes`, rendered.
     fn extra_fields(&self, point: &Point<'_>) -> Result<Vec<(&'static str, Vec<u8>)>> {
         let mut fields = Vec::new();
+        if let Some(columns) = columns_json(self.header.as_ref(), point.cells) {
+            fields.push(("columns", columns));
+        }
         if self.explain {
             fields.push(("explain", explain_json(point)?));
         }
@@ -267,11 +345,47 @@ fn explain_json(point: &Point<'_>) -> Result<Vec<u8>> {
 }
 
 impl Sink for Json {
-    fn begin(&mut self, out: &mut dyn Write, _graph: &Graph, several: bool) -> Result<()> {
-        self.several = several;
-        if several {
+    fn begin(&mut self, out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        self.header = frame.header.cloned();
+        if self.several {
             out.write_all(b"[\n")?;
         }
+        Ok(())
+    }
+
+    fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        if self.several && point.index > 0 {
+            out.write_all(b",\n")?;
+        }
+        let indent = if self.several { "  " } else { "" };
+        let mut text = format!("{indent}{{");
+        let mut line = Vec::new();
+        if let Some(columns) = columns_json(self.header.as_ref(), point.cells) {
+            line.extend_from_slice(b"\"columns\": ");
+            line.extend_from_slice(&columns);
+            line.extend_from_slice(b", ");
+        }
+        line.extend_from_slice(b"\"point\": {");
+        for (v, name) in point.graph.variables().iter().enumerate() {
+            if v > 0 {
+                line.extend_from_slice(b", ");
+            }
+            json::push_string(&mut line, name);
+            line.extend_from_slice(b": ");
+            json::push_number(&mut line, point.values[v]);
+        }
+        line.extend_from_slice(b"}, \"error\": ");
+        json::push_string(&mut line, &point.error.kind.to_string());
+        if self.judged {
+            line.extend_from_slice(b", \"passed\": false");
+        }
+        text.push_str(&String::from_utf8_lossy(&line));
+        text.push('}');
+        if !self.several {
+            text.push('\n');
+        }
+        out.write_all(text.as_bytes())?;
         Ok(())
     }
 
@@ -295,48 +409,129 @@ impl Sink for Json {
     }
 }
 
-/// A header, then one row a point; with checks, a `pass:TARGET` column
-/// for each and a `passed` column.
+/// A header, then one row a point: the CSV's own columns in its order (or
+/// the variables), the output, the gradient; with checks, a `pass:TARGET`
+/// column for each and a `passed` column. A failed row has its computed
+/// cells empty.
 #[derive(Default)]
 pub struct Csv {
     line: String,
     /// The `--expect` targets, for the `pass:` columns.
     pub targets: Vec<String>,
     pub judged: bool,
+    header: Option<Header>,
+    /// The variables in the order of the gradient columns.
+    order: Vec<usize>,
 }
 
 impl Csv {
     pub fn new(targets: Vec<String>, judged: bool) -> Self {
         Csv {
-            line: String::new(),
             targets,
             judged,
+            ..Csv::default()
         }
+    }
+
+    /// The input's cells (or the variables), then the computed cells.
+    fn write(
+        &mut self,
+        out: &mut dyn Write,
+        values: &[f64],
+        cells: Option<&[String]>,
+        computed: Option<(f64, Vec<f64>)>,
+        passes: &[bool],
+    ) -> Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        match (&self.header, cells) {
+            (Some(header), Some(cells)) => {
+                for (c, (var, cell)) in header.variable.iter().zip(cells).enumerate() {
+                    if c > 0 {
+                        line.push(',');
+                    }
+                    match var {
+                        Some(v) => number::write(line, values[*v]),
+                        None => line.push_str(&csv_out::field(cell)),
+                    }
+                }
+            }
+            _ => {
+                for (v, x) in values.iter().enumerate() {
+                    if v > 0 {
+                        line.push(',');
+                    }
+                    number::write(line, *x);
+                }
+            }
+        }
+        match computed {
+            Some((value, grads)) => {
+                line.push(',');
+                number::write(line, value);
+                for &v in &self.order {
+                    line.push(',');
+                    number::write(line, grads[v]);
+                }
+            }
+            None => line.push_str(&",".repeat(1 + self.order.len())),
+        }
+        for &pass in passes {
+            line.push_str(if pass { ",true" } else { ",false" });
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        Ok(())
     }
 }
 
 impl Sink for Csv {
-    fn begin(&mut self, out: &mut dyn Write, graph: &Graph, _several: bool) -> Result<()> {
-        let pass: Vec<String> = self.targets.iter().map(|t| format!("pass:{t}")).collect();
-        let mut extra: Vec<&str> = pass.iter().map(String::as_str).collect();
+    fn begin(&mut self, out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        let graph = frame.graph;
+        self.header = frame.header.cloned();
+        self.order = match frame.header {
+            Some(header) => header.variable_order(),
+            None => (0..graph.variables().len()).collect(),
+        };
+        let mut names: Vec<String> = match frame.header {
+            Some(header) => header.names.clone(),
+            None => graph.variables().to_vec(),
+        };
+        let f = graph.name(graph.output()).to_string();
+        names.push(f.clone());
+        names.extend(
+            self.order
+                .iter()
+                .map(|&v| format!("d{f}/d{}", graph.variables()[v])),
+        );
+        names.extend(self.targets.iter().map(|t| format!("pass:{t}")));
         if self.judged {
-            extra.push("passed");
+            names.push("passed".into());
         }
-        csv_out::write_header(out, graph, &extra)?;
+        let header: Vec<String> = names.iter().map(|n| csv_out::field(n)).collect();
+        writeln!(out, "{}", header.join(","))?;
         Ok(())
     }
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
-        let mut extra: Vec<&str> = point
-            .checks
-            .iter()
-            .map(|c| if c.passed { "true" } else { "false" })
+        let g = point.view.graph;
+        let grads = (0..g.variables().len())
+            .map(|v| point.view.grad(g.variable_node(v)))
             .collect();
+        let mut passes: Vec<bool> = point.checks.iter().map(|c| c.passed).collect();
         if self.judged {
-            extra.push(if point.passed() { "true" } else { "false" });
+            passes.push(point.passed());
         }
-        csv_out::write_row(out, &point.view, point.values, &extra, &mut self.line)?;
-        Ok(())
+        let computed = Some((point.view.output_value(), grads));
+        self.write(out, point.values, point.cells, computed, &passes)
+    }
+
+    fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        let mut passes = vec![false; self.targets.len()];
+        if self.judged {
+            passes.push(false);
+        }
+        self.write(out, point.values, point.cells, None, &passes)
     }
 
     fn row_renderer(&self) -> Option<fn(&Row<'_>, &mut String)> {
@@ -386,6 +581,12 @@ impl Summary {
 }
 
 impl Sink for Summary {
+    fn failed(&mut self, _out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        self.points += 1;
+        self.failed.push(point.index + 1);
+        Ok(())
+    }
+
     fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         self.points += 1;
         if !point.passed() {
@@ -511,13 +712,18 @@ impl Checks {
 }
 
 impl Sink for Checks {
-    fn begin(&mut self, _out: &mut dyn Write, _graph: &Graph, several: bool) -> Result<()> {
-        self.several = several;
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
         Ok(())
     }
 
+    fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        write_failed(out, self.several, point)
+    }
+
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
-        heading(out, self.several, point)?;
+        let view = &point.view;
+        heading(out, self.several, point.index, view.graph, point.values)?;
         if self.explain {
             explain::write(&mut &mut *out, &point.view)?;
         }

@@ -259,15 +259,15 @@ fn temp_file(name: &str, contents: &str) -> String {
 
 #[test]
 fn csv_points_in_csv_rows_out() {
-    // Columns in any order; the output follows the expression's variables.
+    // Columns in any order; the output keeps the file's order.
     let points = temp_file("logistic.csv", "y,x,b,w\n1,2,1,0.5\n0,1,0,1\n");
     let r = run(&[LOGISTIC, "--points", &points, "--format", "csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "w,x,b,y,L,dL/dw,dL/dx,dL/db,dL/dy\n\
-         0.5,2,1,1,0.12692801104297263,-0.23840584404423537,-0.05960146101105884,-0.11920292202211769,-1.9999999999999987\n\
-         1,1,0,0,1.3132616875182228,0.7310585786300049,0.7310585786300049,0.7310585786300049,-1\n"
+        "y,x,b,w,L,dL/dy,dL/dx,dL/db,dL/dw\n\
+         1,2,1,0.5,0.12692801104297263,-1.9999999999999987,-0.05960146101105884,-0.11920292202211769,-0.23840584404423537\n\
+         0,1,0,1,1.3132616875182228,-1,0.7310585786300049,0.7310585786300049,0.7310585786300049\n"
     );
 }
 
@@ -372,16 +372,22 @@ fn a_non_finite_row_is_named_or_kept() {
 }
 
 #[test]
-fn extra_columns_are_a_warning() {
+fn other_columns_pass_through_in_the_files_order() {
     let r = run_with_stdin(
-        &["x", "--points", "-", "--format", "csv"],
-        Some(b"x,id\n1,7\n"),
+        &["x*y", "--points", "-", "--format", "csv"],
+        Some(b"id,y,note,x\n7,2,\"a, b\",3\n"),
     );
-    assert_eq!(r.code, 0);
-    assert_contains(
-        &r.stderr,
-        &["column `id` of stdin is not a variable of the expression"],
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        r.stdout,
+        "id,y,note,x,f,df/dy,df/dx\n7,2,\"a, b\",3,6,3,2\n"
     );
+    let r = run_with_stdin(
+        &["x*y", "--points", "-", "--format", "json"],
+        Some(b"id,y,x\nann,2,3\n"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v[0]["columns"], serde_json::json!({"id": "ann"}));
 }
 
 /// Renders `dot` output with Graphviz. CI installs it; elsewhere a missing
@@ -492,7 +498,8 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
         );
         assert_eq!(*line, want, "row {i}");
     }
-    // A bad value in a late batch: the rows before it are written, the error names its line.
+    // A bad value in a late batch: it is written with empty computed cells,
+    // the error names its line, and the rows after it go on.
     let mut csv = String::from("x\n");
     for i in 0..40_000 {
         csv.push_str(if i == 30_000 { "-1\n" } else { "2\n" });
@@ -501,11 +508,19 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
         &["ln(x)", "--points", "-", "--format", "csv"],
         Some(csv.as_bytes()),
     );
-    assert_fails(&r, 3, &["ln is undefined at -1", "at: stdin, line 30002"]);
+    assert_fails(
+        &r,
+        3,
+        &[
+            "error: f = ln(x): ln is undefined at -1",
+            "at: stdin, line 30002",
+        ],
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 40_001, "the header and every row");
     assert_eq!(
-        r.stdout.lines().count(),
-        30_001,
-        "the header and every row before the bad one"
+        (lines[30_000], lines[30_001]),
+        ("2,0.6931471805599453,0.5", "-1,,")
     );
 }
 
@@ -665,4 +680,97 @@ fn checks_may_repeat_and_end_in_a_comma() {
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_contains(&r.stdout, &["checks: 2 of 2 correct"]);
+}
+
+/// A class in one CSV: each row a student, their data and their answers.
+const CLASS: &[u8] = b"student,x,ans_f,ans_d\n\
+ann,3,9,6\n\
+ben,0.5,.25,1.0\n\
+cho,2,4,5\n\
+dan,1,,2\n\
+eve,-1,one,-2\n\
+fay,0,0,0\n";
+
+#[test]
+fn per_row_answers_grade_a_class() {
+    // x^3/x is x^2 but at 0, where it is 0/0.
+    let args = [
+        "x^3/x",
+        "--points",
+        "-",
+        "--expect",
+        "f=@ans_f, df/dx=@ans_d",
+    ];
+    let csv = [&args[..], &["--format", "csv"]].concat();
+    let r = run_with_stdin(&csv, Some(CLASS));
+    // fay's row cannot be evaluated (0/0): exit 3 wins over the failed checks.
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "student,x,ans_f,ans_d,f,df/dx,pass:f,pass:df/dx,passed\n\
+         ann,3,9,6,9,6,true,true,true\n\
+         ben,0.5,.25,1.0,0.25,1,true,true,true\n\
+         cho,2,4,5,4,4,true,false,false\n\
+         dan,1,,2,1,2,false,true,false\n\
+         eve,-1,one,-2,1,-2,false,true,false\n\
+         fay,0,0,0,,,false,false,false\n"
+    );
+    assert_contains(
+        &r.stderr,
+        &["error: f = g1/x: 0/0 is undefined (at: stdin, line 7)"],
+    );
+    let summary = [&args[..], &["--summary"]].concat();
+    let r = run_with_stdin(&summary, Some(CLASS));
+    assert_eq!(
+        r.stdout,
+        "checks: 2 of 6 rows passed; failed rows: 3, 4, 5, 6\n"
+    );
+    assert_eq!(r.code, 3);
+}
+
+#[test]
+fn an_answer_cell_that_is_empty_or_not_a_number_fails_its_check() {
+    let class = b"student,x,ans\nann,3,9\nben,2,\ncho,1,one\ndan,2,4.0\n";
+    let r = run_with_stdin(
+        &[
+            "x^2", "--points", "-", "--expect", "f=@ans", "--format", "json",
+        ],
+        Some(class),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let verdicts: Vec<(serde_json::Value, serde_json::Value)> = (0..4)
+        .map(|i| {
+            (
+                v[i]["checks"][0]["passed"].clone(),
+                v[i]["checks"][0]["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(verdicts[0], (true.into(), serde_json::Value::Null));
+    assert_eq!(verdicts[1], (false.into(), "the answer is empty".into()));
+    assert_eq!(
+        verdicts[2],
+        (false.into(), "the answer `one` is not a number".into())
+    );
+    assert_eq!(verdicts[3].0, true, "4.0 is 4 at one decimal");
+    assert_eq!(
+        v[1]["columns"],
+        serde_json::json!({"student": "ben", "ans": ""})
+    );
+    let r = run_with_stdin(
+        &["x^2", "--points", "-", "--expect", "f=@answer"],
+        Some(class),
+    );
+    assert_fails(
+        &r,
+        2,
+        &["no column `answer` in stdin (it has: student, x, ans)"],
+    );
+    let r = run(&["x^2", "--at", "x=1", "--expect", "f=@ans"]);
+    assert_fails(
+        &r,
+        2,
+        &["`@ans` takes each row's answer from a column of --points"],
+    );
 }

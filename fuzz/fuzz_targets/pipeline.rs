@@ -104,7 +104,7 @@ fn run(source: &str, options: Options, at: &[String]) -> Result<Vec<u8>, Error> 
         Err(e) => panic!("variables cannot be bound by `--at {at:?}`:\n{}", e.report()),
     };
     let mut out = Vec::new();
-    let result = job.run(points, &mut out, &mut |w| assert!(!w.is_empty()));
+    let result = job.run(points, &mut out, &mut |w| assert!(!w.to_string().is_empty()));
     match result {
         Ok(_) => Ok(out),
         Err(e) => {
