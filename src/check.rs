@@ -132,6 +132,9 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
         (Some(of), Some(node)) if (of == "f" || of == output) && !node.is_empty() => {
             Ok(Target::Grad(node))
         }
+        (Some(of), Some(_)) if output == "f" => Err(format!(
+            "`{of}` is not the output: gradients are of `f` (write df/dNODE)"
+        )),
         (Some(of), Some(_)) => Err(format!(
             "`{of}` is not the output: gradients are of `{output}` (write d{output}/dNODE or df/dNODE)"
         )),

@@ -96,6 +96,8 @@ pub struct OpDef {
     /// Given the inputs and the value: whether they sit at a kink, where the
     /// derivative is a convention and not a limit, and which ("at 0").
     pub kink: fn(&[f64], f64) -> Option<&'static str>,
+    /// The convention at the kink, said where one is used (`--explain`).
+    pub convention: &'static str,
     /// The gate routes the gradient (a select, as PyTorch's relu and
     /// maximum): an input whose local derivative is exactly 0 receives
     /// nothing, even from an infinite or NaN upstream gradient.
@@ -269,6 +271,7 @@ const fn entry(
         domain,
         rule,
         kink: smooth,
+        convention: "",
         routes: false,
         local_is_other_input: false,
         nonfinite_local: None,
@@ -389,7 +392,7 @@ op_table! {
             },
             |a| match (a[0], a[1]) {
                 (x, p) if x < 0.0 && p.fract() != 0.0 => format!(
-                    "a negative base needs an integer exponent ({}^{} is not a real number)",
+                    "a negative base needs an integer exponent (({})^{} is not a real number)",
                     num(x),
                     num(p)
                 ),
@@ -538,6 +541,7 @@ op_table! {
     // PyTorch, not a select: sqrt(abs(x))' at 0 is inf × 0 = NaN there too.
     Abs => OpDef {
         kink: at_zero,
+        convention: "at 0 the derivative is taken as 0, as PyTorch does",
         ..unary(
             "abs",
             |a| a[0].abs(),
@@ -570,6 +574,7 @@ op_table! {
     // relu'(0) = 0; a select, as PyTorch's threshold_backward.
     Relu => OpDef {
         kink: at_zero,
+        convention: "at 0 the derivative is taken as 0, as PyTorch does",
         routes: true,
         ..unary(
             "relu",
@@ -592,6 +597,7 @@ op_table! {
     // it can give NaN (inf × 0) where this gives 0.
     Max => OpDef {
         kink: at_a_tie,
+        convention: "tied arguments share the gradient equally, as PyTorch does",
         routes: true,
         ..entry(
             "max",
@@ -605,6 +611,7 @@ op_table! {
     },
     Min => OpDef {
         kink: at_a_tie,
+        convention: "tied arguments share the gradient equally, as PyTorch does",
         routes: true,
         ..entry(
             "min",
@@ -848,6 +855,7 @@ mod tests {
         );
         assert_eq!((Op::Div.def().domain)(&[1.0, 0.0]), "division by zero");
         assert!((Op::Pow.def().domain)(&[-8.0, 1.0 / 3.0]).contains("integer exponent"));
+        assert!((Op::Pow.def().domain)(&[-2.0, 0.5]).contains("((-2)^0.5 is not a real number)"));
         assert!((Op::Asin.def().domain)(&[2.0]).contains("-1 ≤ x ≤ 1"));
         assert!((Op::Exp.def().domain)(&[1000.0]).contains("overflows at 1000"));
     }

@@ -224,7 +224,7 @@ impl<'s> Job<'s> {
                 self.expectations.iter().map(|e| e.label.clone()).collect(),
                 self.is_judged(),
             )),
-            Format::Dot => Box::new(sink::Dot),
+            Format::Dot => Box::<sink::Dot>::default(),
         }
     }
 
@@ -258,6 +258,9 @@ impl<'s> Job<'s> {
             warn,
             summary: Summary::default(),
         };
+        for unused in self.unused_options() {
+            (run.warn)(Notice::Warning(unused));
+        }
         match points {
             PointSource::At(mut list) => {
                 if let Some(e) = self.expectations.iter().find(|e| e.column.is_some()) {
@@ -308,6 +311,28 @@ impl<'s> Job<'s> {
                 finish(&mut *sink, out, run.summary, result)
             }
         }
+    }
+
+    /// Options given that no output of this run uses.
+    fn unused_options(&self) -> Vec<String> {
+        let o = &self.options;
+        let mut unused = Vec::new();
+        if o.tol.is_some() && !self.is_judged() {
+            unused.push(
+                "--tol is the tolerance of --expect and --gradcheck; neither is given".into(),
+            );
+        }
+        if o.sig.is_some() && self.expectations.is_empty() {
+            unused.push(
+                "--sig is the precision asked of --expect's answers; no --expect is given".into(),
+            );
+        }
+        let exact = matches!(o.format, Format::Json | Format::Csv) && !o.explain;
+        if o.digits.is_some() && (exact || o.quiet || o.summary || (self.is_judged() && !o.explain))
+        {
+            unused.push("--digits rounds the table, dot and --explain for display; this output shows none of them".into());
+        }
+        unused
     }
 
     /// For each expectation, the column its answers come from (`@COLUMN`).

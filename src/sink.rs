@@ -542,12 +542,23 @@ impl Sink for Csv {
     }
 }
 
-/// A Graphviz digraph a point.
-pub struct Dot;
+/// A Graphviz digraph a point; several are each labelled with their point.
+#[derive(Default)]
+pub struct Dot {
+    several: bool,
+}
 
 impl Sink for Dot {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        Ok(())
+    }
+
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
-        dot::write(out, &point.view)?;
+        let label = self
+            .several
+            .then(|| describe_point(point.view.graph, point.values));
+        dot::write(out, &point.view, label.as_deref())?;
         Ok(())
     }
 }
@@ -694,11 +705,18 @@ impl Checks {
                 number::format(c.numeric),
             )?;
         }
-        writeln!(
-            out,
-            "largest error {}",
-            number::format_digits(report.largest_error(), Some(2))
-        )?;
+        if report.variables.iter().all(|c| c.skipped.is_some()) {
+            writeln!(
+                out,
+                "no variable compared: each sits at a kink or where the function is not finite a step away"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "largest error {}",
+                number::format_digits(report.largest_error(), Some(2))
+            )?;
+        }
         Ok(())
     }
 

@@ -283,3 +283,64 @@ fn help_and_version() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.starts_with("autograd-cli "), "{}", r.stdout);
 }
+
+/// Messages that say what is allowed and which convention was used:
+/// (arguments, exit code, what the output or the error must say).
+#[test]
+fn messages_name_what_applies() {
+    let cases: &[(&[&str], i32, &[&str])] = &[
+        (
+            &["x^y", "--at", "x=-2,y=0.5"],
+            3,
+            &["((-2)^0.5 is not a real number)"],
+        ),
+        (
+            &["x^2", "--at", "x=1", "--expect", "dg/dx=1"],
+            2,
+            &["gradients are of `f` (write df/dNODE)"],
+        ),
+        (
+            &["relu(x)*y", "--at", "x=0,y=2", "--explain"],
+            0,
+            &["g1 is at its kink: at 0 the derivative is taken as 0, as PyTorch does"],
+        ),
+        (
+            &["max(x, y)", "--at", "x=1,y=1", "--explain"],
+            0,
+            &["f is at its kink: tied arguments share the gradient equally, as PyTorch does"],
+        ),
+        (
+            &["relu(x)", "--at", "x=0", "--gradcheck"],
+            0,
+            &["no variable compared: each sits at a kink"],
+        ),
+        (
+            &["x", "--at", "x=1", "--tol", "1e-3"],
+            0,
+            &["warning: --tol is the tolerance of --expect and --gradcheck; neither is given"],
+        ),
+        (
+            &["x", "--at", "x=1", "--digits", "3", "--format", "json"],
+            0,
+            &["warning: --digits rounds the table"],
+        ),
+        (
+            &["x", "--at", "x=1", "--sig", "3"],
+            0,
+            &["warning: --sig is the precision asked of --expect"],
+        ),
+        (
+            &["x^2", "--at", "x=1", "--at", "x=2", "--format", "dot"],
+            0,
+            &[
+                "label=\"at x=1\"; labelloc=t;",
+                "label=\"at x=2\"; labelloc=t;",
+            ],
+        ),
+    ];
+    for (args, code, needles) in cases {
+        let r = run(args);
+        assert_eq!(r.code, *code, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert_contains(&format!("{}{}", r.stdout, r.stderr), needles);
+    }
+}

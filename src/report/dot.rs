@@ -29,11 +29,15 @@ fn id_of(view: &View<'_>, id: crate::NodeId) -> String {
     )
 }
 
-pub fn write(out: &mut dyn Write, view: &View<'_>) -> io::Result<()> {
+/// One digraph; `label` titles it (the point, when there are several).
+pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     writeln!(out, "digraph autograd {{")?;
     writeln!(out, "  rankdir=LR;")?;
+    if let Some(label) = label {
+        writeln!(out, "  label=\"{}\"; labelloc=t;", escape(label))?;
+    }
     writeln!(
         out,
         "  node [shape=record, fontname=\"Helvetica\", fontsize=11];"

@@ -124,17 +124,35 @@ pub fn write(out: &mut impl Write, view: &View<'_>) -> io::Result<()> {
             line.push_str(" = ");
         }
         view.write_num(&mut line, view.grad(id));
-        let rule = if my_uses.len() > 1 {
+        let mut rule = if my_uses.len() > 1 {
             "copy gate: the uses add up".to_string()
         } else {
             g.op(my_uses[0].0)
                 .map_or("", |op| op.def().rule)
                 .to_string()
         };
+        // A use at its kink says which convention gave its local derivative.
+        for &(user, _) in my_uses {
+            if let Some(note) = kink_convention(view, user) {
+                rule.push_str("; ");
+                rule.push_str(&g.name(user).to_string());
+                rule.push_str(" is at its kink: ");
+                rule.push_str(note);
+            }
+        }
         line.push_str("   [");
         line.push_str(&rule);
         line.push(']');
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The convention that decided `id`'s local derivatives, when its inputs
+/// sit at its kink (relu at 0, a tie in max).
+fn kink_convention(view: &View<'_>, id: NodeId) -> Option<&'static str> {
+    let g = view.graph;
+    let def = g.op(id)?.def();
+    let inputs: Vec<f64> = g.inputs(id).iter().map(|&j| view.value(j)).collect();
+    (def.kink)(&inputs, view.value(id)).map(|_| def.convention)
 }
