@@ -110,7 +110,8 @@ impl Graph {
         let reason = match self.kind(id) {
             Kind::Op(op) => {
                 let mut scratch = Vec::new();
-                with_inputs(self, values, id, &mut scratch, |a| (op.def().domain)(a))
+                let reason = with_inputs(self, values, id, &mut scratch, |a| (op.def().domain)(a));
+                self.in_terms_of_the_argument(reason, values, id)
             }
             _ => format!("the value is {}", crate::number::format(y)),
         };
@@ -123,6 +124,24 @@ impl Graph {
             self.span(id),
         )
         .with_help("--allow-nonfinite keeps going and prints the value as inf or NaN")
+    }
+
+    /// A function's domain note says `x` for its argument: say what the
+    /// argument is instead (`ln is undefined at x - 2 = -1 (needs x - 2 > 0)`).
+    fn in_terms_of_the_argument(&self, reason: String, values: &[f64], id: NodeId) -> String {
+        let &[arg] = self.inputs(id) else {
+            return reason;
+        };
+        let text = match self.kind(arg) {
+            Kind::Const(_) => return reason,
+            Kind::Op(_) if !self.is_named(arg) => self.definition(arg),
+            _ => self.name(arg).to_string(),
+        };
+        let value = crate::number::format(values[arg as usize]);
+        reason
+            .replacen(&format!("at {value} "), &format!("at {text} = {value} "), 1)
+            .replace("needs x ", &format!("needs {text} "))
+            .replace("≤ x ≤", &format!("≤ {text} ≤"))
     }
 
     /// Nodes whose value is not finite although their inputs are: where a

@@ -129,6 +129,11 @@ impl Graph {
         (0..self.len() as NodeId).filter(|&id| self.is_shown(id))
     }
 
+    /// Whether the node has a name of its own: a statement's, or the output's.
+    pub fn is_named(&self, id: NodeId) -> bool {
+        matches!(self.labels[id as usize], Label::Named(_))
+    }
+
     pub fn name(&self, id: NodeId) -> Name<'_> {
         Name(self, id)
     }

@@ -132,20 +132,22 @@ bad! {
     non_finite_row: ["1/x", "--points", "-", "--format", "csv"] <- b"x\n1\n0\n" => 3, ["division by zero", "at: stdin, line 3"];
 
     // ---- numeric domain ----
-    log_of_a_negative: ["ln(x)", "-a", "x=-1"] => 3, ["f = ln(x): ln is undefined at -1 (needs x > 0)"];
+    // The argument in the student's terms, not a bare number.
+    log_of_a_difference: ["ln(x - 2)", "-a", "x=1"] => 3, ["f = ln(g1): ln is undefined at x - 2 = -1 (needs x - 2 > 0)"];
+    log_of_a_negative: ["ln(x)", "-a", "x=-1"] => 3, ["f = ln(x): ln is undefined at x = -1 (needs x > 0)"];
     division_by_zero: ["1/x", "-a", "x=0"] => 3, ["division by zero"];
     zero_over_zero: ["x/y", "-a", "x=0,y=0"] => 3, ["0/0 is undefined"];
-    root_of_a_negative: ["sqrt(x)", "-a", "x=-4"] => 3, ["sqrt is undefined at -4 (needs x ≥ 0)"];
-    exp_overflow: ["exp(x)", "-a", "x=1000"] => 3, ["exp overflows at 1000"];
-    cosh_overflow: ["cosh(x)", "-a", "x=1000"] => 3, ["cosh overflows at 1000"];
-    asin_outside_its_domain: ["asin(x)", "-a", "x=2"] => 3, ["asin is undefined at 2 (needs -1 ≤ x ≤ 1)"];
-    acos_outside_its_domain: ["acos(x)", "-a", "x=-1.5"] => 3, ["acos is undefined at -1.5"];
+    root_of_a_negative: ["sqrt(x)", "-a", "x=-4"] => 3, ["sqrt is undefined at x = -4 (needs x ≥ 0)"];
+    exp_overflow: ["exp(x)", "-a", "x=1000"] => 3, ["exp overflows at x = 1000"];
+    cosh_overflow: ["cosh(x)", "-a", "x=1000"] => 3, ["cosh overflows at x = 1000"];
+    asin_outside_its_domain: ["asin(x)", "-a", "x=2"] => 3, ["asin is undefined at x = 2 (needs -1 ≤ x ≤ 1)"];
+    acos_outside_its_domain: ["acos(x)", "-a", "x=-1.5"] => 3, ["acos is undefined at x = -1.5"];
     cube_root_of_a_negative: ["x^(1/3)", "-a", "x=-8"] => 3, ["a negative base needs an integer exponent"];
     zero_to_a_negative_power: ["x^-1", "-a", "x=0"] => 3, ["0 to a negative power"];
     log_base_one: ["log(x, b)", "-a", "x=2,b=1"] => 3, ["log base 1"];
     log_of_zero_constant: ["ln(0) + x", "-a", "x=1"] => 3, ["ln(0) is -infinity"];
     overflowing_product: ["x*y", "-a", "x=1e200,y=1e200"] => 3, ["too large for a 64-bit float"];
-    inner_node_named: ["a = x - 2; b = ln(a) + 1; b", "-a", "x=1"] => 3, ["g1 = ln(a): ln is undefined at -1", "1 | a = x - 2; b = ln(a) + 1; b\n  |                ^^^^^"];
+    inner_node_named: ["a = x - 2; b = ln(a) + 1; b", "-a", "x=1"] => 3, ["g1 = ln(a): ln is undefined at a = -1 (needs a > 0)", "1 | a = x - 2; b = ln(a) + 1; b\n  |                ^^^^^"];
 
     // ---- size and depth ----
     nesting_past_the_limit: ["-", "-a", "x=1"] <- "(".repeat(50_001).as_bytes() => 2, ["parentheses are nested more than 50000 levels deep"];

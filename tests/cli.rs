@@ -267,7 +267,7 @@ fn allow_nonfinite_keeps_going() {
     let r = run(&["ln(x)", "--at", "x=-1", "--allow-nonfinite"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_contains(&r.stdout, &["f = NaN"]);
-    assert_contains(&r.stderr, &["warning: f is NaN: ln is undefined at -1"]);
+    assert_contains(&r.stderr, &["warning: f is NaN: ln is undefined at x = -1"]);
 }
 
 #[test]

@@ -367,7 +367,7 @@ fn a_non_finite_row_is_named_or_kept() {
     assert_eq!(r.stdout, "x,f,df/dx\n1,0,1\n-1,NaN,-1\n");
     assert_contains(
         &r.stderr,
-        &["f is NaN: ln is undefined at -1 (needs x > 0) (at: stdin, line 3)"],
+        &["f is NaN: ln is undefined at x = -1 (needs x > 0) (at: stdin, line 3)"],
     );
 }
 
@@ -512,7 +512,7 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
         &r,
         3,
         &[
-            "error: f = ln(x): ln is undefined at -1",
+            "error: f = ln(x): ln is undefined at x = -1",
             "at: stdin, line 30002",
         ],
     );
