@@ -1,6 +1,7 @@
-//! Text → syntax tree. The grammar (`grammar/expr.pest`) recognises the
-//! language; precedence and associativity live in the Pratt table below,
-//! loosest first (SPEC §1):
+//! Text → syntax tree, by one path for every input.
+//!
+//! The grammar (`grammar/expr.pest`) recognises the language; precedence and
+//! associativity live in the Pratt table below, loosest first (SPEC §1):
 //!
 //! | level | operators                          | associativity |
 //! |-------|------------------------------------|---------------|
@@ -12,15 +13,35 @@
 //!
 //! (The table is [`binding_power`]; postfix powers apply at once.)
 //!
-//! Operators are applied with explicit stacks (no recursion), so long chains
-//! of signs or powers cost no stack. pest recurses once per parenthesis, so
-//! the nesting of parentheses is measured first ([`nesting_depth`]) and
-//! refused past [`MAX_DEPTH`] with an error that names the limit.
+//! A program is read a piece at a time: each piece is one pest parse, from
+//! where the last one stopped, of a piece rule of the grammar (`piece_first`,
+//! `piece_next`, `piece_more`). A piece holds at most 512 top-level operands
+//! and ends where the program rule would go on: before an operator (the
+//! statement goes on in the next piece) or at a statement's end. Its tokens
+//! go, in order, into one [`Builder`] whose operator and operand stacks live
+//! across pieces, so the tree is the one a single parse of the whole program
+//! would give, and pest's token queue stays small (a 4.6 MB sum parsed whole
+//! needs about 250 MB of it). Where a piece fails, pest has tried what the
+//! program rule tries there, so its error is the program's error.
+//!
+//! Each parse reads at most a window of the input: a top-level term (the
+//! text between two top-level `+` or `-`) may be at most [`MAX_TERM_BYTES`]
+//! long, and the window ends just past that, so pest never holds more than
+//! about one term's tokens. A piece cut by its window is cut back to its
+//! last complete operand; a term that does not fit is refused.
+//!
+//! Operators are applied with explicit stacks, and nested parentheses and
+//! calls with an explicit stack of frames (no recursion), so long chains of
+//! signs or powers cost no stack. pest recurses once per parenthesis, so the
+//! nesting of parentheses is measured first ([`nesting_depth`]) and refused
+//! past [`MAX_DEPTH`] with an error that names the limit; deep inputs are
+//! parsed on a thread with a big stack.
+//!
+//! Errors of building (a bad number) are kept until the whole input has been
+//! read: a syntax error anywhere is reported first, as a whole parse would.
 
 use crate::ast::{BinOp, Expr, ExprId, ExprKind, Program, Span, Statement};
 use crate::error::{Error, ErrorKind, Result};
-use pest::iterators::{Pair, Pairs};
-use std::cell::{Cell, RefCell};
 
 pub mod grammar {
     #[derive(pest_derive::Parser)]
@@ -37,6 +58,25 @@ pub const MAX_DEPTH: usize = 50_000;
 /// The largest input accepted, in bytes.
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
+/// The longest top-level term of a statement (the text between two `+` or
+/// `-` outside parentheses): pest's token queue for one piece grows with its
+/// length (about 80 bytes a token), so what one parse reads is bounded.
+pub const MAX_TERM_BYTES: usize = 1 << 20;
+
+/// The stack the parser needs: deep nesting recurses in pest's generated
+/// parser, at most [`MAX_DEPTH`] levels. Callers run parsing on a thread
+/// with this much stack (it is reserved, not used, until needed).
+pub const PARSER_STACK_BYTES: usize = 1 << 30;
+
+/// Room in a statement's first window for what comes before its first term
+/// (separators, `name =`); more is measured with the `lead` rules.
+const LEAD_BYTES: usize = 64 * 1024;
+
+/// The window of a parse without spaces (the `tight_*` rules): a piece that
+/// does not fit is cut back, or read again with spaces allowed. Small, so
+/// that a failing attempt (pest then describes the line it failed on) is cheap.
+const TIGHT_BYTES: usize = 64 * 1024;
+
 /// The precedence table, loosest first (see the module docs): an operator
 /// token's binding power and whether it groups to the right.
 fn binding_power(rule: Rule) -> Option<(u8, bool)> {
@@ -49,34 +89,14 @@ fn binding_power(rule: Rule) -> Option<(u8, bool)> {
     })
 }
 
-/// The longest top-level term of a statement (the text between two `+` or
-/// `-` outside parentheses): pest's token queue for one piece grows with its
-/// length (about 80 bytes a token), so a piece is bounded to bound memory.
-pub const MAX_TERM_BYTES: usize = 1 << 20;
-
-/// Statements longer than this are parsed one top-level term at a time, so
-/// pest's token queue stays small: a 4 MB sum parsed whole would need about
-/// 250 MB of tokens.
-pub const CHUNK_BYTES: usize = 64 * 1024;
-
 /// Parses a program: statements separated by `;` or newlines.
 pub fn parse_program(source: &str) -> Result<Program<'_>> {
-    parse_program_chunked(source, CHUNK_BYTES)
+    on_deep_stack(source, read_program)
 }
 
-/// [`parse_program`] with the chunking threshold as a parameter, so tests can
-/// check that chunked and whole parses agree.
-#[doc(hidden)]
-pub fn parse_program_chunked(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    on_deep_stack(source, |source| {
-        if source.len() <= chunk_bytes {
-            return parse_whole(source);
-        }
-        // Errors come from the piece that holds them, with positions in the
-        // whole input; re-parsing it whole for the message would undo the
-        // memory bound (tests check the messages agree).
-        parse_in_chunks(source, chunk_bytes)
-    })
+/// Parses a single expression (a binding's value, an expected answer).
+pub fn parse_expression(source: &str) -> Result<Program<'_>> {
+    on_deep_stack(source, read_expression)
 }
 
 /// Checks the input's size and nesting, then runs `parse` — on a thread with
@@ -101,385 +121,596 @@ fn on_deep_stack<'a>(
     })
 }
 
-fn parse_whole(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::program, source, 0, source.len())?;
-    let builder = Builder::new(0);
-    let mut statements = Vec::new();
-    let statement_pairs = pairs
-        .into_iter()
-        .next()
-        .map(|program| program.into_inner())
-        .into_iter()
-        .flatten()
-        .filter(|p| p.as_rule() == Rule::statement);
-    for pair in statement_pairs {
-        statements.push(builder.statement(pair)?);
-    }
-    finish(source, builder, statements)
+/// One token of a piece: a pair's start or end, at a byte of the input.
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    rule: Rule,
+    start: bool,
+    at: usize,
 }
 
-fn finish<'a>(
-    source: &'a str,
-    builder: Builder<'a>,
-    statements: Vec<Statement<'a>>,
-) -> Result<Program<'a>> {
-    if statements.is_empty() {
-        return Err(Error::new(ErrorKind::Empty));
-    }
-    let (exprs, args) = builder.finish();
-    Ok(Program {
-        source,
-        exprs,
-        args,
-        statements,
-    })
+/// Where the next piece starts.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Place {
+    /// The start of the program.
+    First,
+    /// After a statement.
+    Next,
+    /// Before an operator of the statement being read.
+    More,
 }
 
-/// Statement by statement, and a long statement term by term: `t1 + t2 - t3`
-/// is parsed as three expressions folded left, exactly as the Pratt table
-/// folds them, since `+` and `-` are the loosest, left-associative operators.
-fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    // A whole parse finds every syntax error before any error of building
-    // (a bad number); in pieces, look for one in the rest before reporting.
-    build_in_chunks(source, chunk_bytes).map_err(|e| match e.kind {
-        ErrorKind::BadNumber(_) | ErrorKind::NumberOverflow(_) => {
-            first_syntax_error(source, chunk_bytes).unwrap_or(e)
+impl Place {
+    /// The piece rule, and its variant for text without spaces.
+    fn rules(self) -> (Rule, Rule) {
+        match self {
+            Place::First => (Rule::piece_first, Rule::tight_first),
+            Place::Next => (Rule::piece_next, Rule::tight_next),
+            Place::More => (Rule::piece_more, Rule::tight_more),
         }
-        _ => e,
-    })
+    }
 }
 
-/// The first syntax error of the input, piece by piece (pest only).
-fn first_syntax_error(source: &str, chunk_bytes: usize) -> Option<Error> {
-    for (start, end) in outline(source) {
-        if end - start <= chunk_bytes {
-            if let Err(e) = parse_rule(Rule::program, source, start, end) {
-                return Some(e);
+/// What one parse of a piece gave.
+enum Piece {
+    /// Its tokens (positions in the whole input).
+    Read(Vec<Token>),
+    /// It reached the end of its window: the rest may read differently.
+    Cut(Vec<Token>),
+    /// Its first operand did not fit in the window.
+    TooLong,
+}
+
+/// Runs `rule` on `source[pos..end]`. An error at the window's end (not the
+/// input's) is no error: the window was too small.
+fn read_piece(rule: Rule, source: &str, pos: usize, end: usize) -> Result<Piece> {
+    use pest::Parser as _;
+    let text = &source[pos..end];
+    let cut = end < source.len();
+    match grammar::ExprParser::parse(rule, text) {
+        Ok(pairs) => {
+            let mut reached = 0;
+            let tokens: Vec<Token> = pairs
+                .tokens()
+                .map(|t| {
+                    let (rule, start, p) = match t {
+                        pest::Token::Start { rule, pos } => (rule, true, pos.pos()),
+                        pest::Token::End { rule, pos } => (rule, false, pos.pos()),
+                    };
+                    if !matches!(rule, Rule::stmt | Rule::run) {
+                        reached = reached.max(p);
+                    }
+                    Token {
+                        rule,
+                        start,
+                        at: pos + p,
+                    }
+                })
+                // The `$` wrappers say nothing.
+                .filter(|t| {
+                    !matches!(
+                        t.rule,
+                        Rule::tight_first | Rule::tight_next | Rule::tight_more
+                    )
+                })
+                .collect();
+            Ok(if cut && reached == text.len() {
+                Piece::Cut(tokens)
+            } else {
+                Piece::Read(tokens)
+            })
+        }
+        Err(e) => {
+            let at = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            if cut && at == text.len() {
+                Ok(Piece::TooLong)
+            } else {
+                Err(syntax_error(source, pos, e))
             }
-            continue;
         }
-        let expr_start = match parse_rule(Rule::head, source, start, end) {
-            Ok(head) => head.last().map_or(start, |h| start + h.as_span().end()),
-            Err(_) => start,
-        };
-        let ranges = match batch_ranges(source, expr_start, end, chunk_bytes) {
-            Ok(ranges) => ranges,
-            Err(e) => return Some(e),
-        };
-        for &(s, e, _) in &ranges {
-            if let Err(err) = parse_rule(Rule::lone_expr, source, s, e) {
-                return Some(err);
+    }
+}
+
+/// The tokens of a cut piece up to its last top-level operator (the operand
+/// after it may have been cut), or `None` when it has none.
+fn before_last_operator(tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut last = None;
+    for (i, t) in tokens.iter().enumerate() {
+        match (t.rule, t.start) {
+            (Rule::expr | Rule::args, true) => depth += 1,
+            (Rule::expr | Rule::args, false) => depth = depth.saturating_sub(1),
+            (Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow, true) if depth == 0 => {
+                last = Some(i)
             }
+            _ => {}
         }
     }
-    None
+    // A piece that starts with its operator has nothing before it.
+    last.filter(|&i| i > 0)
 }
 
-/// The batches of a long statement's expression `source[expr_start..end]`:
-/// runs of top-level terms of about `chunk_bytes`, each but the first with
-/// the operator joining it to the sum on its left.
-fn batch_ranges(
-    source: &str,
-    expr_start: usize,
-    end: usize,
-    chunk_bytes: usize,
-) -> Result<Vec<BatchRange>> {
-    // Terms are parsed in batches of about `chunk_bytes`; each batch
-    // continues the sum on its left, so the tree is the one a single
-    // parse of the statement builds.
-    let terms = top_level_terms(source, expr_start, end);
-    if let Some(&(_, s, e)) = terms.iter().find(|&&(_, s, e)| e - s > MAX_TERM_BYTES) {
-        return Err(Error::at(
-            ErrorKind::Limit(format!(
-                "one term of this statement is {} bytes long; the limit is {MAX_TERM_BYTES} bytes (1 MiB) \
-                 between two top-level `+` or `-`",
-                e - s
-            )),
-            Span::new(s, s + 1),
-        )
-        .with_help("name intermediate steps in a program (`a = …; b = …`) to split it"));
-    }
-    let mut ranges = Vec::new();
-    let mut i = 0;
-    while i < terms.len() {
-        let (op, s, _) = terms[i];
-        let mut j = i;
-        while j + 1 < terms.len() && terms[j + 1].2 - s <= chunk_bytes {
-            j += 1;
-        }
-        // The sum so far starts where its first expression does: after
-        // blanks and opening parentheses, which no expression's span holds.
-        let first_term = &source[terms[0].1..terms[0].2];
-        // A unary `+` makes no expression either.
-        let lead = first_term.len() - first_term.trim_start_matches([' ', '\t', '(', '+']).len();
-        let sum_start = terms[0].1 + lead;
-        let left = op
-            .filter(|_| i > 0)
-            .map(|op| (op, Span::new(sum_start, sum_start)));
-        ranges.push((s, terms[j].2, left));
-        i = j + 1;
-    }
-    Ok(ranges)
-}
-
-fn build_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    let builder = Builder::new(0);
+fn read_program(source: &str) -> Result<Program<'_>> {
+    let mut builder = Builder::new(source);
     // About one expression per two bytes of a long sum; reserving it up front
     // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
-    builder.exprs.borrow_mut().reserve(source.len() / 2);
-    let mut statements = Vec::new();
-    for (start, end) in outline(source) {
-        let text = &source[start..end];
-        builder.offset.set(start);
-        if text.len() <= chunk_bytes {
-            // The program rule on one statement's text: at its edges pest
-            // then expects what it expects in the whole program, so errors
-            // read the same whichever way the input was parsed.
-            let pair = parse_rule(Rule::program, source, start, end)?
-                .flat_map(|program| program.into_inner())
-                .find(|p| p.as_rule() == Rule::statement)
-                .ok_or_else(|| internal("statement"))?;
-            statements.push(builder.statement(pair)?);
-            continue;
-        }
-        let first = builder.len();
-        let (name, expr_start) = match parse_rule(Rule::head, source, start, end) {
-            Ok(mut head) => {
-                let head = head.next().ok_or_else(|| internal("head"))?;
-                let name = head
-                    .clone()
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::name)
-                    .ok_or_else(|| internal("head"))?;
-                (
-                    Some((name.as_str(), builder.span(&name))),
-                    start + head.as_span().end(),
-                )
-            }
-            Err(_) => (None, start),
-        };
-        let ranges = batch_ranges(source, expr_start, end, chunk_bytes)?;
-        let mut root: Option<ExprId> = None;
-        for_each_batch(source, &ranges, |batch| {
-            root = Some(builder.append(batch, root.unwrap_or(LEFT)));
-        })?;
-        let root = root.ok_or_else(|| internal("empty statement"))?;
-        statements.push(Statement {
-            name,
-            first,
-            root,
-            span: Span::new(
-                start,
-                start + source[start..end].trim_end_matches([' ', '\t']).len(),
-            ),
-        });
+    if source.len() > TIGHT_BYTES {
+        builder.exprs.reserve(source.len() / 2);
     }
-    finish(source, builder, statements)
+    let mut place = Place::First;
+    let mut pos = 0;
+    // Whether the statement's pieces may be tried without spaces.
+    let mut tight = true;
+    // Where the window of a statement's first piece starts (moved past long
+    // separators and `name =` when they fill it).
+    let mut lead_end: Option<usize> = None;
+    loop {
+        let (rule, tight_rule) = place.rules();
+        let base = match place {
+            Place::More => builder.term_start,
+            _ => lead_end.unwrap_or(pos + LEAD_BYTES),
+        };
+        let end = char_floor(source, base + MAX_TERM_BYTES + 1);
+        if end <= pos && place == Place::More {
+            return Err(builder.term_too_long(base));
+        }
+        let blank_ahead = source[pos..char_floor(source, pos + 64).max(pos)].contains([' ', '\t']);
+        let mut piece = None;
+        if tight && !blank_ahead {
+            let tight_end = char_floor(source, pos + TIGHT_BYTES).clamp(pos, end);
+            match read_piece(tight_rule, source, pos, tight_end) {
+                Ok(Piece::TooLong) => {}
+                Ok(Piece::Cut(tokens)) if before_last_operator(&tokens).is_none() => {}
+                Ok(read) => piece = Some(read),
+                Err(_) => tight = false,
+            }
+        }
+        let piece = match piece {
+            Some(piece) => piece,
+            None => read_piece(rule, source, pos, end)?,
+        };
+        let tokens = match piece {
+            Piece::Read(tokens) => tokens,
+            Piece::Cut(mut tokens) => match before_last_operator(&tokens) {
+                Some(i) => {
+                    tokens.truncate(i);
+                    tokens
+                }
+                None => {
+                    lead_end = Some(too_long(source, place, pos, end, &builder)?);
+                    continue;
+                }
+            },
+            Piece::TooLong => {
+                lead_end = Some(too_long(source, place, pos, end, &builder)?);
+                continue;
+            }
+        };
+        let mut done = false;
+        builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+        if done {
+            break;
+        }
+        if builder.last_end <= pos && place == Place::More {
+            return Err(internal("piece without progress"));
+        }
+        lead_end = None;
+        pos = builder.last_end;
+        if builder.open.is_some() {
+            // The piece stopped before an operator of the statement.
+            place = Place::More;
+        } else {
+            place = Place::Next;
+            tight = true;
+        }
+    }
+    builder.finish_program()
 }
 
-/// Stands for the sum so far in a batch that continues it (see [`Batch`]).
-const LEFT: ExprId = ExprId::MAX;
+/// The char boundary at or before `at`, at most the end of `source`.
+fn char_floor(source: &str, at: usize) -> usize {
+    let mut at = at.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
 
-/// A batch of a long sum's terms parsed on its own: its arena (ids from 0),
-/// its call arguments, and its root. A batch after the first continues
-/// `sum-so-far op …`, with the sum so far written [`LEFT`] until the batch is
-/// appended.
-struct Batch {
+/// A statement's first operand does not fit in its window: measures what
+/// comes before it (separators, `name =`) and returns where the window should
+/// start instead, or refuses the term when it is too long wherever it starts.
+fn too_long(
+    source: &str,
+    place: Place,
+    pos: usize,
+    end: usize,
+    builder: &Builder,
+) -> Result<usize> {
+    use pest::Parser as _;
+    if place == Place::More {
+        return Err(builder.term_too_long(builder.term_start));
+    }
+    let rule = if place == Place::First {
+        Rule::lead
+    } else {
+        Rule::lead_next
+    };
+    let term_start = grammar::ExprParser::parse(rule, &source[pos..])
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .map_or(pos, |lead| pos + lead.as_span().end());
+    if term_start + MAX_TERM_BYTES + 1 > end && end < source.len() {
+        Ok(term_start)
+    } else {
+        Err(builder.term_too_long(term_start))
+    }
+}
+
+fn read_expression(source: &str) -> Result<Program<'_>> {
+    use pest::Parser as _;
+    let parsed = if source.contains([' ', '\t']) {
+        None
+    } else {
+        grammar::ExprParser::parse(Rule::tight_expr, source).ok()
+    };
+    let pairs = match parsed {
+        Some(pairs) => pairs,
+        None => grammar::ExprParser::parse(Rule::lone_expr, source)
+            .map_err(|e| syntax_error(source, 0, e))?,
+    };
+    let mut builder = Builder::new(source);
+    let mut span = None;
+    let tokens: Vec<Token> = pairs
+        .tokens()
+        .map(|t| match t {
+            pest::Token::Start { rule, pos } => Token {
+                rule,
+                start: true,
+                at: pos.pos(),
+            },
+            pest::Token::End { rule, pos } => Token {
+                rule,
+                start: false,
+                at: pos.pos(),
+            },
+        })
+        .filter(|t| !matches!(t.rule, Rule::tight_expr | Rule::EOI))
+        .collect();
+    // The expression's span is its outer `expr` pair's (trailing blanks
+    // included, as ever).
+    if let (Some(first), Some(last)) = (tokens.first(), tokens.last()) {
+        span = Some(Span::new(first.at, last.at));
+    }
+    let span = span.ok_or_else(|| Error::new(ErrorKind::Empty))?;
+    builder.begin_statement(span.start);
+    // A lone expression has no limit on its terms.
+    builder.term_start = usize::MAX;
+    let mut done = false;
+    builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+    let mut statement = builder.end_statement(span.end)?;
+    statement.span = span;
+    builder.statements.push(statement);
+    builder.finish_program()
+}
+
+/// A statement being read.
+struct Open<'a> {
+    name: Option<(&'a str, Span)>,
+    first: ExprId,
+    start: usize,
+}
+
+/// A nesting level: a parenthesised expression, a call's argument, or a call
+/// (`call` is where its name starts and how long it is). Its operators and
+/// operands are those above the bases.
+struct Frame {
+    operators: usize,
+    operands: usize,
+    call: Option<(usize, u32)>,
+}
+
+/// Builds the expression arena from pieces' tokens; pushes each expression
+/// after its operands. Its stacks live across pieces.
+struct Builder<'a> {
+    source: &'a str,
     exprs: Vec<Expr>,
     args: Vec<ExprId>,
-    root: ExprId,
+    statements: Vec<Statement<'a>>,
+    operands: Vec<ExprId>,
+    /// Pending operators: rule, binding power, where the operator starts.
+    operators: Vec<(Rule, u8, usize)>,
+    frames: Vec<Frame>,
+    open: Option<Open<'a>>,
+    /// Where the current top-level term starts.
+    term_start: usize,
+    /// The end of the last token read (a statement's span ends there).
+    last_end: usize,
+    /// The first error of building (a bad number), reported once the whole
+    /// input has been read without a syntax error.
+    deferred: Option<Error>,
 }
 
-/// A batch's text range, and for all but the first the operator joining it
-/// to the sum so far (with that sum's span).
-type BatchRange = (usize, usize, Option<(BinOp, Span)>);
-
-fn parse_batch(source: &str, &(s, e, left): &BatchRange) -> Result<Batch> {
-    let builder = Builder::new(s);
-    let pair = parse_rule(Rule::lone_expr, source, s, e)?
-        .find(|p| p.as_rule() == Rule::expr)
-        .ok_or_else(|| internal("term"))?;
-    let left = left.map(|(op, span)| {
-        builder.left_span.set(span);
-        (LEFT, op)
-    });
-    let root = builder.expr_after(pair, left)?;
-    let (exprs, args) = builder.finish();
-    Ok(Batch { exprs, args, root })
-}
-
-/// Parses the batches, in order, handing each to `append`: on two threads
-/// when there are enough of them (the second half is parsed while the
-/// first is), so a 4 MB sum takes about half the time.
-fn for_each_batch(
-    source: &str,
-    ranges: &[BatchRange],
-    mut append: impl FnMut(Batch),
-) -> Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || ranges.len() < 4 {
-        for range in ranges {
-            append(parse_batch(source, range)?);
+impl<'a> Builder<'a> {
+    fn new(source: &'a str) -> Self {
+        Builder {
+            source,
+            exprs: Vec::new(),
+            args: Vec::new(),
+            statements: Vec::new(),
+            operands: Vec::new(),
+            operators: Vec::new(),
+            frames: Vec::new(),
+            open: None,
+            term_start: 0,
+            last_end: 0,
+            deferred: None,
         }
-        return Ok(());
     }
-    let (first, second) = ranges.split_at(ranges.len() / 2);
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("autograd-parse-2".into())
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, || {
-                second
-                    .iter()
-                    .map(|range| parse_batch(source, range))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .map_err(|_| internal("parser thread"))?;
-        for range in first {
-            append(parse_batch(source, range)?);
+
+    fn len(&self) -> ExprId {
+        self.exprs.len() as ExprId
+    }
+
+    fn push(&mut self, kind: ExprKind, span: Span) -> ExprId {
+        self.exprs.push(Expr::new(kind, span));
+        (self.exprs.len() - 1) as ExprId
+    }
+
+    fn span_of_expr(&self, id: ExprId) -> Span {
+        self.exprs
+            .get(id as usize)
+            .map_or(Span::default(), |e| e.span())
+    }
+
+    fn term_too_long(&self, start: usize) -> Error {
+        Error::at(
+            ErrorKind::Limit(format!(
+                "one term of this statement is more than {MAX_TERM_BYTES} bytes long; the limit is \
+                 {MAX_TERM_BYTES} bytes (1 MiB) between two top-level `+` or `-`"
+            )),
+            Span::new(start, (start + 1).min(self.source.len())),
+        )
+        .with_help("name intermediate steps in a program (`a = …; b = …`) to split it")
+    }
+
+    /// Ends the current top-level term at `end`, refusing it when too long.
+    fn end_term(&mut self, end: usize) -> Result<()> {
+        if end.saturating_sub(self.term_start) > MAX_TERM_BYTES {
+            return Err(self.term_too_long(self.term_start));
         }
-        let rest = worker.join().map_err(|_| internal("parser thread"))??;
-        rest.into_iter().for_each(append);
         Ok(())
-    })
-}
-
-/// The stack the parser needs: deep nesting recurses in pest's generated
-/// parser, at most [`MAX_DEPTH`] levels. Callers run parsing on a thread
-/// with this much stack (it is reserved, not used, until needed).
-pub const PARSER_STACK_BYTES: usize = 1 << 30;
-
-/// The byte ranges of the statements: text between `;` and line ends, with
-/// `#` comments and leading blanks removed (the grammar's `separator`).
-fn outline(source: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut line_start = 0;
-    // Lines end as the grammar's NEWLINE says: `\n`, `\r\n` or a lone `\r`.
-    for line in source.split_inclusive(['\n', '\r']) {
-        let code = line.find('#').map_or(line, |i| &line[..i]);
-        let mut piece_start = line_start;
-        for piece in code.split(';') {
-            // Blanks before a statement are dropped; blanks after it are
-            // kept, so that pest reports an error at its end where a whole
-            // parse would (after them).
-            let trimmed = piece.trim_start_matches([' ', '\t']);
-            let lead = piece.len() - trimmed.len();
-            let body = trimmed.trim_end_matches(['\r', '\n']);
-            if !body.trim_end_matches([' ', '\t']).is_empty() {
-                out.push((piece_start + lead, piece_start + lead + body.len()));
-            }
-            piece_start += piece.len() + 1;
-        }
-        line_start += line.len();
     }
-    out
-}
 
-/// Splits `source[start..end]` at the `+` and `-` outside parentheses that
-/// are binary (they follow an operand). Each term comes with the operator
-/// before it. The scan is lexical and conservative: a sign inside a number's
-/// exponent (`1e-3`) or after an operator is never a split point.
-fn top_level_terms(source: &str, start: usize, end: usize) -> Vec<(Option<BinOp>, usize, usize)> {
-    let text = &source[start..end];
-    let mut terms = Vec::new();
-    let mut depth = 0usize;
-    let mut after_operand = false;
-    // Inside a number literal, and whether an exponent sign may come next.
-    let mut in_number = false;
-    let mut in_name = false;
-    let mut term_start = 0;
-    let mut op: Option<BinOp> = None;
-    let bytes = text.as_bytes();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let starts_exponent = in_number
-            && (c == 'e' || c == 'E')
-            && matches!(
-                (bytes.get(i + 1), bytes.get(i + 2)),
-                (Some(b'0'..=b'9'), _) | (Some(b'+' | b'-'), Some(b'0'..=b'9'))
-            );
-        if starts_exponent {
-            // Consume the sign, so it is not taken for an operator.
-            if let Some(&(_, '+' | '-')) = chars.peek() {
-                chars.next();
-            }
-            continue;
+    fn begin_statement(&mut self, start: usize) {
+        self.open = Some(Open {
+            name: None,
+            first: self.len(),
+            start,
+        });
+        self.term_start = start;
+        self.operands.clear();
+        self.operators.clear();
+        self.frames.clear();
+        self.frames.push(Frame {
+            operators: 0,
+            operands: 0,
+            call: None,
+        });
+    }
+
+    fn end_statement(&mut self, end: usize) -> Result<Statement<'a>> {
+        self.end_term(end)?;
+        self.reduce_frame()?;
+        let open = self.open.take().ok_or_else(|| internal("statement end"))?;
+        let root = match (self.operands.pop(), self.operands.is_empty()) {
+            (Some(root), true) => root,
+            _ => return Err(internal("expression shape")),
+        };
+        self.frames.clear();
+        Ok(Statement {
+            name: open.name,
+            first: open.first,
+            root,
+            span: Span::new(open.start, self.last_end.max(open.start)),
+        })
+    }
+
+    /// Applies the innermost frame's pending operators.
+    fn reduce_frame(&mut self) -> Result<()> {
+        let base = self.frames.last().map_or(0, |f| f.operators);
+        while self.operators.len() > base {
+            let (top, _, start) = self.operators.pop().ok_or_else(|| internal("operator"))?;
+            self.reduce(top, start)?;
         }
-        match c {
-            '0'..='9' | '.' if !in_name => {
-                in_number = true;
-                after_operand = true;
+        Ok(())
+    }
+
+    /// Reads a piece's tokens; sets `done` at the end of the input. The next
+    /// piece starts at `last_end` (its rules skip blanks first).
+    fn feed(
+        &mut self,
+        tokens: &mut std::iter::Peekable<impl Iterator<Item = Token>>,
+        done: &mut bool,
+    ) -> Result<()> {
+        let mut start = 0;
+        while let Some(t) = tokens.next() {
+            if t.start {
+                match t.rule {
+                    Rule::stmt => self.begin_statement(t.at),
+                    Rule::stmt_end => {
+                        let statement = self.end_statement(t.at)?;
+                        self.statements.push(statement);
+                    }
+                    Rule::expr | Rule::args => self.frames.push(Frame {
+                        operators: self.operators.len(),
+                        operands: self.operands.len(),
+                        call: None,
+                    }),
+                    Rule::EOI => *done = true,
+                    _ => {}
+                }
+                start = t.at;
+                continue;
             }
-            '(' => {
-                depth += 1;
-                after_operand = false;
-                in_number = false;
-                in_name = false;
-            }
-            ')' => {
-                depth = depth.saturating_sub(1);
-                after_operand = true;
-                in_number = false;
-                in_name = false;
-            }
-            '+' | '-' | '\u{2212}' if depth == 0 && after_operand => {
-                terms.push((op, start + term_start, start + i));
-                op = Some(if c == '+' { BinOp::Add } else { BinOp::Sub });
-                term_start = i + c.len_utf8();
-                after_operand = false;
-                in_number = false;
-                in_name = false;
-            }
-            ' ' | '\t' => {
-                in_number = false;
-                in_name = false;
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '²' || c == '³' => {
-                in_name = !in_number || c.is_alphabetic() || in_name;
-                in_number = in_number && !in_name;
-                after_operand = true;
-            }
-            _ => {
-                // Operators, commas, combining marks: a mark continues a name.
-                let is_mark = matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF);
-                if !is_mark {
-                    after_operand = false;
-                    in_number = false;
-                    in_name = false;
+            let end = t.at;
+            let span = Span::new(start, end);
+            match t.rule {
+                Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI => continue,
+                Rule::number => self.number(span),
+                Rule::name => match tokens.peek().map(|n| (n.rule, n.start)) {
+                    Some((Rule::assign, true)) => {
+                        let name = (&self.source[start..end], span);
+                        if let Some(open) = self.open.as_mut() {
+                            open.name = Some(name);
+                        }
+                    }
+                    Some((Rule::args, true)) => {
+                        tokens.next();
+                        self.frames.push(Frame {
+                            operators: self.operators.len(),
+                            operands: self.operands.len(),
+                            call: Some((start, (end - start) as u32)),
+                        });
+                    }
+                    _ => {
+                        let id = self.push(ExprKind::Name, span);
+                        self.operands.push(id);
+                    }
+                },
+                Rule::assign => self.term_start = end,
+                Rule::expr => {
+                    self.reduce_frame()?;
+                    let frame = self.frames.pop().ok_or_else(|| internal("frame"))?;
+                    if self.operands.len() != frame.operands + 1 {
+                        return Err(internal("expression shape"));
+                    }
+                }
+                Rule::args => {
+                    let frame = self.frames.pop().ok_or_else(|| internal("frame"))?;
+                    let (name_start, name_len) = frame.call.ok_or_else(|| internal("call"))?;
+                    let first = self.args.len() as u32;
+                    let count = self.operands.len().saturating_sub(frame.operands);
+                    self.args.extend(self.operands.drain(frame.operands..));
+                    let kind = ExprKind::Call {
+                        name_len,
+                        first,
+                        count: count as u32,
+                    };
+                    let id = self.push(kind, Span::new(name_start, end));
+                    self.operands.push(id);
+                }
+                Rule::neg | Rule::pos => self.operators.push((t.rule, 3, start)),
+                Rule::square | Rule::cube => {
+                    // Postfix powers bind tightest: apply to the operand at once.
+                    let lhs = self.operands.pop().ok_or_else(|| internal("postfix"))?;
+                    let power = if t.rule == Rule::cube { 3.0 } else { 2.0 };
+                    let exponent = self.push(ExprKind::Number(power), span);
+                    let span = self.span_of_expr(lhs).to(span);
+                    let id = self.push(ExprKind::Binary(BinOp::Pow, lhs, exponent), span);
+                    self.operands.push(id);
+                }
+                rule => {
+                    if let Some((power, right)) = binding_power(rule) {
+                        if power == 1 && self.frames.len() == 1 {
+                            self.end_term(start)?;
+                            self.term_start = end;
+                        }
+                        let base = self.frames.last().map_or(0, |f| f.operators);
+                        while self.operators.len() > base {
+                            let Some(&(top, top_power, top_start)) = self.operators.last() else {
+                                break;
+                            };
+                            if top_power > power || (top_power == power && !right) {
+                                self.operators.pop();
+                                self.reduce(top, top_start)?;
+                            } else {
+                                break;
+                            }
+                        }
+                        // Only a sign's start is ever used (for its span).
+                        self.operators.push((rule, power, 0));
+                    }
                 }
             }
+            if !matches!(t.rule, Rule::expr) {
+                self.last_end = self.last_end.max(end);
+            }
         }
+        Ok(())
     }
-    terms.push((op, start + term_start, end));
-    terms
-}
 
-/// Parses a single expression (a binding's value, an expected answer).
-pub fn parse_expression(source: &str) -> Result<Program<'_>> {
-    on_deep_stack(source, parse_lone_expression)
-}
+    fn number(&mut self, span: Span) {
+        let text = &self.source[span.start..span.end];
+        let value = if text.bytes().filter(|&b| b == b'.').count() > 1 {
+            self.defer(
+                Error::at(ErrorKind::BadNumber(text.into()), span)
+                    .with_help("write decimals with a single `.`, as in `1.25`"),
+            );
+            f64::NAN
+        } else {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_infinite() => {
+                    self.defer(Error::at(ErrorKind::NumberOverflow(text.into()), span));
+                    v
+                }
+                Ok(v) => v,
+                Err(_) => {
+                    self.defer(internal("number"));
+                    f64::NAN
+                }
+            }
+        };
+        let id = self.push(ExprKind::Number(value), span);
+        self.operands.push(id);
+    }
 
-fn parse_lone_expression(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::lone_expr, source, 0, source.len())?;
-    let builder = Builder::new(0);
-    let expr = pairs
-        .into_iter()
-        .find(|p| p.as_rule() == Rule::expr)
-        .ok_or_else(|| Error::new(ErrorKind::Empty))?;
-    let span = builder.span(&expr);
-    let root = builder.expr(expr)?;
-    let (exprs, args) = builder.finish();
-    Ok(Program {
-        source,
-        exprs,
-        args,
-        statements: vec![Statement {
-            name: None,
-            first: 0,
-            root,
-            span,
-        }],
-    })
+    fn defer(&mut self, e: Error) {
+        self.deferred.get_or_insert(e);
+    }
+
+    /// Applies one pending operator to the operands on the stack.
+    fn reduce(&mut self, rule: Rule, start: usize) -> Result<()> {
+        let rhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
+        let id = match rule {
+            Rule::pos => rhs,
+            Rule::neg => {
+                let span = Span::new(start, self.span_of_expr(rhs).end);
+                self.push(ExprKind::Neg(rhs), span)
+            }
+            _ => {
+                let lhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
+                let bin = match rule {
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::div => BinOp::Div,
+                    Rule::pow => BinOp::Pow,
+                    _ => BinOp::Mul,
+                };
+                let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));
+                self.push(ExprKind::Binary(bin, lhs, rhs), span)
+            }
+        };
+        self.operands.push(id);
+        Ok(())
+    }
+
+    fn finish_program(self) -> Result<Program<'a>> {
+        if let Some(e) = self.deferred {
+            return Err(e);
+        }
+        if self.statements.is_empty() {
+            return Err(Error::new(ErrorKind::Empty));
+        }
+        Ok(Program {
+            source: self.source,
+            exprs: self.exprs,
+            args: self.args,
+            statements: self.statements,
+        })
+    }
 }
 
 /// Whether `text` is a name in the language (for `--at` and CSV headers,
@@ -519,28 +750,6 @@ fn check_size(source: &str) -> Result<usize> {
     Ok(depth)
 }
 
-/// Runs the grammar's `rule` on `source[start..end]`; an error is placed and
-/// described in the whole input (what is found there, what comes after).
-fn parse_rule(rule: Rule, source: &str, start: usize, end: usize) -> Result<Pairs<'_, Rule>> {
-    use pest::Parser as _;
-    let text = &source[start..end];
-    let tight = match rule {
-        _ if text.contains([' ', '\t']) => rule,
-        Rule::program => Rule::tight_program,
-        Rule::lone_expr => Rule::tight_expr,
-        _ => rule,
-    };
-    if tight != rule {
-        if let Ok(mut pairs) = grammar::ExprParser::parse(tight, text) {
-            // The `$` wrapper is a pair of its own; what it wraps is the answer.
-            if let Some(wrapper) = pairs.next() {
-                return Ok(wrapper.into_inner());
-            }
-        }
-    }
-    grammar::ExprParser::parse(rule, text).map_err(|e| syntax_error(rule, source, start, end, e))
-}
-
 /// How deeply the parser will recurse, and where that depth is first
 /// reached: the nesting of parentheses (calls included). Signs and `^`
 /// chains are handled by explicit stacks and do not count.
@@ -566,255 +775,8 @@ fn internal(what: &str) -> Error {
     Error::internal(format!("the parser met an unexpected {what}"))
 }
 
-/// Builds the expression arena; pushes each expression after its operands.
-struct Builder<'a> {
-    exprs: RefCell<Vec<Expr>>,
-    args: RefCell<Vec<ExprId>>,
-    _source: std::marker::PhantomData<&'a str>,
-    /// Where the text being parsed starts in the whole input.
-    offset: Cell<usize>,
-    /// The span of [`LEFT`] in a batch that continues a sum.
-    left_span: Cell<Span>,
-}
-
-impl<'a> Builder<'a> {
-    fn new(offset: usize) -> Self {
-        Builder {
-            exprs: RefCell::new(Vec::new()),
-            args: RefCell::new(Vec::new()),
-            _source: std::marker::PhantomData,
-            offset: Cell::new(offset),
-            left_span: Cell::new(Span::default()),
-        }
-    }
-
-    /// A pair's span in the whole input.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        let offset = self.offset.get();
-        Span::new(offset + s.start(), offset + s.end())
-    }
-
-    fn statement(&self, pair: Pair<'a, Rule>) -> Result<Statement<'a>> {
-        // pest counts the blanks after a statement in its span; the caret
-        // under a statement (and the batched parse) ends at its last token.
-        let text = pair.as_str();
-        let start = self.span(&pair).start;
-        let span = Span::new(start, start + text.trim_end_matches([' ', '\t']).len());
-        let first = self.len();
-        let mut inner = pair.into_inner();
-        let (name, expr) = match (inner.next(), inner.next(), inner.next()) {
-            (Some(name), Some(_assign), Some(expr)) => {
-                (Some((name.as_str(), self.span(&name))), expr)
-            }
-            (Some(expr), None, None) => (None, expr),
-            _ => return Err(internal("statement shape")),
-        };
-        let root = self.expr(expr)?;
-        Ok(Statement {
-            name,
-            first,
-            root,
-            span,
-        })
-    }
-
-    fn len(&self) -> ExprId {
-        self.exprs.borrow().len() as ExprId
-    }
-
-    fn finish(self) -> (Vec<Expr>, Vec<ExprId>) {
-        (self.exprs.into_inner(), self.args.into_inner())
-    }
-
-    fn push(&self, kind: ExprKind, span: Span) -> ExprId {
-        let mut exprs = self.exprs.borrow_mut();
-        exprs.push(Expr::new(kind, span));
-        (exprs.len() - 1) as ExprId
-    }
-
-    fn span_of_expr(&self, id: ExprId) -> Span {
-        if id == LEFT {
-            return self.left_span.get();
-        }
-        self.exprs.borrow()[id as usize].span()
-    }
-
-    /// Appends a batch parsed apart, its [`LEFT`] standing for `left`;
-    /// returns the batch's root here.
-    fn append(&self, batch: Batch, left: ExprId) -> ExprId {
-        let mut exprs = self.exprs.borrow_mut();
-        let mut args = self.args.borrow_mut();
-        let base = exprs.len() as ExprId;
-        let args_base = args.len() as u32;
-        let at = |id: ExprId| if id == LEFT { left } else { id + base };
-        exprs.extend(batch.exprs.iter().map(|e| {
-            let kind = match e.kind {
-                ExprKind::Neg(a) => ExprKind::Neg(at(a)),
-                ExprKind::Binary(op, a, b) => ExprKind::Binary(op, at(a), at(b)),
-                ExprKind::Call {
-                    name_len,
-                    first,
-                    count,
-                } => ExprKind::Call {
-                    name_len,
-                    first: first + args_base,
-                    count,
-                },
-                leaf => leaf,
-            };
-            Expr::new(kind, e.span())
-        }));
-        args.extend(batch.args.iter().map(|&a| at(a)));
-        at(batch.root)
-    }
-
-    /// One `expr` pair: operator precedence by the table in
-    /// [`binding_power`], with explicit stacks rather than recursion, so
-    /// 20,000 signs or a 20,000-long `x^x^…` chain cost no stack.
-    fn expr(&self, pair: Pair<'a, Rule>) -> Result<ExprId> {
-        self.expr_after(pair, None)
-    }
-
-    /// An `expr` pair that continues `left op …` (a long sum parsed in
-    /// batches): the pending `left op` is reduced exactly as if it had been
-    /// parsed together with this text.
-    fn expr_after(&self, pair: Pair<'a, Rule>, left: Option<(ExprId, BinOp)>) -> Result<ExprId> {
-        let mut operands: Vec<ExprId> = Vec::new();
-        // Pending operators: rule, binding power, where the operator starts.
-        let mut operators: Vec<(Rule, u8, usize)> = Vec::new();
-        if let Some((acc, op)) = left {
-            let rule = if op == BinOp::Add {
-                Rule::add
-            } else {
-                Rule::sub
-            };
-            operands.push(acc);
-            operators.push((rule, 1, self.span_of_expr(acc).end));
-        }
-        let mut tokens = pair.into_inner().peekable();
-        while let Some(token) = tokens.next() {
-            let rule = token.as_rule();
-            match rule {
-                Rule::neg | Rule::pos => operators.push((rule, 3, self.span(&token).start)),
-                Rule::square | Rule::cube => {
-                    // Postfix powers bind tightest: apply to the operand at once.
-                    let lhs = operands.pop().ok_or_else(|| internal("postfix"))?;
-                    let op_span = self.span(&token);
-                    let power = if rule == Rule::cube { 3.0 } else { 2.0 };
-                    let exponent = self.push(ExprKind::Number(power), op_span);
-                    let span = self.span_of_expr(lhs).to(op_span);
-                    operands.push(self.push(ExprKind::Binary(BinOp::Pow, lhs, exponent), span));
-                }
-                _ => match binding_power(rule) {
-                    Some((power, right)) => {
-                        while let Some(&(top, top_power, start)) = operators.last() {
-                            if top_power > power || (top_power == power && !right) {
-                                operators.pop();
-                                self.reduce(&mut operands, top, start)?;
-                            } else {
-                                break;
-                            }
-                        }
-                        // Only a sign's start is ever used (for its span).
-                        operators.push((rule, power, 0));
-                    }
-                    None => {
-                        let args = match rule {
-                            Rule::name => tokens.next_if(|t| t.as_rule() == Rule::args),
-                            _ => None,
-                        };
-                        operands.push(self.primary(token, args)?);
-                    }
-                },
-            }
-        }
-        while let Some((top, _, start)) = operators.pop() {
-            self.reduce(&mut operands, top, start)?;
-        }
-        match (operands.pop(), operands.is_empty()) {
-            (Some(root), true) => Ok(root),
-            _ => Err(internal("expression shape")),
-        }
-    }
-
-    /// Applies one pending operator to the operands on the stack.
-    fn reduce(&self, operands: &mut Vec<ExprId>, rule: Rule, start: usize) -> Result<()> {
-        let rhs = operands.pop().ok_or_else(|| internal("operand"))?;
-        let id = match rule {
-            Rule::pos => rhs,
-            Rule::neg => {
-                let span = Span::new(start, self.span_of_expr(rhs).end);
-                self.push(ExprKind::Neg(rhs), span)
-            }
-            _ => {
-                let lhs = operands.pop().ok_or_else(|| internal("operand"))?;
-                let bin = match rule {
-                    Rule::add => BinOp::Add,
-                    Rule::sub => BinOp::Sub,
-                    Rule::div => BinOp::Div,
-                    Rule::pow => BinOp::Pow,
-                    _ => BinOp::Mul,
-                };
-                let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));
-                self.push(ExprKind::Binary(bin, lhs, rhs), span)
-            }
-        };
-        operands.push(id);
-        Ok(())
-    }
-
-    /// A number, a name, a parenthesised `expr`, or a call (a name and its
-    /// `args`).
-    fn primary(&self, pair: Pair<'a, Rule>, args: Option<Pair<'a, Rule>>) -> Result<ExprId> {
-        let span = self.span(&pair);
-        match pair.as_rule() {
-            Rule::number => {
-                let text = pair.as_str();
-                if text.bytes().filter(|&b| b == b'.').count() > 1 {
-                    return Err(Error::at(ErrorKind::BadNumber(text.into()), span)
-                        .with_help("write decimals with a single `.`, as in `1.25`"));
-                }
-                let value: f64 = text.parse().map_err(|_| internal("number"))?;
-                if value.is_infinite() {
-                    return Err(Error::at(ErrorKind::NumberOverflow(text.into()), span));
-                }
-                Ok(self.push(ExprKind::Number(value), span))
-            }
-            Rule::name => match args {
-                None => Ok(self.push(ExprKind::Name, span)),
-                Some(args) => {
-                    let span = span.to(self.span(&args));
-                    let ids = args
-                        .into_inner()
-                        .map(|arg| self.expr(arg))
-                        .collect::<Result<Vec<_>>>()?;
-                    let mut all = self.args.borrow_mut();
-                    let first = all.len() as u32;
-                    all.extend_from_slice(&ids);
-                    drop(all);
-                    let kind = ExprKind::Call {
-                        name_len: pair.as_str().len() as u32,
-                        first,
-                        count: ids.len() as u32,
-                    };
-                    Ok(self.push(kind, span))
-                }
-            },
-            Rule::expr => self.expr(pair),
-            _ => Err(internal("token")),
-        }
-    }
-}
-
 /// A pest error, in the user's words: what was expected at the column.
-fn syntax_error(
-    rule: Rule,
-    source: &str,
-    start: usize,
-    end: usize,
-    e: pest::error::Error<Rule>,
-) -> Error {
+fn syntax_error(source: &str, start: usize, e: pest::error::Error<Rule>) -> Error {
     use pest::error::{ErrorVariant, InputLocation};
     let at = start
         + match e.location {
@@ -828,7 +790,6 @@ fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    expected.extend(expected_literals(rule, &source[start..end]));
     // After a complete operand, "an operand" is only implicit multiplication:
     // not what a student left out.
     if expected.contains(&"an operator") {
@@ -872,39 +833,17 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::square | Rule::cube => "an operator",
-        Rule::number | Rule::name | Rule::expr => OPERAND,
+        Rule::number | Rule::name | Rule::expr | Rule::run => OPERAND,
         Rule::neg | Rule::pos => OPERAND,
         Rule::assign => "`=`",
+        Rule::comma => "`,`",
+        Rule::close => "`)`",
         Rule::EOI => "the end of the input",
         _ => return None,
     })
 }
 
 const OPERAND: &str = "an operand (a number, a name, a call or `(`)";
-
-/// Literal tokens worth naming (`)` and `,`), from a second, detailed parse
-/// that runs only when the first one failed.
-fn expected_literals(rule: Rule, source: &str) -> Vec<&'static str> {
-    use pest::Parser as _;
-    pest::set_error_detail(true);
-    let result = grammar::ExprParser::parse(rule, source);
-    pest::set_error_detail(false);
-    let Err(e) = result else {
-        return Vec::new();
-    };
-    let Some(attempts) = e.parse_attempts() else {
-        return Vec::new();
-    };
-    attempts
-        .expected_tokens()
-        .into_iter()
-        .filter_map(|t| match t.to_string().as_str() {
-            ")" => Some("`)`"),
-            "," => Some("`,`"),
-            _ => None,
-        })
-        .collect()
-}
 
 fn join_or(items: &[&str]) -> String {
     match items {
