@@ -249,14 +249,13 @@ fn read_program(source: &str) -> Result<Program<'_>> {
     let mut lead_end: Option<usize> = None;
     loop {
         let (rule, tight_rule) = place.rules();
-        let base = match place {
-            Place::More => builder.term_start,
+        // The window ends just past the longest term that may start here
+        // (a piece of a statement starts with its operator, at most 3 bytes).
+        let term_start = match place {
+            Place::More => pos + 3,
             _ => lead_end.unwrap_or(pos + LEAD_BYTES),
         };
-        let end = char_floor(source, base + MAX_TERM_BYTES + 1);
-        if end <= pos && place == Place::More {
-            return Err(builder.term_too_long(base));
-        }
+        let end = char_floor(source, term_start + MAX_TERM_BYTES + 1);
         let blank_ahead = source[pos..char_floor(source, pos + 64).max(pos)].contains([' ', '\t']);
         let mut piece = None;
         if tight && !blank_ahead {
@@ -319,9 +318,10 @@ fn char_floor(source: &str, at: usize) -> usize {
     at
 }
 
-/// A statement's first operand does not fit in its window: measures what
-/// comes before it (separators, `name =`) and returns where the window should
-/// start instead, or refuses the term when it is too long wherever it starts.
+/// A piece's first operand does not fit in its window. In a statement, its
+/// term is too long. At a statement's start, measures what comes before the
+/// term (separators, `name =`) and returns where the window should start
+/// instead, or refuses the term when it is too long wherever it starts.
 fn too_long(
     source: &str,
     place: Place,
@@ -330,18 +330,27 @@ fn too_long(
     builder: &Builder,
 ) -> Result<usize> {
     use pest::Parser as _;
+    let lead = |rule| {
+        grammar::ExprParser::parse(rule, &source[pos..])
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+    };
     if place == Place::More {
-        return Err(builder.term_too_long(builder.term_start));
+        // After a `+` or `-`, a new term starts; after another operator, the
+        // term goes on.
+        let op = lead(Rule::lead_more).and_then(|p| p.into_inner().next());
+        let term_start = match op {
+            Some(op) if matches!(op.as_rule(), Rule::add | Rule::sub) => pos + op.as_span().end(),
+            _ => builder.term_start,
+        };
+        return Err(builder.term_too_long(term_start));
     }
     let rule = if place == Place::First {
         Rule::lead
     } else {
         Rule::lead_next
     };
-    let term_start = grammar::ExprParser::parse(rule, &source[pos..])
-        .ok()
-        .and_then(|mut pairs| pairs.next())
-        .map_or(pos, |lead| pos + lead.as_span().end());
+    let term_start = lead(rule).map_or(pos, |lead| pos + lead.as_span().end());
     if term_start + MAX_TERM_BYTES + 1 > end && end < source.len() {
         Ok(term_start)
     } else {
@@ -895,4 +904,263 @@ fn syntax_help(source: &str, at: usize) -> Option<String> {
         return Some("write `*` between factors: only a number or `)` may be followed directly by a name or `(`".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program's statements, compactly: `name = (op a b)`, `;` between.
+    fn shape(source: &str) -> String {
+        let program = match parse_program(source) {
+            Ok(program) => program,
+            Err(e) => return format!("error: {e}"),
+        };
+        let tree = |root: ExprId| {
+            // Post-order arena: each expression's operands are already shaped.
+            let mut shapes: Vec<String> = Vec::with_capacity(root as usize + 1);
+            for id in 0..=root {
+                let s = match program.expr(id).kind {
+                    ExprKind::Number(v) => format!("{v}"),
+                    ExprKind::Name => program.name(id).to_string(),
+                    ExprKind::Neg(a) => format!("(neg {})", shapes[a as usize]),
+                    ExprKind::Binary(op, a, b) => format!(
+                        "({} {} {})",
+                        match op {
+                            BinOp::Add => "+",
+                            BinOp::Sub => "-",
+                            BinOp::Mul => "*",
+                            BinOp::Div => "/",
+                            BinOp::Pow => "^",
+                        },
+                        shapes[a as usize],
+                        shapes[b as usize]
+                    ),
+                    ExprKind::Call { .. } => {
+                        let args: Vec<&str> = program
+                            .call_args(id)
+                            .iter()
+                            .map(|&a| shapes[a as usize].as_str())
+                            .collect();
+                        format!("{}({})", program.name(id), args.join(" "))
+                    }
+                };
+                shapes.push(s);
+            }
+            shapes.pop().unwrap_or_default()
+        };
+        program
+            .statements
+            .iter()
+            .map(|s| match s.name {
+                Some((name, _)) => format!("{name} = {}", tree(s.root)),
+                None => tree(s.root),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn trees() {
+        for (source, expected) in [
+            ("x", "x"),
+            ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+            ("a - b - c", "(- (- a b) c)"),
+            ("2^3^2", "(^ 2 (^ 3 2))"),
+            ("x ** -y", "(^ x (neg y))"),
+            ("-x^2", "(neg (^ x 2))"),
+            ("--x", "(neg (neg x))"),
+            ("+x + y", "(+ x y)"),
+            ("2x", "(* 2 x)"),
+            ("2(x+1)", "(* 2 (+ x 1))"),
+            ("(x)(y)", "(* x y)"),
+            ("x²³", "(^ (^ x 2) 3)"),
+            ("max(x, -y, 1)", "max(x (neg y) 1)"),
+            ("f()", "f()"),
+            ("1.5e-3 x", "(* 0.0015 x)"),
+            ("3 − 1 ÷ 2 × 4 · 5 ⋅ 6", "(- 3 (* (* (* (/ 1 2) 4) 5) 6))"),
+            ("a = 1; b = a + 1\nb", "a = 1; b = (+ a 1); b"),
+            ("a = 1 # one\r\nb = 2\r# two\rb", "a = 1; b = 2; b"),
+            ("\n\n  x  \n\n", "x"),
+            (
+                "# only a comment",
+                "error: the program is empty: write an expression such as `x^2 + 1`",
+            ),
+        ] {
+            assert_eq!(shape(source), expected, "{source:?}");
+        }
+    }
+
+    /// Sums, products and chains longer than a piece (512 operands) build
+    /// the tree a single parse would.
+    #[test]
+    fn trees_across_pieces() {
+        let fold =
+            |op: &str, n: usize| (1..n).fold("x".to_string(), |acc, _| format!("({op} {acc} x)"));
+        for n in [511, 512, 513, 1025, 2000] {
+            let sum = vec!["x"; n].join(" + ");
+            assert_eq!(shape(&sum), fold("+", n), "sum of {n}");
+            let product = vec!["x"; n].join("*");
+            assert_eq!(shape(&product), fold("*", n), "product of {n}");
+            let chain = format!("{}x", "x^".repeat(n - 1));
+            let right = (1..n).fold("x".to_string(), |acc, _| format!("(^ x {acc})"));
+            assert_eq!(shape(&chain), right, "power chain of {n}");
+            let named = format!("a = {sum}\nb = -a; b");
+            assert_eq!(
+                shape(&named),
+                format!("a = {}; b = (neg a); b", fold("+", n))
+            );
+        }
+    }
+
+    #[test]
+    fn statement_spans() {
+        for (source, spans) in [
+            ("x", vec![(0, 1)]),
+            ("x   ", vec![(0, 1)]),
+            ("  a = x + 1  ;b=2\nb", vec![(2, 11), (14, 17), (18, 19)]),
+            ("+x+y", vec![(0, 4)]),
+            ("f(x) ", vec![(0, 4)]),
+        ] {
+            let program = parse_program(source).map_err(|e| e.to_string());
+            let got: Vec<(usize, usize)> = program
+                .map(|p| {
+                    p.statements
+                        .iter()
+                        .map(|s| (s.span.start, s.span.end))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, spans, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors() {
+        const OPERAND: &str = "expected an operand (a number, a name, a call or `(`)";
+        let long = format!("{} + ", vec!["x"; 600].join(" + "));
+        let long_tight = format!("{}+*y", vec!["x"; 600].join("+"));
+        let long_named = format!("a = {} x", vec!["x"; 700].join("*"));
+        for (source, message, at) in [
+            ("x +", format!("{OPERAND}, found the end of the input"), 3),
+            ("x + * y", format!("{OPERAND}, found `*`"), 4),
+            (
+                "x y",
+                "expected an operator, `=` or the end of the input, found `y`".into(),
+                2,
+            ),
+            (
+                "(x+1",
+                "expected an operator or `)`, found the end of the input".into(),
+                4,
+            ),
+            ("sin(x,)", format!("{OPERAND}, found `)`"), 6),
+            (
+                "sin(x",
+                "expected an operator, `,` or `)`, found the end of the input".into(),
+                5,
+            ),
+            (
+                "x)",
+                "expected an operator, `=` or the end of the input, found `)`".into(),
+                1,
+            ),
+            ("\n)", "unexpected `)`".into(), 1),
+            ("a = 1\n= 2", "unexpected `=`".into(), 6),
+            ("x = ", format!("{OPERAND}, found the end of the input"), 4),
+            (
+                "a = x +\nb",
+                format!("{OPERAND}, found the end of the line"),
+                7,
+            ),
+            (
+                "1.2.3 +",
+                format!("{OPERAND}, found the end of the input"),
+                7,
+            ),
+            (
+                long.as_str(),
+                format!("{OPERAND}, found the end of the input"),
+                long.len(),
+            ),
+            (
+                long_tight.as_str(),
+                format!("{OPERAND}, found `*`"),
+                long_tight.len() - 2,
+            ),
+            (
+                long_named.as_str(),
+                "expected an operator or the end of the input, found `x`".into(),
+                long_named.len() - 1,
+            ),
+        ] {
+            let e = parse_program(source).expect_err(source);
+            assert_eq!(e.kind, ErrorKind::Syntax(message), "{source:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(at), "{source:?}");
+        }
+    }
+
+    /// Errors of building wait for the whole input: a syntax error anywhere
+    /// is reported first, then the first bad number.
+    #[test]
+    fn errors_of_building_come_after_syntax_errors() {
+        let tail = vec!["x"; 1000].join("+");
+        for (source, kind, at) in [
+            ("1.2.3", ErrorKind::BadNumber("1.2.3".into()), 0),
+            ("x + 1e999", ErrorKind::NumberOverflow("1e999".into()), 4),
+            ("1.2.3 + 1e999", ErrorKind::BadNumber("1.2.3".into()), 0),
+        ] {
+            let e = parse_program(source).expect_err(source);
+            assert_eq!(
+                (e.kind.clone(), e.span.map(|s| s.start)),
+                (kind, Some(at)),
+                "{source:?}"
+            );
+            let later = format!("{source} + {tail} +");
+            let e = parse_program(&later).expect_err(source);
+            assert!(matches!(e.kind, ErrorKind::Syntax(_)), "{source:?}: {e:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(later.len()));
+        }
+    }
+
+    /// Windows: an operand cut by one is read again in the next piece; a
+    /// term past the limit is refused, at its start; long separators before
+    /// a statement do not count.
+    #[test]
+    fn terms_near_the_limit() {
+        let big = |n: usize| format!("({}x)", "x*".repeat(n));
+        // A 700 KB operand, then a 400 KB name: the name is cut by the
+        // first window and read whole by the next piece.
+        let source = format!("{} + {}", big(350_000), "n".repeat(400_000));
+        let program = parse_program(&source).expect("parses");
+        assert_eq!(program.exprs.len(), 350_001 + 350_000 + 2);
+        // Long separators, then a term just under the limit.
+        let source = format!("{}{}", "\n".repeat(200_000), big(500_000));
+        assert!(parse_program(&source).is_ok());
+        let too_long = |source: &str, at: usize| {
+            let e = parse_program(source).expect_err("a term past the limit");
+            assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(at));
+        };
+        // One operand past the limit, after a `+` and at a statement start.
+        too_long(&format!("y + {}", big(600_000)), 3);
+        too_long(&format!("y\na = {}", big(600_000)), 5);
+        // A product past the limit, made of many small operands.
+        too_long(&format!("y - {}x", "x*".repeat(600_000)), 3);
+    }
+
+    #[test]
+    fn names() {
+        for (text, ok) in [
+            ("x", true),
+            ("x_2", true),
+            ("ŷ", true),
+            ("x\u{487}", true),
+            ("2x", false),
+            ("x y", false),
+            ("", false),
+        ] {
+            assert_eq!(is_name(text), ok, "{text:?}");
+        }
+    }
 }
