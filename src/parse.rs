@@ -233,44 +233,115 @@ fn before_last_operator(tokens: &[Token]) -> Option<usize> {
     last.filter(|&i| i > 0)
 }
 
-fn read_program(source: &str) -> Result<Program<'_>> {
-    let mut builder = Builder::new(source);
-    // About one expression per two bytes of a long sum; reserving it up front
-    // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
-    if source.len() > TIGHT_BYTES {
-        builder.exprs.reserve(source.len() / 2);
+/// Where the reading of a program is: where the next piece starts, what
+/// kind of piece it is, and what the pieces so far say.
+#[derive(Clone, Debug)]
+struct Reader {
+    pos: usize,
+    place: Place,
+    /// Whether the statement's pieces may be tried without spaces.
+    tight: bool,
+    /// Where the window of a statement's first piece starts (moved past long
+    /// separators and `name =` when they fill it).
+    lead_end: Option<usize>,
+    /// Whether a statement is being read.
+    open: bool,
+    /// The end of the last token (the next piece starts there and skips
+    /// blanks first).
+    last_end: usize,
+    /// Whether the end of the input has been read.
+    done: bool,
+}
+
+/// What [`Reader::next`] gave.
+enum Step {
+    /// The next piece's tokens.
+    Tokens(Vec<Token>),
+    /// The tokens up to `stop_at`, where the statement goes on.
+    Reached(Vec<Token>),
+    /// The piece did not stop at `stop_at`: read it again without it.
+    Missed,
+    /// A term too long to place without the builder (a second reader).
+    GiveUp,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Reader {
+            pos: 0,
+            place: Place::First,
+            tight: true,
+            lead_end: None,
+            open: false,
+            last_end: 0,
+            done: false,
+        }
     }
-    let mut place = Place::First;
-    let mut pos = 0;
-    // Whether the statement's pieces may be tried without spaces.
-    let mut tight = true;
-    // Where the window of a statement's first piece starts (moved past long
-    // separators and `name =` when they fill it).
-    let mut lead_end: Option<usize> = None;
-    loop {
-        let (rule, tight_rule) = place.rules();
+
+    /// Reads the next piece. `term_start` is where the builder's current
+    /// term starts (to place a term that is too long); `stop_at`, a place
+    /// where another reader has started, ends the window.
+    fn next(
+        &mut self,
+        source: &str,
+        term_start: Option<usize>,
+        stop_at: Option<usize>,
+    ) -> Result<Step> {
+        let (rule, tight_rule) = self.place.rules();
+        let pos = self.pos;
         // The window ends just past the longest term that may start here
         // (a piece of a statement starts with its operator, at most 3 bytes).
-        let term_start = match place {
+        let first = match self.place {
             Place::More => pos + 3,
-            _ => lead_end.unwrap_or(pos + LEAD_BYTES),
+            _ => self.lead_end.unwrap_or(pos + LEAD_BYTES),
         };
-        let end = char_floor(source, term_start + MAX_TERM_BYTES + 1);
+        let mut end = char_floor(source, first + MAX_TERM_BYTES + 1);
+        let stop = stop_at.filter(|&s| s > pos && s <= end);
+        if let Some(s) = stop {
+            end = s;
+        }
         let blank_ahead = source[pos..char_floor(source, pos + 64).max(pos)].contains([' ', '\t']);
         let mut piece = None;
-        if tight && !blank_ahead {
+        if self.tight && !blank_ahead {
             let tight_end = char_floor(source, pos + TIGHT_BYTES).clamp(pos, end);
             match read_piece(tight_rule, source, pos, tight_end) {
                 Ok(Piece::TooLong) => {}
                 Ok(Piece::Cut(tokens)) if before_last_operator(&tokens).is_none() => {}
                 Ok(read) => piece = Some(read),
-                Err(_) => tight = false,
+                Err(_) => self.tight = false,
             }
         }
         let piece = match piece {
             Some(piece) => piece,
             None => read_piece(rule, source, pos, end)?,
         };
+        if let Some(s) = stop {
+            return Ok(match piece {
+                Piece::Read(tokens) => self.advance(tokens),
+                Piece::Cut(mut tokens) => {
+                    // The statement must end at `s` (where the other reader
+                    // found an operator) and be open: drop that ending.
+                    let ends_at_s = matches!(
+                        tokens.as_slice(),
+                        [.., a, b] if a.rule == Rule::stmt_end && a.at == s && b.rule == Rule::stmt_end
+                    );
+                    // A number's exponent (`1e+5`) is the one token with a `+`
+                    // in it: read there, `1e` would be `1·e`.
+                    let exponent = source[..s].ends_with(['e', 'E']);
+                    if !ends_at_s || exponent {
+                        return Ok(Step::Missed);
+                    }
+                    tokens.truncate(tokens.len() - 2);
+                    let mut probe = self.clone();
+                    probe.update(&tokens);
+                    if !probe.open || probe.done {
+                        return Ok(Step::Missed);
+                    }
+                    Step::Reached(tokens)
+                }
+                Piece::TooLong => Step::Missed,
+            });
+        }
         let tokens = match piece {
             Piece::Read(tokens) => tokens,
             Piece::Cut(mut tokens) => match before_last_operator(&tokens) {
@@ -278,35 +349,211 @@ fn read_program(source: &str) -> Result<Program<'_>> {
                     tokens.truncate(i);
                     tokens
                 }
-                None => {
-                    lead_end = Some(too_long(source, place, pos, end, &builder)?);
-                    continue;
-                }
+                None => return self.too_long(source, end, term_start),
             },
-            Piece::TooLong => {
-                lead_end = Some(too_long(source, place, pos, end, &builder)?);
-                continue;
+            Piece::TooLong => return self.too_long(source, end, term_start),
+        };
+        Ok(self.advance(tokens))
+    }
+
+    fn too_long(&mut self, source: &str, end: usize, term_start: Option<usize>) -> Result<Step> {
+        if self.place == Place::More && term_start.is_none() {
+            return Ok(Step::GiveUp);
+        }
+        self.lead_end = Some(too_long(
+            source,
+            self.place,
+            self.pos,
+            end,
+            term_start.unwrap_or(0),
+        )?);
+        // The same piece again, in a window placed after its lead.
+        Ok(Step::Tokens(Vec::new()))
+    }
+
+    /// Moves past a piece's tokens.
+    fn advance(&mut self, tokens: Vec<Token>) -> Step {
+        self.update(&tokens);
+        Step::Tokens(tokens)
+    }
+
+    /// What a piece's tokens say: where the next piece starts, and what
+    /// kind it is (the builder reads the same tokens the same way).
+    fn update(&mut self, tokens: &[Token]) {
+        if tokens.is_empty() {
+            return;
+        }
+        for t in tokens {
+            match (t.rule, t.start) {
+                (Rule::stmt, true) => self.open = true,
+                (Rule::stmt_end, true) => self.open = false,
+                (Rule::EOI, true) => self.done = true,
+                (Rule::expr | Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI, _) => {}
+                (_, false) => self.last_end = self.last_end.max(t.at),
+                _ => {}
             }
+        }
+        self.lead_end = None;
+        self.pos = self.last_end;
+        if self.open {
+            // The piece stopped before an operator of the statement.
+            self.place = Place::More;
+        } else {
+            self.place = Place::Next;
+            self.tight = true;
+        }
+    }
+}
+
+/// Inputs at least this long are read by two readers: the second starts at
+/// an operator in the middle (found by pest: the first that begins a piece),
+/// and its pieces are used when the first reader's pieces end exactly there
+/// inside a statement, which proves it an operator of the statement's top
+/// level. Otherwise its work is dropped.
+const TWO_READERS_BYTES: usize = 1 << 20;
+
+/// What the second reader read: its pieces, and why it stopped.
+struct Second {
+    pieces: Vec<Vec<Token>>,
+    stop: Result<Option<Reader>>,
+}
+
+/// The second reader: from the first `+` after the middle that begins a
+/// piece, to the end or to a term it cannot place.
+fn read_second(source: &str, start: &std::sync::atomic::AtomicUsize) -> Second {
+    use std::sync::atomic::Ordering;
+    let mut from = source.len() / 2;
+    let mut pieces = Vec::new();
+    let mut reader = None;
+    for _ in 0..16 {
+        let Some(s) = source
+            .get(from..)
+            .and_then(|rest| rest.find('+'))
+            .map(|i| from + i)
+        else {
+            break;
+        };
+        let mut r = Reader::new();
+        r.pos = s;
+        r.last_end = s;
+        r.place = Place::More;
+        r.open = true;
+        if let Ok(Step::Tokens(tokens)) = r.next(source, None, None) {
+            if !tokens.is_empty() {
+                pieces.push(tokens);
+                start.store(s, Ordering::Release);
+                reader = Some(r);
+                break;
+            }
+        }
+        from = s + 1;
+    }
+    let Some(mut reader) = reader else {
+        start.store(usize::MAX, Ordering::Release);
+        return Second {
+            pieces,
+            stop: Ok(None),
+        };
+    };
+    while !reader.done {
+        match reader.next(source, None, None) {
+            Ok(Step::Tokens(tokens)) => pieces.push(tokens),
+            Ok(_) => {
+                return Second {
+                    pieces,
+                    stop: Ok(Some(reader)),
+                }
+            }
+            Err(e) => {
+                return Second {
+                    pieces,
+                    stop: Err(e),
+                }
+            }
+        }
+    }
+    Second {
+        pieces,
+        stop: Ok(None),
+    }
+}
+
+fn read_program(source: &str) -> Result<Program<'_>> {
+    let two = source.len() >= TWO_READERS_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    read_program_with(source, two)
+}
+
+fn read_program_with(source: &str, two: bool) -> Result<Program<'_>> {
+    let mut builder = Builder::new(source);
+    // About one expression per two bytes of a long sum; reserving it up front
+    // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
+    if source.len() > TIGHT_BYTES {
+        builder.exprs.reserve(source.len() / 2);
+    }
+    if !two {
+        read_pieces(source, &mut builder, Reader::new(), None)?;
+        return builder.finish_program();
+    }
+    let start = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let second = std::thread::Builder::new()
+            .name("autograd-parse-2".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || read_second(source, &start))
+            .map_err(|_| internal("parser thread"))?;
+        let reached = read_pieces(source, &mut builder, Reader::new(), Some(&start))?;
+        let second = second.join().map_err(|_| internal("parser thread"))?;
+        if let Some(()) = reached {
+            let mut done = false;
+            for piece in second.pieces {
+                builder.feed(&mut piece.into_iter().peekable(), &mut done)?;
+            }
+            if let Some(reader) = second.stop? {
+                read_pieces(source, &mut builder, reader, None)?;
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    builder.finish_program()
+}
+
+/// Reads pieces into the builder until the end of the input, or until the
+/// pieces end at the second reader's start (then `Some(())`).
+fn read_pieces(
+    source: &str,
+    builder: &mut Builder<'_>,
+    mut reader: Reader,
+    second: Option<&std::sync::atomic::AtomicUsize>,
+) -> Result<Option<()>> {
+    use std::sync::atomic::Ordering;
+    let mut stop_at = None;
+    while !reader.done {
+        if let Some(start) = second {
+            stop_at = match start.load(Ordering::Acquire) {
+                0 | usize::MAX => None,
+                s if s > reader.pos => Some(s),
+                _ => None,
+            };
+        }
+        let step = reader.next(source, Some(builder.term_start), stop_at)?;
+        let tokens = match step {
+            Step::Tokens(tokens) => tokens,
+            Step::Reached(tokens) => {
+                let mut done = false;
+                builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+                return Ok(Some(()));
+            }
+            Step::Missed => {
+                // Not an operator of this statement's top level: read alone.
+                return read_pieces(source, builder, reader, None);
+            }
+            Step::GiveUp => return Err(internal("piece")),
         };
         let mut done = false;
         builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
-        if done {
-            break;
-        }
-        if builder.last_end <= pos && place == Place::More {
-            return Err(internal("piece without progress"));
-        }
-        lead_end = None;
-        pos = builder.last_end;
-        if builder.open.is_some() {
-            // The piece stopped before an operator of the statement.
-            place = Place::More;
-        } else {
-            place = Place::Next;
-            tight = true;
-        }
     }
-    builder.finish_program()
+    Ok(None)
 }
 
 /// The char boundary at or before `at`, at most the end of `source`.
@@ -327,7 +574,7 @@ fn too_long(
     place: Place,
     pos: usize,
     end: usize,
-    builder: &Builder,
+    current_term: usize,
 ) -> Result<usize> {
     use pest::Parser as _;
     let lead = |rule| {
@@ -341,9 +588,9 @@ fn too_long(
         let op = lead(Rule::lead_more).and_then(|p| p.into_inner().next());
         let term_start = match op {
             Some(op) if matches!(op.as_rule(), Rule::add | Rule::sub) => pos + op.as_span().end(),
-            _ => builder.term_start,
+            _ => current_term,
         };
-        return Err(builder.term_too_long(term_start));
+        return Err(term_too_long(source, term_start));
     }
     let rule = if place == Place::First {
         Rule::lead
@@ -354,7 +601,7 @@ fn too_long(
     if term_start + MAX_TERM_BYTES + 1 > end && end < source.len() {
         Ok(term_start)
     } else {
-        Err(builder.term_too_long(term_start))
+        Err(term_too_long(source, term_start))
     }
 }
 
@@ -403,6 +650,18 @@ fn read_expression(source: &str) -> Result<Program<'_>> {
     statement.span = span;
     builder.statements.push(statement);
     builder.finish_program()
+}
+
+/// A term longer than [`MAX_TERM_BYTES`], refused at its start.
+fn term_too_long(source: &str, start: usize) -> Error {
+    Error::at(
+        ErrorKind::Limit(format!(
+            "one term of this statement is more than {MAX_TERM_BYTES} bytes long; the limit is \
+             {MAX_TERM_BYTES} bytes (1 MiB) between two top-level `+` or `-`"
+        )),
+        Span::new(start, (start + 1).min(source.len())),
+    )
+    .with_help("name intermediate steps in a program (`a = …; b = …`) to split it")
 }
 
 /// A statement being read.
@@ -475,14 +734,7 @@ impl<'a> Builder<'a> {
     }
 
     fn term_too_long(&self, start: usize) -> Error {
-        Error::at(
-            ErrorKind::Limit(format!(
-                "one term of this statement is more than {MAX_TERM_BYTES} bytes long; the limit is \
-                 {MAX_TERM_BYTES} bytes (1 MiB) between two top-level `+` or `-`"
-            )),
-            Span::new(start, (start + 1).min(self.source.len())),
-        )
-        .with_help("name intermediate steps in a program (`a = …; b = …`) to split it")
+        term_too_long(self.source, start)
     }
 
     /// Ends the current top-level term at `end`, refusing it when too long.
@@ -1147,6 +1399,37 @@ mod tests {
         too_long(&format!("y\na = {}", big(600_000)), 5);
         // A product past the limit, made of many small operands.
         too_long(&format!("y - {}x", "x*".repeat(600_000)), 3);
+    }
+
+    /// Two readers build what one builds: whether the second one starts at
+    /// an operator of the statement, inside parentheses, in an exponent,
+    /// in a comment, or after an error.
+    #[test]
+    fn two_readers_read_as_one() {
+        let term = "sin(x*1.0006394+y*0.0002501)*z^2/(3.47526+x*x)";
+        let sum = |n: usize| vec![term; n].join("+");
+        let n = TWO_READERS_BYTES / term.len() + 10;
+        let cases = [
+            sum(n),
+            format!("a = {}\nb = a - {}\nb", sum(n / 2), sum(n / 2)),
+            format!("{}+1e+5+{}", sum(n / 2), sum(n / 2)),
+            format!("{}*(x+y)+{}", sum(n / 2), sum(n / 2)),
+            format!("{}\n# a + b\n{}", sum(n / 2), sum(n / 2)),
+            format!("{}\n+x+{}", sum(n / 2), sum(n / 2)),
+            format!("{}+(x+{}", sum(n / 2), sum(n / 2)),
+            format!("{}+1.2.3+{} +", sum(n / 2), sum(n / 2)),
+            format!("{}+1.2.3+{}", sum(n / 2), sum(n / 2)),
+            format!("{} + {}", sum(n / 2).replace('+', " + "), sum(n / 2)),
+        ];
+        for source in &cases {
+            let one = read_program_with(source, false);
+            let two = read_program_with(source, true);
+            match (&one, &two) {
+                (Ok(a), Ok(b)) => assert!(a == b, "{}", &source[..60]),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{}", &source[..60]),
+                _ => panic!("{}: {:?} vs {:?}", &source[..60], one.is_ok(), two.is_ok()),
+            }
+        }
     }
 
     #[test]
