@@ -121,12 +121,20 @@ fn on_deep_stack<'a>(
     })
 }
 
-/// One token of a piece: a pair's start or end, at a byte of the input.
+/// One token of a piece: a pair's start or end, at a byte of the input
+/// (8 bytes: inputs are at most 16 MiB; a second reader holds half a big
+/// input's tokens at once).
 #[derive(Clone, Copy, Debug)]
 struct Token {
     rule: Rule,
     start: bool,
-    at: usize,
+    at: u32,
+}
+
+impl Token {
+    fn at(&self) -> usize {
+        self.at as usize
+    }
 }
 
 /// Where the next piece starts.
@@ -183,7 +191,7 @@ fn read_piece(rule: Rule, source: &str, pos: usize, end: usize) -> Result<Piece>
                     Token {
                         rule,
                         start,
-                        at: pos + p,
+                        at: (pos + p) as u32,
                     }
                 })
                 // The `$` wrappers say nothing.
@@ -323,7 +331,7 @@ impl Reader {
                     // found an operator) and be open: drop that ending.
                     let ends_at_s = matches!(
                         tokens.as_slice(),
-                        [.., a, b] if a.rule == Rule::stmt_end && a.at == s && b.rule == Rule::stmt_end
+                        [.., a, b] if a.rule == Rule::stmt_end && a.at() == s && b.rule == Rule::stmt_end
                     );
                     // A number's exponent (`1e+5`) is the one token with a `+`
                     // in it: read there, `1e` would be `1·e`.
@@ -389,7 +397,7 @@ impl Reader {
                 (Rule::stmt_end, true) => self.open = false,
                 (Rule::EOI, true) => self.done = true,
                 (Rule::expr | Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI, _) => {}
-                (_, false) => self.last_end = self.last_end.max(t.at),
+                (_, false) => self.last_end = self.last_end.max(t.at()),
                 _ => {}
             }
         }
@@ -625,12 +633,12 @@ fn read_expression(source: &str) -> Result<Program<'_>> {
             pest::Token::Start { rule, pos } => Token {
                 rule,
                 start: true,
-                at: pos.pos(),
+                at: pos.pos() as u32,
             },
             pest::Token::End { rule, pos } => Token {
                 rule,
                 start: false,
-                at: pos.pos(),
+                at: pos.pos() as u32,
             },
         })
         .filter(|t| !matches!(t.rule, Rule::tight_expr | Rule::EOI))
@@ -638,7 +646,7 @@ fn read_expression(source: &str) -> Result<Program<'_>> {
     // The expression's span is its outer `expr` pair's (trailing blanks
     // included, as ever).
     if let (Some(first), Some(last)) = (tokens.first(), tokens.last()) {
-        span = Some(Span::new(first.at, last.at));
+        span = Some(Span::new(first.at(), last.at()));
     }
     let span = span.ok_or_else(|| Error::new(ErrorKind::Empty))?;
     builder.begin_statement(span.start);
@@ -800,9 +808,9 @@ impl<'a> Builder<'a> {
         while let Some(t) = tokens.next() {
             if t.start {
                 match t.rule {
-                    Rule::stmt => self.begin_statement(t.at),
+                    Rule::stmt => self.begin_statement(t.at()),
                     Rule::stmt_end => {
-                        let statement = self.end_statement(t.at)?;
+                        let statement = self.end_statement(t.at())?;
                         self.statements.push(statement);
                     }
                     Rule::expr | Rule::args => self.frames.push(Frame {
@@ -813,10 +821,10 @@ impl<'a> Builder<'a> {
                     Rule::EOI => *done = true,
                     _ => {}
                 }
-                start = t.at;
+                start = t.at();
                 continue;
             }
-            let end = t.at;
+            let end = t.at();
             let span = Span::new(start, end);
             match t.rule {
                 Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI => continue,
