@@ -18,7 +18,7 @@
 //! `piece_next`, `piece_more`). A piece holds at most 512 top-level operands
 //! and ends where the program rule would go on: before an operator (the
 //! statement goes on in the next piece) or at a statement's end. Its tokens
-//! go, in order, into one [`Builder`] whose operator and operand stacks live
+//! go, in order, into one `Builder` whose operator and operand stacks live
 //! across pieces, so the tree is the one a single parse of the whole program
 //! would give, and pest's token queue stays small (a 4.6 MB sum parsed whole
 //! needs about 250 MB of it). Where a piece fails, pest has tried what the
@@ -29,6 +29,12 @@
 //! long, and the window ends just past that, so pest never holds more than
 //! about one term's tokens. A piece cut by its window is cut back to its
 //! last complete operand; a term that does not fit is refused.
+//!
+//! Inputs of 1 MiB (`TWO_READERS_BYTES`) and more are read by two readers on two
+//! threads: the second starts at a `+` in the middle that begins a piece, and
+//! its tokens are used once the first reader's pieces end exactly there,
+//! inside a statement, which proves that `+` an operator of the statement's
+//! top level; otherwise the second reader's work is dropped.
 //!
 //! Operators are applied with explicit stacks, and nested parentheses and
 //! calls with an explicit stack of frames (no recursion), so long chains of
