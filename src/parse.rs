@@ -434,7 +434,11 @@ struct Second {
 
 /// The second reader: from the first `+` after the middle that begins a
 /// piece, to the end or to a term it cannot place.
-fn read_second(source: &str, start: &std::sync::atomic::AtomicUsize) -> Second {
+fn read_second(
+    source: &str,
+    start: &std::sync::atomic::AtomicUsize,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Second {
     use std::sync::atomic::Ordering;
     let mut from = source.len() / 2;
     let mut pieces = Vec::new();
@@ -469,7 +473,9 @@ fn read_second(source: &str, start: &std::sync::atomic::AtomicUsize) -> Second {
             stop: Ok(None),
         };
     };
-    while !reader.done {
+    // Stopped when the first reader fails or passes the start without
+    // using it.
+    while !reader.done && !cancel.load(Ordering::Relaxed) {
         match reader.next(source, None, None) {
             Ok(Step::Tokens(tokens)) => pieces.push(tokens),
             Ok(_) => {
@@ -510,13 +516,18 @@ fn read_program_with(source: &str, two: bool) -> Result<Program<'_>> {
         return builder.finish_program();
     }
     let start = std::sync::atomic::AtomicUsize::new(0);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let second = std::thread::Builder::new()
             .name("autograd-parse-2".into())
             .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, || read_second(source, &start))
+            .spawn_scoped(scope, || read_second(source, &start, &cancel))
             .map_err(|_| internal("parser thread"))?;
-        let reached = read_pieces(source, &mut builder, Reader::new(), Some(&start))?;
+        let reached = read_pieces(source, &mut builder, Reader::new(), Some(&start));
+        if !matches!(reached, Ok(Some(()))) {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let reached = reached?;
         let second = second.join().map_err(|_| internal("parser thread"))?;
         if let Some(()) = reached {
             let mut done = false;
