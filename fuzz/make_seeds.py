@@ -126,7 +126,6 @@ def main():
         "log(x, 1) + asin(2x) + acosh(x)",
     ]
     write("pipeline", programs)
-    write("batching", programs)
     write("bindings", bindings + vec_ats[:150] + [
         "x=4,y=3,z=2", "x=1/3,y=-pi/2", "x=max(1,2)", "x=1/3, y=-pi/2, w=max(1,2)",
         "ŷ=0.5", "x", "x=", "=3", "x=abc", "x=1,x=2", "x=1,,y=2", "pi=3", "2x=3",

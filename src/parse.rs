@@ -1,6 +1,7 @@
-//! Text → syntax tree. The grammar (`grammar/expr.pest`) recognises the
-//! language; precedence and associativity live in the Pratt table below,
-//! loosest first (SPEC §1):
+//! Text → syntax tree, by one path for every input.
+//!
+//! The grammar (`grammar/expr.pest`) recognises the language; precedence and
+//! associativity live in the Pratt table below, loosest first (SPEC §1):
 //!
 //! | level | operators                          | associativity |
 //! |-------|------------------------------------|---------------|
@@ -12,15 +13,41 @@
 //!
 //! (The table is [`binding_power`]; postfix powers apply at once.)
 //!
-//! Operators are applied with explicit stacks (no recursion), so long chains
-//! of signs or powers cost no stack. pest recurses once per parenthesis, so
-//! the nesting of parentheses is measured first ([`nesting_depth`]) and
-//! refused past [`MAX_DEPTH`] with an error that names the limit.
+//! A program is read a piece at a time: each piece is one pest parse, from
+//! where the last one stopped, of a piece rule of the grammar (`piece_first`,
+//! `piece_next`, `piece_more`). A piece holds at most 512 top-level operands
+//! and ends where the program rule would go on: before an operator (the
+//! statement goes on in the next piece) or at a statement's end. Its tokens
+//! go, in order, into one `Builder` whose operator and operand stacks live
+//! across pieces, so the tree is the one a single parse of the whole program
+//! would give, and pest's token queue stays small (a 4.6 MB sum parsed whole
+//! needs about 250 MB of it). Where a piece fails, pest has tried what the
+//! program rule tries there, so its error is the program's error.
+//!
+//! Each parse reads at most a window of the input: a top-level term (the
+//! text between two top-level `+` or `-`) may be at most [`MAX_TERM_BYTES`]
+//! long, and the window ends just past that, so pest never holds more than
+//! about one term's tokens. A piece cut by its window is cut back to its
+//! last complete operand; a term that does not fit is refused.
+//!
+//! Inputs of 1 MiB (`TWO_READERS_BYTES`) and more are read by two readers on two
+//! threads: the second starts at a `+` in the middle that begins a piece, and
+//! its tokens are used once the first reader's pieces end exactly there,
+//! inside a statement, which proves that `+` an operator of the statement's
+//! top level; otherwise the second reader's work is dropped.
+//!
+//! Operators are applied with explicit stacks, and nested parentheses and
+//! calls with an explicit stack of frames (no recursion), so long chains of
+//! signs or powers cost no stack. pest recurses once per parenthesis, so the
+//! nesting of parentheses is measured first ([`nesting_depth`]) and refused
+//! past [`MAX_DEPTH`] with an error that names the limit; deep inputs are
+//! parsed on a thread with a big stack.
+//!
+//! Errors of building (a bad number) are kept until the whole input has been
+//! read: a syntax error anywhere is reported first, as a whole parse would.
 
 use crate::ast::{BinOp, Expr, ExprId, ExprKind, Program, Span, Statement};
 use crate::error::{Error, ErrorKind, Result};
-use pest::iterators::{Pair, Pairs};
-use std::cell::{Cell, RefCell};
 
 pub mod grammar {
     #[derive(pest_derive::Parser)]
@@ -37,6 +64,25 @@ pub const MAX_DEPTH: usize = 50_000;
 /// The largest input accepted, in bytes.
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
+/// The longest top-level term of a statement (the text between two `+` or
+/// `-` outside parentheses): pest's token queue for one piece grows with its
+/// length (about 80 bytes a token), so what one parse reads is bounded.
+pub const MAX_TERM_BYTES: usize = 1 << 20;
+
+/// The stack the parser needs: deep nesting recurses in pest's generated
+/// parser, at most [`MAX_DEPTH`] levels. Callers run parsing on a thread
+/// with this much stack (it is reserved, not used, until needed).
+pub const PARSER_STACK_BYTES: usize = 1 << 30;
+
+/// Room in a statement's first window for what comes before its first term
+/// (separators, `name =`); more is measured with the `lead` rules.
+const LEAD_BYTES: usize = 64 * 1024;
+
+/// The window of a parse without spaces (the `tight_*` rules): a piece that
+/// does not fit is cut back, or read again with spaces allowed. Small, so
+/// that a failing attempt (pest then describes the line it failed on) is cheap.
+const TIGHT_BYTES: usize = 64 * 1024;
+
 /// The precedence table, loosest first (see the module docs): an operator
 /// token's binding power and whether it groups to the right.
 fn binding_power(rule: Rule) -> Option<(u8, bool)> {
@@ -49,34 +95,14 @@ fn binding_power(rule: Rule) -> Option<(u8, bool)> {
     })
 }
 
-/// The longest top-level term of a statement (the text between two `+` or
-/// `-` outside parentheses): pest's token queue for one piece grows with its
-/// length (about 80 bytes a token), so a piece is bounded to bound memory.
-pub const MAX_TERM_BYTES: usize = 1 << 20;
-
-/// Statements longer than this are parsed one top-level term at a time, so
-/// pest's token queue stays small: a 4 MB sum parsed whole would need about
-/// 250 MB of tokens.
-pub const CHUNK_BYTES: usize = 64 * 1024;
-
 /// Parses a program: statements separated by `;` or newlines.
 pub fn parse_program(source: &str) -> Result<Program<'_>> {
-    parse_program_chunked(source, CHUNK_BYTES)
+    on_deep_stack(source, read_program)
 }
 
-/// [`parse_program`] with the chunking threshold as a parameter, so tests can
-/// check that chunked and whole parses agree.
-#[doc(hidden)]
-pub fn parse_program_chunked(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    on_deep_stack(source, |source| {
-        if source.len() <= chunk_bytes {
-            return parse_whole(source);
-        }
-        // Errors come from the piece that holds them, with positions in the
-        // whole input; re-parsing it whole for the message would undo the
-        // memory bound (tests check the messages agree).
-        parse_in_chunks(source, chunk_bytes)
-    })
+/// Parses a single expression (a binding's value, an expected answer).
+pub fn parse_expression(source: &str) -> Result<Program<'_>> {
+    on_deep_stack(source, read_expression)
 }
 
 /// Checks the input's size and nesting, then runs `parse` — on a thread with
@@ -101,385 +127,876 @@ fn on_deep_stack<'a>(
     })
 }
 
-fn parse_whole(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::program, source, 0, source.len())?;
-    let builder = Builder::new(0);
-    let mut statements = Vec::new();
-    let statement_pairs = pairs
-        .into_iter()
-        .next()
-        .map(|program| program.into_inner())
-        .into_iter()
-        .flatten()
-        .filter(|p| p.as_rule() == Rule::statement);
-    for pair in statement_pairs {
-        statements.push(builder.statement(pair)?);
+/// One token of a piece: a pair's start or end, at a byte of the input
+/// (8 bytes: inputs are at most 16 MiB; a second reader holds half a big
+/// input's tokens at once).
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    rule: Rule,
+    start: bool,
+    at: u32,
+}
+
+impl Token {
+    fn at(&self) -> usize {
+        self.at as usize
     }
-    finish(source, builder, statements)
 }
 
-fn finish<'a>(
-    source: &'a str,
-    builder: Builder<'a>,
-    statements: Vec<Statement<'a>>,
-) -> Result<Program<'a>> {
-    if statements.is_empty() {
-        return Err(Error::new(ErrorKind::Empty));
-    }
-    let (exprs, args) = builder.finish();
-    Ok(Program {
-        source,
-        exprs,
-        args,
-        statements,
-    })
+/// Where the next piece starts.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Place {
+    /// The start of the program.
+    First,
+    /// After a statement.
+    Next,
+    /// Before an operator of the statement being read.
+    More,
 }
 
-/// Statement by statement, and a long statement term by term: `t1 + t2 - t3`
-/// is parsed as three expressions folded left, exactly as the Pratt table
-/// folds them, since `+` and `-` are the loosest, left-associative operators.
-fn parse_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    // A whole parse finds every syntax error before any error of building
-    // (a bad number); in pieces, look for one in the rest before reporting.
-    build_in_chunks(source, chunk_bytes).map_err(|e| match e.kind {
-        ErrorKind::BadNumber(_) | ErrorKind::NumberOverflow(_) => {
-            first_syntax_error(source, chunk_bytes).unwrap_or(e)
-        }
-        _ => e,
-    })
-}
-
-/// The first syntax error of the input, piece by piece (pest only).
-fn first_syntax_error(source: &str, chunk_bytes: usize) -> Option<Error> {
-    for (start, end) in outline(source) {
-        if end - start <= chunk_bytes {
-            if let Err(e) = parse_rule(Rule::program, source, start, end) {
-                return Some(e);
-            }
-            continue;
-        }
-        let expr_start = match parse_rule(Rule::head, source, start, end) {
-            Ok(head) => head.last().map_or(start, |h| start + h.as_span().end()),
-            Err(_) => start,
-        };
-        let ranges = match batch_ranges(source, expr_start, end, chunk_bytes) {
-            Ok(ranges) => ranges,
-            Err(e) => return Some(e),
-        };
-        for &(s, e, _) in &ranges {
-            if let Err(err) = parse_rule(Rule::lone_expr, source, s, e) {
-                return Some(err);
-            }
+impl Place {
+    /// The piece rule, and its variant for text without spaces.
+    fn rules(self) -> (Rule, Rule) {
+        match self {
+            Place::First => (Rule::piece_first, Rule::tight_first),
+            Place::Next => (Rule::piece_next, Rule::tight_next),
+            Place::More => (Rule::piece_more, Rule::tight_more),
         }
     }
-    None
 }
 
-/// The batches of a long statement's expression `source[expr_start..end]`:
-/// runs of top-level terms of about `chunk_bytes`, each but the first with
-/// the operator joining it to the sum on its left.
-fn batch_ranges(
-    source: &str,
-    expr_start: usize,
-    end: usize,
-    chunk_bytes: usize,
-) -> Result<Vec<BatchRange>> {
-    // Terms are parsed in batches of about `chunk_bytes`; each batch
-    // continues the sum on its left, so the tree is the one a single
-    // parse of the statement builds.
-    let terms = top_level_terms(source, expr_start, end);
-    if let Some(&(_, s, e)) = terms.iter().find(|&&(_, s, e)| e - s > MAX_TERM_BYTES) {
-        return Err(Error::at(
-            ErrorKind::Limit(format!(
-                "one term of this statement is {} bytes long; the limit is {MAX_TERM_BYTES} bytes (1 MiB) \
-                 between two top-level `+` or `-`",
-                e - s
-            )),
-            Span::new(s, s + 1),
-        )
-        .with_help("name intermediate steps in a program (`a = …; b = …`) to split it"));
-    }
-    let mut ranges = Vec::new();
-    let mut i = 0;
-    while i < terms.len() {
-        let (op, s, _) = terms[i];
-        let mut j = i;
-        while j + 1 < terms.len() && terms[j + 1].2 - s <= chunk_bytes {
-            j += 1;
-        }
-        // The sum so far starts where its first expression does: after
-        // blanks and opening parentheses, which no expression's span holds.
-        let first_term = &source[terms[0].1..terms[0].2];
-        // A unary `+` makes no expression either.
-        let lead = first_term.len() - first_term.trim_start_matches([' ', '\t', '(', '+']).len();
-        let sum_start = terms[0].1 + lead;
-        let left = op
-            .filter(|_| i > 0)
-            .map(|op| (op, Span::new(sum_start, sum_start)));
-        ranges.push((s, terms[j].2, left));
-        i = j + 1;
-    }
-    Ok(ranges)
+/// What one parse of a piece gave.
+enum Piece {
+    /// Its tokens (positions in the whole input).
+    Read(Vec<Token>),
+    /// It reached the end of its window: the rest may read differently.
+    Cut(Vec<Token>),
+    /// Its first operand did not fit in the window.
+    TooLong,
 }
 
-fn build_in_chunks(source: &str, chunk_bytes: usize) -> Result<Program<'_>> {
-    let builder = Builder::new(0);
-    // About one expression per two bytes of a long sum; reserving it up front
-    // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
-    builder.exprs.borrow_mut().reserve(source.len() / 2);
-    let mut statements = Vec::new();
-    for (start, end) in outline(source) {
-        let text = &source[start..end];
-        builder.offset.set(start);
-        if text.len() <= chunk_bytes {
-            // The program rule on one statement's text: at its edges pest
-            // then expects what it expects in the whole program, so errors
-            // read the same whichever way the input was parsed.
-            let pair = parse_rule(Rule::program, source, start, end)?
-                .flat_map(|program| program.into_inner())
-                .find(|p| p.as_rule() == Rule::statement)
-                .ok_or_else(|| internal("statement"))?;
-            statements.push(builder.statement(pair)?);
-            continue;
-        }
-        let first = builder.len();
-        let (name, expr_start) = match parse_rule(Rule::head, source, start, end) {
-            Ok(mut head) => {
-                let head = head.next().ok_or_else(|| internal("head"))?;
-                let name = head
-                    .clone()
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::name)
-                    .ok_or_else(|| internal("head"))?;
-                (
-                    Some((name.as_str(), builder.span(&name))),
-                    start + head.as_span().end(),
-                )
-            }
-            Err(_) => (None, start),
-        };
-        let ranges = batch_ranges(source, expr_start, end, chunk_bytes)?;
-        let mut root: Option<ExprId> = None;
-        for_each_batch(source, &ranges, |batch| {
-            root = Some(builder.append(batch, root.unwrap_or(LEFT)));
-        })?;
-        let root = root.ok_or_else(|| internal("empty statement"))?;
-        statements.push(Statement {
-            name,
-            first,
-            root,
-            span: Span::new(
-                start,
-                start + source[start..end].trim_end_matches([' ', '\t']).len(),
-            ),
-        });
-    }
-    finish(source, builder, statements)
-}
-
-/// Stands for the sum so far in a batch that continues it (see [`Batch`]).
-const LEFT: ExprId = ExprId::MAX;
-
-/// A batch of a long sum's terms parsed on its own: its arena (ids from 0),
-/// its call arguments, and its root. A batch after the first continues
-/// `sum-so-far op …`, with the sum so far written [`LEFT`] until the batch is
-/// appended.
-struct Batch {
-    exprs: Vec<Expr>,
-    args: Vec<ExprId>,
-    root: ExprId,
-}
-
-/// A batch's text range, and for all but the first the operator joining it
-/// to the sum so far (with that sum's span).
-type BatchRange = (usize, usize, Option<(BinOp, Span)>);
-
-fn parse_batch(source: &str, &(s, e, left): &BatchRange) -> Result<Batch> {
-    let builder = Builder::new(s);
-    let pair = parse_rule(Rule::lone_expr, source, s, e)?
-        .find(|p| p.as_rule() == Rule::expr)
-        .ok_or_else(|| internal("term"))?;
-    let left = left.map(|(op, span)| {
-        builder.left_span.set(span);
-        (LEFT, op)
-    });
-    let root = builder.expr_after(pair, left)?;
-    let (exprs, args) = builder.finish();
-    Ok(Batch { exprs, args, root })
-}
-
-/// Parses the batches, in order, handing each to `append`: on two threads
-/// when there are enough of them (the second half is parsed while the
-/// first is), so a 4 MB sum takes about half the time.
-fn for_each_batch(
-    source: &str,
-    ranges: &[BatchRange],
-    mut append: impl FnMut(Batch),
-) -> Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || ranges.len() < 4 {
-        for range in ranges {
-            append(parse_batch(source, range)?);
-        }
-        return Ok(());
-    }
-    let (first, second) = ranges.split_at(ranges.len() / 2);
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("autograd-parse-2".into())
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, || {
-                second
-                    .iter()
-                    .map(|range| parse_batch(source, range))
-                    .collect::<Result<Vec<_>>>()
+/// Runs `rule` on `source[pos..end]`. An error at the window's end (not the
+/// input's) is no error: the window was too small.
+fn read_piece(rule: Rule, source: &str, pos: usize, end: usize) -> Result<Piece> {
+    use pest::Parser as _;
+    let text = &source[pos..end];
+    let cut = end < source.len();
+    match grammar::ExprParser::parse(rule, text) {
+        Ok(pairs) => {
+            let mut reached = 0;
+            let tokens: Vec<Token> = pairs
+                .tokens()
+                .map(|t| {
+                    let (rule, start, p) = match t {
+                        pest::Token::Start { rule, pos } => (rule, true, pos.pos()),
+                        pest::Token::End { rule, pos } => (rule, false, pos.pos()),
+                    };
+                    if !matches!(rule, Rule::stmt | Rule::run) {
+                        reached = reached.max(p);
+                    }
+                    Token {
+                        rule,
+                        start,
+                        at: (pos + p) as u32,
+                    }
+                })
+                // The `$` wrappers say nothing.
+                .filter(|t| {
+                    !matches!(
+                        t.rule,
+                        Rule::tight_first | Rule::tight_next | Rule::tight_more
+                    )
+                })
+                .collect();
+            Ok(if cut && reached == text.len() {
+                Piece::Cut(tokens)
+            } else {
+                Piece::Read(tokens)
             })
-            .map_err(|_| internal("parser thread"))?;
-        for range in first {
-            append(parse_batch(source, range)?);
         }
-        let rest = worker.join().map_err(|_| internal("parser thread"))??;
-        rest.into_iter().for_each(append);
-        Ok(())
-    })
-}
-
-/// The stack the parser needs: deep nesting recurses in pest's generated
-/// parser, at most [`MAX_DEPTH`] levels. Callers run parsing on a thread
-/// with this much stack (it is reserved, not used, until needed).
-pub const PARSER_STACK_BYTES: usize = 1 << 30;
-
-/// The byte ranges of the statements: text between `;` and line ends, with
-/// `#` comments and leading blanks removed (the grammar's `separator`).
-fn outline(source: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut line_start = 0;
-    // Lines end as the grammar's NEWLINE says: `\n`, `\r\n` or a lone `\r`.
-    for line in source.split_inclusive(['\n', '\r']) {
-        let code = line.find('#').map_or(line, |i| &line[..i]);
-        let mut piece_start = line_start;
-        for piece in code.split(';') {
-            // Blanks before a statement are dropped; blanks after it are
-            // kept, so that pest reports an error at its end where a whole
-            // parse would (after them).
-            let trimmed = piece.trim_start_matches([' ', '\t']);
-            let lead = piece.len() - trimmed.len();
-            let body = trimmed.trim_end_matches(['\r', '\n']);
-            if !body.trim_end_matches([' ', '\t']).is_empty() {
-                out.push((piece_start + lead, piece_start + lead + body.len()));
+        Err(e) => {
+            let at = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            if cut && at == text.len() {
+                Ok(Piece::TooLong)
+            } else {
+                Err(syntax_error(source, pos, e))
             }
-            piece_start += piece.len() + 1;
         }
-        line_start += line.len();
     }
-    out
 }
 
-/// Splits `source[start..end]` at the `+` and `-` outside parentheses that
-/// are binary (they follow an operand). Each term comes with the operator
-/// before it. The scan is lexical and conservative: a sign inside a number's
-/// exponent (`1e-3`) or after an operator is never a split point.
-fn top_level_terms(source: &str, start: usize, end: usize) -> Vec<(Option<BinOp>, usize, usize)> {
-    let text = &source[start..end];
-    let mut terms = Vec::new();
+/// The tokens of a cut piece up to its last top-level operator (the operand
+/// after it may have been cut), or `None` when it has none.
+fn before_last_operator(tokens: &[Token]) -> Option<usize> {
     let mut depth = 0usize;
-    let mut after_operand = false;
-    // Inside a number literal, and whether an exponent sign may come next.
-    let mut in_number = false;
-    let mut in_name = false;
-    let mut term_start = 0;
-    let mut op: Option<BinOp> = None;
-    let bytes = text.as_bytes();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let starts_exponent = in_number
-            && (c == 'e' || c == 'E')
-            && matches!(
-                (bytes.get(i + 1), bytes.get(i + 2)),
-                (Some(b'0'..=b'9'), _) | (Some(b'+' | b'-'), Some(b'0'..=b'9'))
-            );
-        if starts_exponent {
-            // Consume the sign, so it is not taken for an operator.
-            if let Some(&(_, '+' | '-')) = chars.peek() {
-                chars.next();
+    let mut last = None;
+    for (i, t) in tokens.iter().enumerate() {
+        match (t.rule, t.start) {
+            (Rule::expr | Rule::args, true) => depth += 1,
+            (Rule::expr | Rule::args, false) => depth = depth.saturating_sub(1),
+            (Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow, true) if depth == 0 => {
+                last = Some(i)
             }
-            continue;
+            _ => {}
         }
-        match c {
-            '0'..='9' | '.' if !in_name => {
-                in_number = true;
-                after_operand = true;
+    }
+    // A piece that starts with its operator has nothing before it.
+    last.filter(|&i| i > 0)
+}
+
+/// Where the reading of a program is: where the next piece starts, what
+/// kind of piece it is, and what the pieces so far say.
+#[derive(Clone, Debug)]
+struct Reader {
+    pos: usize,
+    place: Place,
+    /// Whether the statement's pieces may be tried without spaces.
+    tight: bool,
+    /// Where the window of a statement's first piece starts (moved past long
+    /// separators and `name =` when they fill it).
+    lead_end: Option<usize>,
+    /// Whether a statement is being read.
+    open: bool,
+    /// The end of the last token (the next piece starts there and skips
+    /// blanks first).
+    last_end: usize,
+    /// Whether the end of the input has been read.
+    done: bool,
+}
+
+/// What [`Reader::next`] gave.
+enum Step {
+    /// The next piece's tokens.
+    Tokens(Vec<Token>),
+    /// The tokens up to `stop_at`, where the statement goes on.
+    Reached(Vec<Token>),
+    /// The piece did not stop at `stop_at`: read it again without it.
+    Missed,
+    /// A term too long to place without the builder (a second reader).
+    GiveUp,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Reader {
+            pos: 0,
+            place: Place::First,
+            tight: true,
+            lead_end: None,
+            open: false,
+            last_end: 0,
+            done: false,
+        }
+    }
+
+    /// Reads the next piece. `term_start` is where the builder's current
+    /// term starts (to place a term that is too long); `stop_at`, a place
+    /// where another reader has started, ends the window.
+    fn next(
+        &mut self,
+        source: &str,
+        term_start: Option<usize>,
+        stop_at: Option<usize>,
+    ) -> Result<Step> {
+        let (rule, tight_rule) = self.place.rules();
+        let pos = self.pos;
+        // The window ends just past the longest term that may start here
+        // (a piece of a statement starts with its operator, at most 3 bytes).
+        let first = match self.place {
+            Place::More => pos + 3,
+            _ => self.lead_end.unwrap_or(pos + LEAD_BYTES),
+        };
+        let mut end = char_floor(source, first + MAX_TERM_BYTES + 1);
+        let stop = stop_at.filter(|&s| s > pos && s <= end);
+        if let Some(s) = stop {
+            end = s;
+        }
+        let blank_ahead = source[pos..char_floor(source, pos + 64).max(pos)].contains([' ', '\t']);
+        let mut piece = None;
+        if self.tight && !blank_ahead {
+            let tight_end = char_floor(source, pos + TIGHT_BYTES).clamp(pos, end);
+            match read_piece(tight_rule, source, pos, tight_end) {
+                Ok(Piece::TooLong) => {}
+                Ok(Piece::Cut(tokens)) if before_last_operator(&tokens).is_none() => {}
+                Ok(read) => piece = Some(read),
+                Err(_) => self.tight = false,
             }
-            '(' => {
-                depth += 1;
-                after_operand = false;
-                in_number = false;
-                in_name = false;
+        }
+        let piece = match piece {
+            Some(piece) => piece,
+            None => read_piece(rule, source, pos, end)?,
+        };
+        if let Some(s) = stop {
+            return Ok(match piece {
+                Piece::Read(tokens) => self.advance(tokens),
+                Piece::Cut(mut tokens) => {
+                    // The statement must end at `s` (where the other reader
+                    // found an operator) and be open: drop that ending.
+                    let ends_at_s = matches!(
+                        tokens.as_slice(),
+                        [.., a, b] if a.rule == Rule::stmt_end && a.at() == s && b.rule == Rule::stmt_end
+                    );
+                    // A number's exponent (`1e+5`) is the one token with a `+`
+                    // in it: read there, `1e` would be `1·e`.
+                    let exponent = source[..s].ends_with(['e', 'E']);
+                    if !ends_at_s || exponent {
+                        return Ok(Step::Missed);
+                    }
+                    tokens.truncate(tokens.len() - 2);
+                    let mut probe = self.clone();
+                    probe.update(&tokens);
+                    if !probe.open || probe.done {
+                        return Ok(Step::Missed);
+                    }
+                    Step::Reached(tokens)
+                }
+                Piece::TooLong => Step::Missed,
+            });
+        }
+        let tokens = match piece {
+            Piece::Read(tokens) => tokens,
+            Piece::Cut(mut tokens) => match before_last_operator(&tokens) {
+                Some(i) => {
+                    tokens.truncate(i);
+                    tokens
+                }
+                None => return self.too_long(source, end, term_start),
+            },
+            Piece::TooLong => return self.too_long(source, end, term_start),
+        };
+        Ok(self.advance(tokens))
+    }
+
+    fn too_long(&mut self, source: &str, end: usize, term_start: Option<usize>) -> Result<Step> {
+        if self.place == Place::More && term_start.is_none() {
+            return Ok(Step::GiveUp);
+        }
+        self.lead_end = Some(too_long(
+            source,
+            self.place,
+            self.pos,
+            end,
+            term_start.unwrap_or(0),
+        )?);
+        // The same piece again, in a window placed after its lead.
+        Ok(Step::Tokens(Vec::new()))
+    }
+
+    /// Moves past a piece's tokens.
+    fn advance(&mut self, tokens: Vec<Token>) -> Step {
+        self.update(&tokens);
+        Step::Tokens(tokens)
+    }
+
+    /// What a piece's tokens say: where the next piece starts, and what
+    /// kind it is (the builder reads the same tokens the same way).
+    fn update(&mut self, tokens: &[Token]) {
+        if tokens.is_empty() {
+            return;
+        }
+        for t in tokens {
+            match (t.rule, t.start) {
+                (Rule::stmt, true) => self.open = true,
+                (Rule::stmt_end, true) => self.open = false,
+                (Rule::EOI, true) => self.done = true,
+                (Rule::expr | Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI, _) => {}
+                (_, false) => self.last_end = self.last_end.max(t.at()),
+                _ => {}
             }
-            ')' => {
-                depth = depth.saturating_sub(1);
-                after_operand = true;
-                in_number = false;
-                in_name = false;
+        }
+        self.lead_end = None;
+        self.pos = self.last_end;
+        if self.open {
+            // The piece stopped before an operator of the statement.
+            self.place = Place::More;
+        } else {
+            self.place = Place::Next;
+            self.tight = true;
+        }
+    }
+}
+
+/// Inputs at least this long are read by two readers: the second starts at
+/// an operator in the middle (found by pest: the first that begins a piece),
+/// and its pieces are used when the first reader's pieces end exactly there
+/// inside a statement, which proves it an operator of the statement's top
+/// level. Otherwise its work is dropped.
+const TWO_READERS_BYTES: usize = 1 << 20;
+
+/// What the second reader read: its pieces, and why it stopped.
+struct Second {
+    pieces: Vec<Vec<Token>>,
+    stop: Result<Option<Reader>>,
+}
+
+/// The second reader: from the first `+` after the middle that begins a
+/// piece, to the end or to a term it cannot place.
+fn read_second(
+    source: &str,
+    start: &std::sync::atomic::AtomicUsize,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Second {
+    use std::sync::atomic::Ordering;
+    let mut from = source.len() / 2;
+    let mut pieces = Vec::new();
+    let mut reader = None;
+    for _ in 0..16 {
+        let Some(s) = source
+            .get(from..)
+            .and_then(|rest| rest.find('+'))
+            .map(|i| from + i)
+        else {
+            break;
+        };
+        let mut r = Reader::new();
+        r.pos = s;
+        r.last_end = s;
+        r.place = Place::More;
+        r.open = true;
+        if let Ok(Step::Tokens(tokens)) = r.next(source, None, None) {
+            if !tokens.is_empty() {
+                pieces.push(tokens);
+                start.store(s, Ordering::Release);
+                reader = Some(r);
+                break;
             }
-            '+' | '-' | '\u{2212}' if depth == 0 && after_operand => {
-                terms.push((op, start + term_start, start + i));
-                op = Some(if c == '+' { BinOp::Add } else { BinOp::Sub });
-                term_start = i + c.len_utf8();
-                after_operand = false;
-                in_number = false;
-                in_name = false;
+        }
+        from = s + 1;
+    }
+    let Some(mut reader) = reader else {
+        start.store(usize::MAX, Ordering::Release);
+        return Second {
+            pieces,
+            stop: Ok(None),
+        };
+    };
+    // Stopped when the first reader fails or passes the start without
+    // using it.
+    while !reader.done && !cancel.load(Ordering::Relaxed) {
+        match reader.next(source, None, None) {
+            Ok(Step::Tokens(tokens)) => pieces.push(tokens),
+            Ok(_) => {
+                return Second {
+                    pieces,
+                    stop: Ok(Some(reader)),
+                }
             }
-            ' ' | '\t' => {
-                in_number = false;
-                in_name = false;
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '²' || c == '³' => {
-                in_name = !in_number || c.is_alphabetic() || in_name;
-                in_number = in_number && !in_name;
-                after_operand = true;
-            }
-            _ => {
-                // Operators, commas, combining marks: a mark continues a name.
-                let is_mark = matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF);
-                if !is_mark {
-                    after_operand = false;
-                    in_number = false;
-                    in_name = false;
+            Err(e) => {
+                return Second {
+                    pieces,
+                    stop: Err(e),
                 }
             }
         }
     }
-    terms.push((op, start + term_start, end));
-    terms
+    Second {
+        pieces,
+        stop: Ok(None),
+    }
 }
 
-/// Parses a single expression (a binding's value, an expected answer).
-pub fn parse_expression(source: &str) -> Result<Program<'_>> {
-    on_deep_stack(source, parse_lone_expression)
+fn read_program(source: &str) -> Result<Program<'_>> {
+    let two = source.len() >= TWO_READERS_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    read_program_with(source, two)
 }
 
-fn parse_lone_expression(source: &str) -> Result<Program<'_>> {
-    let pairs = parse_rule(Rule::lone_expr, source, 0, source.len())?;
-    let builder = Builder::new(0);
-    let expr = pairs
-        .into_iter()
-        .find(|p| p.as_rule() == Rule::expr)
-        .ok_or_else(|| Error::new(ErrorKind::Empty))?;
-    let span = builder.span(&expr);
-    let root = builder.expr(expr)?;
-    let (exprs, args) = builder.finish();
-    Ok(Program {
-        source,
-        exprs,
-        args,
-        statements: vec![Statement {
+fn read_program_with(source: &str, two: bool) -> Result<Program<'_>> {
+    let mut builder = Builder::new(source);
+    // About one expression per two bytes of a long sum; reserving it up front
+    // saves copying a 100 MB arena as it grows (untouched pages cost nothing).
+    if source.len() > TIGHT_BYTES {
+        builder.exprs.reserve(source.len() / 2);
+    }
+    if !two {
+        read_pieces(source, &mut builder, Reader::new(), None)?;
+        return builder.finish_program();
+    }
+    let start = std::sync::atomic::AtomicUsize::new(0);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let second = std::thread::Builder::new()
+            .name("autograd-parse-2".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || read_second(source, &start, &cancel))
+            .map_err(|_| internal("parser thread"))?;
+        let reached = read_pieces(source, &mut builder, Reader::new(), Some(&start));
+        if !matches!(reached, Ok(Some(()))) {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let reached = reached?;
+        let second = second.join().map_err(|_| internal("parser thread"))?;
+        if let Some(()) = reached {
+            let mut done = false;
+            for piece in second.pieces {
+                builder.feed(&mut piece.into_iter().peekable(), &mut done)?;
+            }
+            if let Some(reader) = second.stop? {
+                read_pieces(source, &mut builder, reader, None)?;
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    builder.finish_program()
+}
+
+/// Reads pieces into the builder until the end of the input, or until the
+/// pieces end at the second reader's start (then `Some(())`).
+fn read_pieces(
+    source: &str,
+    builder: &mut Builder<'_>,
+    mut reader: Reader,
+    second: Option<&std::sync::atomic::AtomicUsize>,
+) -> Result<Option<()>> {
+    use std::sync::atomic::Ordering;
+    let mut stop_at = None;
+    while !reader.done {
+        if let Some(start) = second {
+            stop_at = match start.load(Ordering::Acquire) {
+                0 | usize::MAX => None,
+                s if s > reader.pos => Some(s),
+                _ => None,
+            };
+        }
+        let step = reader.next(source, Some(builder.term_start), stop_at)?;
+        let tokens = match step {
+            Step::Tokens(tokens) => tokens,
+            Step::Reached(tokens) => {
+                let mut done = false;
+                builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+                return Ok(Some(()));
+            }
+            Step::Missed => {
+                // Not an operator of this statement's top level: read alone.
+                return read_pieces(source, builder, reader, None);
+            }
+            Step::GiveUp => return Err(internal("piece")),
+        };
+        let mut done = false;
+        builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+    }
+    Ok(None)
+}
+
+/// The char boundary at or before `at`, at most the end of `source`.
+fn char_floor(source: &str, at: usize) -> usize {
+    let mut at = at.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// A piece's first operand does not fit in its window. In a statement, its
+/// term is too long. At a statement's start, measures what comes before the
+/// term (separators, `name =`) and returns where the window should start
+/// instead, or refuses the term when it is too long wherever it starts.
+fn too_long(
+    source: &str,
+    place: Place,
+    pos: usize,
+    end: usize,
+    current_term: usize,
+) -> Result<usize> {
+    use pest::Parser as _;
+    let lead = |rule| {
+        grammar::ExprParser::parse(rule, &source[pos..])
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+    };
+    if place == Place::More {
+        // After a `+` or `-`, a new term starts; after another operator, the
+        // term goes on.
+        let op = lead(Rule::lead_more).and_then(|p| p.into_inner().next());
+        let term_start = match op {
+            Some(op) if matches!(op.as_rule(), Rule::add | Rule::sub) => pos + op.as_span().end(),
+            _ => current_term,
+        };
+        return Err(term_too_long(source, term_start));
+    }
+    let rule = if place == Place::First {
+        Rule::lead
+    } else {
+        Rule::lead_next
+    };
+    let term_start = lead(rule).map_or(pos, |lead| pos + lead.as_span().end());
+    if term_start + MAX_TERM_BYTES + 1 > end && end < source.len() {
+        Ok(term_start)
+    } else {
+        Err(term_too_long(source, term_start))
+    }
+}
+
+fn read_expression(source: &str) -> Result<Program<'_>> {
+    use pest::Parser as _;
+    let parsed = if source.contains([' ', '\t']) {
+        None
+    } else {
+        grammar::ExprParser::parse(Rule::tight_expr, source).ok()
+    };
+    let pairs = match parsed {
+        Some(pairs) => pairs,
+        None => grammar::ExprParser::parse(Rule::lone_expr, source)
+            .map_err(|e| syntax_error(source, 0, e))?,
+    };
+    let mut builder = Builder::new(source);
+    let mut span = None;
+    let tokens: Vec<Token> = pairs
+        .tokens()
+        .map(|t| match t {
+            pest::Token::Start { rule, pos } => Token {
+                rule,
+                start: true,
+                at: pos.pos() as u32,
+            },
+            pest::Token::End { rule, pos } => Token {
+                rule,
+                start: false,
+                at: pos.pos() as u32,
+            },
+        })
+        .filter(|t| !matches!(t.rule, Rule::tight_expr | Rule::EOI))
+        .collect();
+    // The expression's span is its outer `expr` pair's (trailing blanks
+    // included, as ever).
+    if let (Some(first), Some(last)) = (tokens.first(), tokens.last()) {
+        span = Some(Span::new(first.at(), last.at()));
+    }
+    let span = span.ok_or_else(|| Error::new(ErrorKind::Empty))?;
+    builder.begin_statement(span.start);
+    // A lone expression has no limit on its terms.
+    builder.term_start = usize::MAX;
+    let mut done = false;
+    builder.feed(&mut tokens.into_iter().peekable(), &mut done)?;
+    let mut statement = builder.end_statement(span.end)?;
+    statement.span = span;
+    builder.statements.push(statement);
+    builder.finish_program()
+}
+
+/// A term longer than [`MAX_TERM_BYTES`], refused at its start.
+fn term_too_long(source: &str, start: usize) -> Error {
+    Error::at(
+        ErrorKind::Limit(format!(
+            "one term of this statement is more than {MAX_TERM_BYTES} bytes long; the limit is \
+             {MAX_TERM_BYTES} bytes (1 MiB) between two top-level `+` or `-`"
+        )),
+        Span::new(start, (start + 1).min(source.len())),
+    )
+    .with_help("name intermediate steps in a program (`a = …; b = …`) to split it")
+}
+
+/// A statement being read.
+struct Open<'a> {
+    name: Option<(&'a str, Span)>,
+    first: ExprId,
+    start: usize,
+}
+
+/// A nesting level: a parenthesised expression, a call's argument, or a call
+/// (`call` is where its name starts and how long it is). Its operators and
+/// operands are those above the bases.
+struct Frame {
+    operators: usize,
+    operands: usize,
+    call: Option<(usize, u32)>,
+}
+
+/// Builds the expression arena from pieces' tokens; pushes each expression
+/// after its operands. Its stacks live across pieces.
+struct Builder<'a> {
+    source: &'a str,
+    exprs: Vec<Expr>,
+    args: Vec<ExprId>,
+    statements: Vec<Statement<'a>>,
+    operands: Vec<ExprId>,
+    /// Pending operators: rule, binding power, where the operator starts.
+    operators: Vec<(Rule, u8, usize)>,
+    frames: Vec<Frame>,
+    open: Option<Open<'a>>,
+    /// Where the current top-level term starts.
+    term_start: usize,
+    /// The end of the last token read (a statement's span ends there).
+    last_end: usize,
+    /// The first error of building (a bad number), reported once the whole
+    /// input has been read without a syntax error.
+    deferred: Option<Error>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(source: &'a str) -> Self {
+        Builder {
+            source,
+            exprs: Vec::new(),
+            args: Vec::new(),
+            statements: Vec::new(),
+            operands: Vec::new(),
+            operators: Vec::new(),
+            frames: Vec::new(),
+            open: None,
+            term_start: 0,
+            last_end: 0,
+            deferred: None,
+        }
+    }
+
+    fn len(&self) -> ExprId {
+        self.exprs.len() as ExprId
+    }
+
+    fn push(&mut self, kind: ExprKind, span: Span) -> ExprId {
+        self.exprs.push(Expr::new(kind, span));
+        (self.exprs.len() - 1) as ExprId
+    }
+
+    fn span_of_expr(&self, id: ExprId) -> Span {
+        self.exprs
+            .get(id as usize)
+            .map_or(Span::default(), |e| e.span())
+    }
+
+    fn term_too_long(&self, start: usize) -> Error {
+        term_too_long(self.source, start)
+    }
+
+    /// Ends the current top-level term at `end`, refusing it when too long.
+    fn end_term(&mut self, end: usize) -> Result<()> {
+        if end.saturating_sub(self.term_start) > MAX_TERM_BYTES {
+            return Err(self.term_too_long(self.term_start));
+        }
+        Ok(())
+    }
+
+    fn begin_statement(&mut self, start: usize) {
+        self.open = Some(Open {
             name: None,
-            first: 0,
+            first: self.len(),
+            start,
+        });
+        self.term_start = start;
+        self.operands.clear();
+        self.operators.clear();
+        self.frames.clear();
+        self.frames.push(Frame {
+            operators: 0,
+            operands: 0,
+            call: None,
+        });
+    }
+
+    fn end_statement(&mut self, end: usize) -> Result<Statement<'a>> {
+        self.end_term(end)?;
+        self.reduce_frame()?;
+        let open = self.open.take().ok_or_else(|| internal("statement end"))?;
+        let root = match (self.operands.pop(), self.operands.is_empty()) {
+            (Some(root), true) => root,
+            _ => return Err(internal("expression shape")),
+        };
+        self.frames.clear();
+        Ok(Statement {
+            name: open.name,
+            first: open.first,
             root,
-            span,
-        }],
-    })
+            span: Span::new(open.start, self.last_end.max(open.start)),
+        })
+    }
+
+    /// Applies the innermost frame's pending operators.
+    fn reduce_frame(&mut self) -> Result<()> {
+        let base = self.frames.last().map_or(0, |f| f.operators);
+        while self.operators.len() > base {
+            let (top, _, start) = self.operators.pop().ok_or_else(|| internal("operator"))?;
+            self.reduce(top, start)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a piece's tokens; sets `done` at the end of the input. The next
+    /// piece starts at `last_end` (its rules skip blanks first).
+    fn feed(
+        &mut self,
+        tokens: &mut std::iter::Peekable<impl Iterator<Item = Token>>,
+        done: &mut bool,
+    ) -> Result<()> {
+        let mut start = 0;
+        while let Some(t) = tokens.next() {
+            if t.start {
+                match t.rule {
+                    Rule::stmt => self.begin_statement(t.at()),
+                    Rule::stmt_end => {
+                        let statement = self.end_statement(t.at())?;
+                        self.statements.push(statement);
+                    }
+                    Rule::expr | Rule::args => self.frames.push(Frame {
+                        operators: self.operators.len(),
+                        operands: self.operands.len(),
+                        call: None,
+                    }),
+                    Rule::EOI => *done = true,
+                    _ => {}
+                }
+                start = t.at();
+                continue;
+            }
+            let end = t.at();
+            let span = Span::new(start, end);
+            match t.rule {
+                Rule::stmt | Rule::run | Rule::stmt_end | Rule::EOI => continue,
+                Rule::number => self.number(span),
+                Rule::name => match tokens.peek().map(|n| (n.rule, n.start)) {
+                    Some((Rule::assign, true)) => {
+                        let name = (&self.source[start..end], span);
+                        if let Some(open) = self.open.as_mut() {
+                            open.name = Some(name);
+                        }
+                    }
+                    Some((Rule::args, true)) => {
+                        tokens.next();
+                        self.frames.push(Frame {
+                            operators: self.operators.len(),
+                            operands: self.operands.len(),
+                            call: Some((start, (end - start) as u32)),
+                        });
+                    }
+                    _ => {
+                        let id = self.push(ExprKind::Name, span);
+                        self.operands.push(id);
+                    }
+                },
+                Rule::assign => self.term_start = end,
+                Rule::expr => {
+                    self.reduce_frame()?;
+                    let frame = self.frames.pop().ok_or_else(|| internal("frame"))?;
+                    if self.operands.len() != frame.operands + 1 {
+                        return Err(internal("expression shape"));
+                    }
+                }
+                Rule::args => {
+                    let frame = self.frames.pop().ok_or_else(|| internal("frame"))?;
+                    let (name_start, name_len) = frame.call.ok_or_else(|| internal("call"))?;
+                    let first = self.args.len() as u32;
+                    let count = self.operands.len().saturating_sub(frame.operands);
+                    self.args.extend(self.operands.drain(frame.operands..));
+                    let kind = ExprKind::Call {
+                        name_len,
+                        first,
+                        count: count as u32,
+                    };
+                    let id = self.push(kind, Span::new(name_start, end));
+                    self.operands.push(id);
+                }
+                Rule::neg | Rule::pos => self.operators.push((t.rule, 3, start)),
+                Rule::square | Rule::cube => {
+                    // Postfix powers bind tightest: apply to the operand at once.
+                    let lhs = self.operands.pop().ok_or_else(|| internal("postfix"))?;
+                    let power = if t.rule == Rule::cube { 3.0 } else { 2.0 };
+                    let exponent = self.push(ExprKind::Number(power), span);
+                    let span = self.span_of_expr(lhs).to(span);
+                    let id = self.push(ExprKind::Binary(BinOp::Pow, lhs, exponent), span);
+                    self.operands.push(id);
+                }
+                rule => {
+                    if let Some((power, right)) = binding_power(rule) {
+                        if power == 1 && self.frames.len() == 1 {
+                            self.end_term(start)?;
+                            self.term_start = end;
+                        }
+                        let base = self.frames.last().map_or(0, |f| f.operators);
+                        while self.operators.len() > base {
+                            let Some(&(top, top_power, top_start)) = self.operators.last() else {
+                                break;
+                            };
+                            if top_power > power || (top_power == power && !right) {
+                                self.operators.pop();
+                                self.reduce(top, top_start)?;
+                            } else {
+                                break;
+                            }
+                        }
+                        // Only a sign's start is ever used (for its span).
+                        self.operators.push((rule, power, 0));
+                    }
+                }
+            }
+            if !matches!(t.rule, Rule::expr) {
+                self.last_end = self.last_end.max(end);
+            }
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, span: Span) {
+        let text = &self.source[span.start..span.end];
+        let value = if text.bytes().filter(|&b| b == b'.').count() > 1 {
+            self.defer(
+                Error::at(ErrorKind::BadNumber(text.into()), span)
+                    .with_help("write decimals with a single `.`, as in `1.25`"),
+            );
+            f64::NAN
+        } else {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_infinite() => {
+                    self.defer(Error::at(ErrorKind::NumberOverflow(text.into()), span));
+                    v
+                }
+                Ok(v) => v,
+                Err(_) => {
+                    self.defer(internal("number"));
+                    f64::NAN
+                }
+            }
+        };
+        let id = self.push(ExprKind::Number(value), span);
+        self.operands.push(id);
+    }
+
+    fn defer(&mut self, e: Error) {
+        self.deferred.get_or_insert(e);
+    }
+
+    /// Applies one pending operator to the operands on the stack.
+    fn reduce(&mut self, rule: Rule, start: usize) -> Result<()> {
+        let rhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
+        let id = match rule {
+            Rule::pos => rhs,
+            Rule::neg => {
+                let span = Span::new(start, self.span_of_expr(rhs).end);
+                self.push(ExprKind::Neg(rhs), span)
+            }
+            _ => {
+                let lhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
+                let bin = match rule {
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::div => BinOp::Div,
+                    Rule::pow => BinOp::Pow,
+                    _ => BinOp::Mul,
+                };
+                let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));
+                self.push(ExprKind::Binary(bin, lhs, rhs), span)
+            }
+        };
+        self.operands.push(id);
+        Ok(())
+    }
+
+    fn finish_program(self) -> Result<Program<'a>> {
+        if let Some(e) = self.deferred {
+            return Err(e);
+        }
+        if self.statements.is_empty() {
+            return Err(Error::new(ErrorKind::Empty));
+        }
+        Ok(Program {
+            source: self.source,
+            exprs: self.exprs,
+            args: self.args,
+            statements: self.statements,
+        })
+    }
 }
 
 /// Whether `text` is a name in the language (for `--at` and CSV headers,
@@ -519,28 +1036,6 @@ fn check_size(source: &str) -> Result<usize> {
     Ok(depth)
 }
 
-/// Runs the grammar's `rule` on `source[start..end]`; an error is placed and
-/// described in the whole input (what is found there, what comes after).
-fn parse_rule(rule: Rule, source: &str, start: usize, end: usize) -> Result<Pairs<'_, Rule>> {
-    use pest::Parser as _;
-    let text = &source[start..end];
-    let tight = match rule {
-        _ if text.contains([' ', '\t']) => rule,
-        Rule::program => Rule::tight_program,
-        Rule::lone_expr => Rule::tight_expr,
-        _ => rule,
-    };
-    if tight != rule {
-        if let Ok(mut pairs) = grammar::ExprParser::parse(tight, text) {
-            // The `$` wrapper is a pair of its own; what it wraps is the answer.
-            if let Some(wrapper) = pairs.next() {
-                return Ok(wrapper.into_inner());
-            }
-        }
-    }
-    grammar::ExprParser::parse(rule, text).map_err(|e| syntax_error(rule, source, start, end, e))
-}
-
 /// How deeply the parser will recurse, and where that depth is first
 /// reached: the nesting of parentheses (calls included). Signs and `^`
 /// chains are handled by explicit stacks and do not count.
@@ -566,255 +1061,8 @@ fn internal(what: &str) -> Error {
     Error::internal(format!("the parser met an unexpected {what}"))
 }
 
-/// Builds the expression arena; pushes each expression after its operands.
-struct Builder<'a> {
-    exprs: RefCell<Vec<Expr>>,
-    args: RefCell<Vec<ExprId>>,
-    _source: std::marker::PhantomData<&'a str>,
-    /// Where the text being parsed starts in the whole input.
-    offset: Cell<usize>,
-    /// The span of [`LEFT`] in a batch that continues a sum.
-    left_span: Cell<Span>,
-}
-
-impl<'a> Builder<'a> {
-    fn new(offset: usize) -> Self {
-        Builder {
-            exprs: RefCell::new(Vec::new()),
-            args: RefCell::new(Vec::new()),
-            _source: std::marker::PhantomData,
-            offset: Cell::new(offset),
-            left_span: Cell::new(Span::default()),
-        }
-    }
-
-    /// A pair's span in the whole input.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        let offset = self.offset.get();
-        Span::new(offset + s.start(), offset + s.end())
-    }
-
-    fn statement(&self, pair: Pair<'a, Rule>) -> Result<Statement<'a>> {
-        // pest counts the blanks after a statement in its span; the caret
-        // under a statement (and the batched parse) ends at its last token.
-        let text = pair.as_str();
-        let start = self.span(&pair).start;
-        let span = Span::new(start, start + text.trim_end_matches([' ', '\t']).len());
-        let first = self.len();
-        let mut inner = pair.into_inner();
-        let (name, expr) = match (inner.next(), inner.next(), inner.next()) {
-            (Some(name), Some(_assign), Some(expr)) => {
-                (Some((name.as_str(), self.span(&name))), expr)
-            }
-            (Some(expr), None, None) => (None, expr),
-            _ => return Err(internal("statement shape")),
-        };
-        let root = self.expr(expr)?;
-        Ok(Statement {
-            name,
-            first,
-            root,
-            span,
-        })
-    }
-
-    fn len(&self) -> ExprId {
-        self.exprs.borrow().len() as ExprId
-    }
-
-    fn finish(self) -> (Vec<Expr>, Vec<ExprId>) {
-        (self.exprs.into_inner(), self.args.into_inner())
-    }
-
-    fn push(&self, kind: ExprKind, span: Span) -> ExprId {
-        let mut exprs = self.exprs.borrow_mut();
-        exprs.push(Expr::new(kind, span));
-        (exprs.len() - 1) as ExprId
-    }
-
-    fn span_of_expr(&self, id: ExprId) -> Span {
-        if id == LEFT {
-            return self.left_span.get();
-        }
-        self.exprs.borrow()[id as usize].span()
-    }
-
-    /// Appends a batch parsed apart, its [`LEFT`] standing for `left`;
-    /// returns the batch's root here.
-    fn append(&self, batch: Batch, left: ExprId) -> ExprId {
-        let mut exprs = self.exprs.borrow_mut();
-        let mut args = self.args.borrow_mut();
-        let base = exprs.len() as ExprId;
-        let args_base = args.len() as u32;
-        let at = |id: ExprId| if id == LEFT { left } else { id + base };
-        exprs.extend(batch.exprs.iter().map(|e| {
-            let kind = match e.kind {
-                ExprKind::Neg(a) => ExprKind::Neg(at(a)),
-                ExprKind::Binary(op, a, b) => ExprKind::Binary(op, at(a), at(b)),
-                ExprKind::Call {
-                    name_len,
-                    first,
-                    count,
-                } => ExprKind::Call {
-                    name_len,
-                    first: first + args_base,
-                    count,
-                },
-                leaf => leaf,
-            };
-            Expr::new(kind, e.span())
-        }));
-        args.extend(batch.args.iter().map(|&a| at(a)));
-        at(batch.root)
-    }
-
-    /// One `expr` pair: operator precedence by the table in
-    /// [`binding_power`], with explicit stacks rather than recursion, so
-    /// 20,000 signs or a 20,000-long `x^x^…` chain cost no stack.
-    fn expr(&self, pair: Pair<'a, Rule>) -> Result<ExprId> {
-        self.expr_after(pair, None)
-    }
-
-    /// An `expr` pair that continues `left op …` (a long sum parsed in
-    /// batches): the pending `left op` is reduced exactly as if it had been
-    /// parsed together with this text.
-    fn expr_after(&self, pair: Pair<'a, Rule>, left: Option<(ExprId, BinOp)>) -> Result<ExprId> {
-        let mut operands: Vec<ExprId> = Vec::new();
-        // Pending operators: rule, binding power, where the operator starts.
-        let mut operators: Vec<(Rule, u8, usize)> = Vec::new();
-        if let Some((acc, op)) = left {
-            let rule = if op == BinOp::Add {
-                Rule::add
-            } else {
-                Rule::sub
-            };
-            operands.push(acc);
-            operators.push((rule, 1, self.span_of_expr(acc).end));
-        }
-        let mut tokens = pair.into_inner().peekable();
-        while let Some(token) = tokens.next() {
-            let rule = token.as_rule();
-            match rule {
-                Rule::neg | Rule::pos => operators.push((rule, 3, self.span(&token).start)),
-                Rule::square | Rule::cube => {
-                    // Postfix powers bind tightest: apply to the operand at once.
-                    let lhs = operands.pop().ok_or_else(|| internal("postfix"))?;
-                    let op_span = self.span(&token);
-                    let power = if rule == Rule::cube { 3.0 } else { 2.0 };
-                    let exponent = self.push(ExprKind::Number(power), op_span);
-                    let span = self.span_of_expr(lhs).to(op_span);
-                    operands.push(self.push(ExprKind::Binary(BinOp::Pow, lhs, exponent), span));
-                }
-                _ => match binding_power(rule) {
-                    Some((power, right)) => {
-                        while let Some(&(top, top_power, start)) = operators.last() {
-                            if top_power > power || (top_power == power && !right) {
-                                operators.pop();
-                                self.reduce(&mut operands, top, start)?;
-                            } else {
-                                break;
-                            }
-                        }
-                        // Only a sign's start is ever used (for its span).
-                        operators.push((rule, power, 0));
-                    }
-                    None => {
-                        let args = match rule {
-                            Rule::name => tokens.next_if(|t| t.as_rule() == Rule::args),
-                            _ => None,
-                        };
-                        operands.push(self.primary(token, args)?);
-                    }
-                },
-            }
-        }
-        while let Some((top, _, start)) = operators.pop() {
-            self.reduce(&mut operands, top, start)?;
-        }
-        match (operands.pop(), operands.is_empty()) {
-            (Some(root), true) => Ok(root),
-            _ => Err(internal("expression shape")),
-        }
-    }
-
-    /// Applies one pending operator to the operands on the stack.
-    fn reduce(&self, operands: &mut Vec<ExprId>, rule: Rule, start: usize) -> Result<()> {
-        let rhs = operands.pop().ok_or_else(|| internal("operand"))?;
-        let id = match rule {
-            Rule::pos => rhs,
-            Rule::neg => {
-                let span = Span::new(start, self.span_of_expr(rhs).end);
-                self.push(ExprKind::Neg(rhs), span)
-            }
-            _ => {
-                let lhs = operands.pop().ok_or_else(|| internal("operand"))?;
-                let bin = match rule {
-                    Rule::add => BinOp::Add,
-                    Rule::sub => BinOp::Sub,
-                    Rule::div => BinOp::Div,
-                    Rule::pow => BinOp::Pow,
-                    _ => BinOp::Mul,
-                };
-                let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));
-                self.push(ExprKind::Binary(bin, lhs, rhs), span)
-            }
-        };
-        operands.push(id);
-        Ok(())
-    }
-
-    /// A number, a name, a parenthesised `expr`, or a call (a name and its
-    /// `args`).
-    fn primary(&self, pair: Pair<'a, Rule>, args: Option<Pair<'a, Rule>>) -> Result<ExprId> {
-        let span = self.span(&pair);
-        match pair.as_rule() {
-            Rule::number => {
-                let text = pair.as_str();
-                if text.bytes().filter(|&b| b == b'.').count() > 1 {
-                    return Err(Error::at(ErrorKind::BadNumber(text.into()), span)
-                        .with_help("write decimals with a single `.`, as in `1.25`"));
-                }
-                let value: f64 = text.parse().map_err(|_| internal("number"))?;
-                if value.is_infinite() {
-                    return Err(Error::at(ErrorKind::NumberOverflow(text.into()), span));
-                }
-                Ok(self.push(ExprKind::Number(value), span))
-            }
-            Rule::name => match args {
-                None => Ok(self.push(ExprKind::Name, span)),
-                Some(args) => {
-                    let span = span.to(self.span(&args));
-                    let ids = args
-                        .into_inner()
-                        .map(|arg| self.expr(arg))
-                        .collect::<Result<Vec<_>>>()?;
-                    let mut all = self.args.borrow_mut();
-                    let first = all.len() as u32;
-                    all.extend_from_slice(&ids);
-                    drop(all);
-                    let kind = ExprKind::Call {
-                        name_len: pair.as_str().len() as u32,
-                        first,
-                        count: ids.len() as u32,
-                    };
-                    Ok(self.push(kind, span))
-                }
-            },
-            Rule::expr => self.expr(pair),
-            _ => Err(internal("token")),
-        }
-    }
-}
-
 /// A pest error, in the user's words: what was expected at the column.
-fn syntax_error(
-    rule: Rule,
-    source: &str,
-    start: usize,
-    end: usize,
-    e: pest::error::Error<Rule>,
-) -> Error {
+fn syntax_error(source: &str, start: usize, e: pest::error::Error<Rule>) -> Error {
     use pest::error::{ErrorVariant, InputLocation};
     let at = start
         + match e.location {
@@ -828,7 +1076,6 @@ fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    expected.extend(expected_literals(rule, &source[start..end]));
     // After a complete operand, "an operand" is only implicit multiplication:
     // not what a student left out.
     if expected.contains(&"an operator") {
@@ -872,39 +1119,17 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::square | Rule::cube => "an operator",
-        Rule::number | Rule::name | Rule::expr => OPERAND,
+        Rule::number | Rule::name | Rule::expr | Rule::run => OPERAND,
         Rule::neg | Rule::pos => OPERAND,
         Rule::assign => "`=`",
+        Rule::comma => "`,`",
+        Rule::close => "`)`",
         Rule::EOI => "the end of the input",
         _ => return None,
     })
 }
 
 const OPERAND: &str = "an operand (a number, a name, a call or `(`)";
-
-/// Literal tokens worth naming (`)` and `,`), from a second, detailed parse
-/// that runs only when the first one failed.
-fn expected_literals(rule: Rule, source: &str) -> Vec<&'static str> {
-    use pest::Parser as _;
-    pest::set_error_detail(true);
-    let result = grammar::ExprParser::parse(rule, source);
-    pest::set_error_detail(false);
-    let Err(e) = result else {
-        return Vec::new();
-    };
-    let Some(attempts) = e.parse_attempts() else {
-        return Vec::new();
-    };
-    attempts
-        .expected_tokens()
-        .into_iter()
-        .filter_map(|t| match t.to_string().as_str() {
-            ")" => Some("`)`"),
-            "," => Some("`,`"),
-            _ => None,
-        })
-        .collect()
-}
 
 fn join_or(items: &[&str]) -> String {
     match items {
@@ -956,4 +1181,294 @@ fn syntax_help(source: &str, at: usize) -> Option<String> {
         return Some("write `*` between factors: only a number or `)` may be followed directly by a name or `(`".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program's statements, compactly: `name = (op a b)`, `;` between.
+    fn shape(source: &str) -> String {
+        let program = match parse_program(source) {
+            Ok(program) => program,
+            Err(e) => return format!("error: {e}"),
+        };
+        let tree = |root: ExprId| {
+            // Post-order arena: each expression's operands are already shaped.
+            let mut shapes: Vec<String> = Vec::with_capacity(root as usize + 1);
+            for id in 0..=root {
+                let s = match program.expr(id).kind {
+                    ExprKind::Number(v) => format!("{v}"),
+                    ExprKind::Name => program.name(id).to_string(),
+                    ExprKind::Neg(a) => format!("(neg {})", shapes[a as usize]),
+                    ExprKind::Binary(op, a, b) => format!(
+                        "({} {} {})",
+                        match op {
+                            BinOp::Add => "+",
+                            BinOp::Sub => "-",
+                            BinOp::Mul => "*",
+                            BinOp::Div => "/",
+                            BinOp::Pow => "^",
+                        },
+                        shapes[a as usize],
+                        shapes[b as usize]
+                    ),
+                    ExprKind::Call { .. } => {
+                        let args: Vec<&str> = program
+                            .call_args(id)
+                            .iter()
+                            .map(|&a| shapes[a as usize].as_str())
+                            .collect();
+                        format!("{}({})", program.name(id), args.join(" "))
+                    }
+                };
+                shapes.push(s);
+            }
+            shapes.pop().unwrap_or_default()
+        };
+        program
+            .statements
+            .iter()
+            .map(|s| match s.name {
+                Some((name, _)) => format!("{name} = {}", tree(s.root)),
+                None => tree(s.root),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn trees() {
+        for (source, expected) in [
+            ("x", "x"),
+            ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+            ("a - b - c", "(- (- a b) c)"),
+            ("2^3^2", "(^ 2 (^ 3 2))"),
+            ("x ** -y", "(^ x (neg y))"),
+            ("-x^2", "(neg (^ x 2))"),
+            ("--x", "(neg (neg x))"),
+            ("+x + y", "(+ x y)"),
+            ("2x", "(* 2 x)"),
+            ("2(x+1)", "(* 2 (+ x 1))"),
+            ("(x)(y)", "(* x y)"),
+            ("x²³", "(^ (^ x 2) 3)"),
+            ("max(x, -y, 1)", "max(x (neg y) 1)"),
+            ("f()", "f()"),
+            ("1.5e-3 x", "(* 0.0015 x)"),
+            ("3 − 1 ÷ 2 × 4 · 5 ⋅ 6", "(- 3 (* (* (* (/ 1 2) 4) 5) 6))"),
+            ("a = 1; b = a + 1\nb", "a = 1; b = (+ a 1); b"),
+            ("a = 1 # one\r\nb = 2\r# two\rb", "a = 1; b = 2; b"),
+            ("\n\n  x  \n\n", "x"),
+            (
+                "# only a comment",
+                "error: the program is empty: write an expression such as `x^2 + 1`",
+            ),
+        ] {
+            assert_eq!(shape(source), expected, "{source:?}");
+        }
+    }
+
+    /// Sums, products and chains longer than a piece (512 operands) build
+    /// the tree a single parse would.
+    #[test]
+    fn trees_across_pieces() {
+        let fold =
+            |op: &str, n: usize| (1..n).fold("x".to_string(), |acc, _| format!("({op} {acc} x)"));
+        for n in [511, 512, 513, 1025, 2000] {
+            let sum = vec!["x"; n].join(" + ");
+            assert_eq!(shape(&sum), fold("+", n), "sum of {n}");
+            let product = vec!["x"; n].join("*");
+            assert_eq!(shape(&product), fold("*", n), "product of {n}");
+            let chain = format!("{}x", "x^".repeat(n - 1));
+            let right = (1..n).fold("x".to_string(), |acc, _| format!("(^ x {acc})"));
+            assert_eq!(shape(&chain), right, "power chain of {n}");
+            let named = format!("a = {sum}\nb = -a; b");
+            assert_eq!(
+                shape(&named),
+                format!("a = {}; b = (neg a); b", fold("+", n))
+            );
+        }
+    }
+
+    #[test]
+    fn statement_spans() {
+        for (source, spans) in [
+            ("x", vec![(0, 1)]),
+            ("x   ", vec![(0, 1)]),
+            ("  a = x + 1  ;b=2\nb", vec![(2, 11), (14, 17), (18, 19)]),
+            ("+x+y", vec![(0, 4)]),
+            ("f(x) ", vec![(0, 4)]),
+        ] {
+            let program = parse_program(source).map_err(|e| e.to_string());
+            let got: Vec<(usize, usize)> = program
+                .map(|p| {
+                    p.statements
+                        .iter()
+                        .map(|s| (s.span.start, s.span.end))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, spans, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors() {
+        const OPERAND: &str = "expected an operand (a number, a name, a call or `(`)";
+        let long = format!("{} + ", vec!["x"; 600].join(" + "));
+        let long_tight = format!("{}+*y", vec!["x"; 600].join("+"));
+        let long_named = format!("a = {} x", vec!["x"; 700].join("*"));
+        for (source, message, at) in [
+            ("x +", format!("{OPERAND}, found the end of the input"), 3),
+            ("x + * y", format!("{OPERAND}, found `*`"), 4),
+            (
+                "x y",
+                "expected an operator, `=` or the end of the input, found `y`".into(),
+                2,
+            ),
+            (
+                "(x+1",
+                "expected an operator or `)`, found the end of the input".into(),
+                4,
+            ),
+            ("sin(x,)", format!("{OPERAND}, found `)`"), 6),
+            (
+                "sin(x",
+                "expected an operator, `,` or `)`, found the end of the input".into(),
+                5,
+            ),
+            (
+                "x)",
+                "expected an operator, `=` or the end of the input, found `)`".into(),
+                1,
+            ),
+            ("\n)", "unexpected `)`".into(), 1),
+            ("a = 1\n= 2", "unexpected `=`".into(), 6),
+            ("x = ", format!("{OPERAND}, found the end of the input"), 4),
+            (
+                "a = x +\nb",
+                format!("{OPERAND}, found the end of the line"),
+                7,
+            ),
+            (
+                "1.2.3 +",
+                format!("{OPERAND}, found the end of the input"),
+                7,
+            ),
+            (
+                long.as_str(),
+                format!("{OPERAND}, found the end of the input"),
+                long.len(),
+            ),
+            (
+                long_tight.as_str(),
+                format!("{OPERAND}, found `*`"),
+                long_tight.len() - 2,
+            ),
+            (
+                long_named.as_str(),
+                "expected an operator or the end of the input, found `x`".into(),
+                long_named.len() - 1,
+            ),
+        ] {
+            let e = parse_program(source).expect_err(source);
+            assert_eq!(e.kind, ErrorKind::Syntax(message), "{source:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(at), "{source:?}");
+        }
+    }
+
+    /// Errors of building wait for the whole input: a syntax error anywhere
+    /// is reported first, then the first bad number.
+    #[test]
+    fn errors_of_building_come_after_syntax_errors() {
+        let tail = vec!["x"; 1000].join("+");
+        for (source, kind, at) in [
+            ("1.2.3", ErrorKind::BadNumber("1.2.3".into()), 0),
+            ("x + 1e999", ErrorKind::NumberOverflow("1e999".into()), 4),
+            ("1.2.3 + 1e999", ErrorKind::BadNumber("1.2.3".into()), 0),
+        ] {
+            let e = parse_program(source).expect_err(source);
+            assert_eq!(
+                (e.kind.clone(), e.span.map(|s| s.start)),
+                (kind, Some(at)),
+                "{source:?}"
+            );
+            let later = format!("{source} + {tail} +");
+            let e = parse_program(&later).expect_err(source);
+            assert!(matches!(e.kind, ErrorKind::Syntax(_)), "{source:?}: {e:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(later.len()));
+        }
+    }
+
+    /// Windows: an operand cut by one is read again in the next piece; a
+    /// term past the limit is refused, at its start; long separators before
+    /// a statement do not count.
+    #[test]
+    fn terms_near_the_limit() {
+        let big = |n: usize| format!("({}x)", "x*".repeat(n));
+        // A 700 KB operand, then a 400 KB name: the name is cut by the
+        // first window and read whole by the next piece.
+        let source = format!("{} + {}", big(350_000), "n".repeat(400_000));
+        let program = parse_program(&source).expect("parses");
+        assert_eq!(program.exprs.len(), 350_001 + 350_000 + 2);
+        // Long separators, then a term just under the limit.
+        let source = format!("{}{}", "\n".repeat(200_000), big(500_000));
+        assert!(parse_program(&source).is_ok());
+        let too_long = |source: &str, at: usize| {
+            let e = parse_program(source).expect_err("a term past the limit");
+            assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}");
+            assert_eq!(e.span.map(|s| s.start), Some(at));
+        };
+        // One operand past the limit, after a `+` and at a statement start.
+        too_long(&format!("y + {}", big(600_000)), 3);
+        too_long(&format!("y\na = {}", big(600_000)), 5);
+        // A product past the limit, made of many small operands.
+        too_long(&format!("y - {}x", "x*".repeat(600_000)), 3);
+    }
+
+    /// Two readers build what one builds: whether the second one starts at
+    /// an operator of the statement, inside parentheses, in an exponent,
+    /// in a comment, or after an error.
+    #[test]
+    fn two_readers_read_as_one() {
+        let term = "sin(x*1.0006394+y*0.0002501)*z^2/(3.47526+x*x)";
+        let sum = |n: usize| vec![term; n].join("+");
+        let n = TWO_READERS_BYTES / term.len() + 10;
+        let cases = [
+            sum(n),
+            format!("a = {}\nb = a - {}\nb", sum(n / 2), sum(n / 2)),
+            format!("{}+1e+5+{}", sum(n / 2), sum(n / 2)),
+            format!("{}*(x+y)+{}", sum(n / 2), sum(n / 2)),
+            format!("{}\n# a + b\n{}", sum(n / 2), sum(n / 2)),
+            format!("{}\n+x+{}", sum(n / 2), sum(n / 2)),
+            format!("{}+(x+{}", sum(n / 2), sum(n / 2)),
+            format!("{}+1.2.3+{} +", sum(n / 2), sum(n / 2)),
+            format!("{}+1.2.3+{}", sum(n / 2), sum(n / 2)),
+            format!("{} + {}", sum(n / 2).replace('+', " + "), sum(n / 2)),
+        ];
+        for source in &cases {
+            let one = read_program_with(source, false);
+            let two = read_program_with(source, true);
+            match (&one, &two) {
+                (Ok(a), Ok(b)) => assert!(a == b, "{}", &source[..60]),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{}", &source[..60]),
+                _ => panic!("{}: {:?} vs {:?}", &source[..60], one.is_ok(), two.is_ok()),
+            }
+        }
+    }
+
+    #[test]
+    fn names() {
+        for (text, ok) in [
+            ("x", true),
+            ("x_2", true),
+            ("ŷ", true),
+            ("x\u{487}", true),
+            ("2x", false),
+            ("x y", false),
+            ("", false),
+        ] {
+            assert_eq!(is_name(text), ok, "{text:?}");
+        }
+    }
 }

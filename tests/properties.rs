@@ -1,9 +1,11 @@
 //! Property tests: every local derivative and every gradient of random
-//! expressions against central finite differences, and the big-input parser
-//! against the plain one.
+//! expressions against central finite differences, and the reader of long
+//! programs against the grammar's program rule.
 
+use autograd::ast::{BinOp, ExprId, ExprKind, Program, Span};
 use autograd::ops::{Op, ALL};
-use autograd::parse::{parse_program, parse_program_chunked};
+use autograd::parse::{parse_expression, parse_program, Rule};
+use autograd::ErrorKind;
 use autograd::Graph;
 use proptest::prelude::*;
 
@@ -156,145 +158,148 @@ proptest! {
     }
 }
 
-/// The same failure: the same kind of error at the same place with the same
-/// hint. The wording of a syntax error may differ (what pest lists as
-/// expected depends on where the piece it parsed begins), never the place.
-fn same_failure(a: &autograd::Error, b: &autograd::Error) -> bool {
-    std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind)
-        && a.span == b.span
-        && a.help == b.help
+/// A compact shape of an expression tree: `(+ a b)`, names and numbers as
+/// written, calls as `name(args…)`.
+fn shape(program: &Program<'_>, id: ExprId) -> String {
+    let e = program.expr(id);
+    match e.kind {
+        ExprKind::Number(v) => format!("{v}"),
+        ExprKind::Name => program.name(id).to_string(),
+        ExprKind::Neg(a) => format!("(neg {})", shape(program, a)),
+        ExprKind::Binary(op, a, b) => {
+            let op = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Pow => "^",
+            };
+            format!("({op} {} {})", shape(program, a), shape(program, b))
+        }
+        ExprKind::Call { .. } => {
+            let args: Vec<String> = program
+                .call_args(id)
+                .iter()
+                .map(|&a| shape(program, a))
+                .collect();
+            format!("{}({})", program.name(id), args.join(" "))
+        }
+    }
 }
 
-/// Random sums of terms that stress the splitter of long statements: signs
-/// after operators, exponents with signs, names with digits and `e`.
-fn sum_text() -> impl Strategy<Value = String> {
-    let term = prop_oneof![
+/// Terms of a long sum (no top-level `+` or `-` of their own): signs after
+/// operators, exponents with signs, names with digits and `e`, calls.
+fn term() -> impl Strategy<Value = String> {
+    prop_oneof![
         Just("x".to_string()),
         Just("2e-3x".to_string()),
         Just("1.5E+2".to_string()),
         Just("x2e".to_string()),
-        Just("-y".to_string()),
         Just("x^-2".to_string()),
         Just("x**-y".to_string()),
         Just("sin(x - 1)".to_string()),
         Just("max(x, -y, 1 - x)".to_string()),
         Just("(x + y)(x - y)".to_string()),
         Just("3(x−1)".to_string()),
-        Just("x² - 1".to_string()),
-        Just("-(x)".to_string()),
+        Just("(x² - 1)".to_string()),
         Just("2 x".to_string()),
         Just(".5e1".to_string()),
-    ];
-    let op = prop_oneof![
-        Just(" + "),
-        Just("-"),
-        Just(" − "),
-        Just("+"),
-        Just(" - -"),
-        Just("*-")
-    ];
-    (term.clone(), proptest::collection::vec((op, term), 0..12)).prop_map(|(first, rest)| {
-        let mut s = first;
-        for (op, t) in rest {
-            s.push_str(op);
-            s.push_str(&t);
-        }
-        s
-    })
+        Just("x*y/z".to_string()),
+        Just("z^2/(3.5+x*x)".to_string()),
+    ]
+}
+
+fn join_op() -> impl Strategy<Value = (&'static str, BinOp)> {
+    prop_oneof![
+        Just((" + ", BinOp::Add)),
+        Just(("-", BinOp::Sub)),
+        Just((" − ", BinOp::Sub)),
+        Just(("+", BinOp::Add)),
+        Just(("\t- ", BinOp::Sub)),
+    ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// A long statement is parsed a batch of terms at a time; the tree must
-    /// be exactly the one a single parse builds.
+    /// A long sum (up to 1,500 terms: three pieces of the reader and more)
+    /// parsed as one program is the left fold of its terms, each parsed on
+    /// its own: pieces end between operators and the stacks carry on.
     #[test]
-    fn batched_parsing_builds_the_same_tree(first in sum_text(), second in sum_text(), named in any::<bool>()) {
-        let text = if named { format!("a = {first}\nb = a - {second}; b*2") } else { format!("{first} - {second}") };
-        let whole = parse_program_chunked(&text, usize::MAX);
-        for chunk in [1, 8, 20] {
-            let batched = parse_program_chunked(&text, chunk);
-            match (&whole, &batched) {
-                (Ok(w), Ok(b)) => prop_assert_eq!(w, b, "{} with batches of {}", text, chunk),
-                (Err(w), Err(b)) => prop_assert!(same_failure(w, b), "{text:?}: {w:?} vs {b:?}"),
-                _ => prop_assert!(false, "{text}: whole {:?}, batched {:?}", whole.is_ok(), batched.is_ok()),
+    fn a_long_sum_is_the_left_fold_of_its_terms(
+        first in term(),
+        rest in proptest::collection::vec((join_op(), term()), 0..1500),
+        named in any::<bool>(),
+    ) {
+        let mut text = if named { format!("a = {first}") } else { first.clone() };
+        let term_shape = |t: &str| {
+            let p = parse_expression(t).map_err(|e| TestCaseError::fail(format!("{t}: {e}")))?;
+            Ok::<_, TestCaseError>(shape(&p, p.statements[0].root))
+        };
+        let mut expected = term_shape(&first)?;
+        for ((op_text, op), t) in &rest {
+            text.push_str(op_text);
+            text.push_str(t);
+            let op = if *op == BinOp::Add { "+" } else { "-" };
+            expected = format!("({op} {expected} {})", term_shape(t)?);
+        }
+        if named {
+            text.push_str("\na");
+        }
+        let program = parse_program(&text).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(program.statements.len(), 1 + named as usize);
+        let statement = &program.statements[0];
+        prop_assert_eq!(shape(&program, statement.root), expected);
+        // The statement's span runs from its first byte to its last token.
+        let end = if named { text.len() - 2 } else { text.len() };
+        prop_assert_eq!(statement.span, Span::new(0, end));
+    }
+
+    /// Whatever the text, spans land inside it on character boundaries, and
+    /// the reader accepts exactly what the grammar's program rule accepts,
+    /// failing where it fails.
+    #[test]
+    fn the_reader_accepts_and_fails_as_the_program_rule(
+        head in proptest::collection::vec((join_op(), term()), 0..700),
+        noise in "[-+*/^(),;= \n.#x1e²]{0,8}",
+        tail in proptest::collection::vec((join_op(), term()), 0..3),
+    ) {
+        let mut text = String::from("x");
+        for ((op, _), t) in &head {
+            text.push_str(op);
+            text.push_str(t);
+        }
+        text.push_str(&noise);
+        for ((op, _), t) in &tail {
+            text.push_str(op);
+            text.push_str(t);
+        }
+        let whole = {
+            use pest::Parser as _;
+            autograd::parse::grammar::ExprParser::parse(Rule::program, &text)
+        };
+        match (parse_program(&text), whole) {
+            (Ok(program), Ok(_)) => {
+                for e in &program.exprs {
+                    let s = e.span();
+                    prop_assert!(s.start <= s.end && s.end <= text.len());
+                    prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                }
             }
-        }
-    }
-}
-
-#[test]
-fn batched_parsing_reports_the_same_errors() {
-    for text in [
-        "x + * y + 1",
-        "x +",
-        "1.2.3 + x",
-        "a = x +\nb",
-        "x + (y",
-        "a = 1; b = a + sin(x,) - 2\nb",
-        "x - y z + 1",
-        "x + y)",
-        "a = x\nb = a + - * 2",
-    ] {
-        let whole = parse_program_chunked(text, usize::MAX).err();
-        let batched = parse_program_chunked(text, 1).err();
-        assert!(whole.is_some(), "{text}");
-        assert!(
-            same_failure(
-                whole.as_ref().expect("an error"),
-                batched.as_ref().expect("an error")
+            (Err(e), Ok(_)) => prop_assert!(
+                matches!(e.kind, ErrorKind::BadNumber(_) | ErrorKind::NumberOverflow(_) | ErrorKind::Empty),
+                "{text:?}: {e:?}"
             ),
-            "{text}: {whole:?} vs {batched:?}"
-        );
-    }
-}
-
-/// Found by fuzzing the batched parser against the whole one: trailing blanks
-/// in a statement's span, a lone `\r` as a line break, a leading unary `+`.
-#[test]
-fn batched_parsing_regressions() {
-    for text in [
-        "i ",
-        "\re",
-        "+x+y",
-        "x\ry = 2\r\ny",
-        "a = 1   \nb = a + x  ",
-        "+(x)+y-z",
-        "++x - -y",
-    ] {
-        let whole = parse_program_chunked(text, usize::MAX);
-        for chunk in [1, 2, 8] {
-            assert_eq!(
-                whole,
-                parse_program_chunked(text, chunk),
-                "{text:?} in pieces of {chunk}"
-            );
+            (Err(e), Err(pest_error)) => {
+                let at = match pest_error.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                let span = e.span.ok_or_else(|| TestCaseError::fail(format!("{text:?}: no span")))?;
+                prop_assert_eq!(span.start, at, "{:?}: {:?}", text, e);
+                prop_assert!(span.end <= text.len() && text.is_char_boundary(span.end));
+            }
+            (Ok(_), Err(e)) => prop_assert!(false, "{text:?}: the program rule fails: {e}"),
         }
-    }
-}
-
-/// Found by fuzzing: an error at the start of a statement read differently
-/// in a statement parsed on its own.
-#[test]
-fn batched_parsing_error_at_a_statement_start() {
-    for text in [
-        "\n)",
-        "a = 1\n)",
-        "a = 1; * 2",
-        "x\n=3",
-        " + ",
-        "a = x +  \nb",
-        "x + (  ; y",
-    ] {
-        let whole = parse_program_chunked(text, usize::MAX).err();
-        assert!(whole.is_some(), "{text:?}");
-        let batched = parse_program_chunked(text, 1).err();
-        assert!(
-            same_failure(
-                whole.as_ref().expect("an error"),
-                batched.as_ref().expect("an error")
-            ),
-            "{text:?}: {whole:?} vs {batched:?}"
-        );
     }
 }
