@@ -11,7 +11,7 @@
 //! | 4     | `^` `**`                           | right         |
 //! | 5     | `²` `³`                            | postfix       |
 //!
-//! (The table is [`binding_power`]; postfix powers apply at once.)
+//! (The table is `binding_power`; postfix powers apply at once.)
 //!
 //! A program is read a piece at a time: each piece is one pest parse, from
 //! where the last one stopped, of a piece rule of the grammar (`piece_first`,
