@@ -5,7 +5,19 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::parse::MAX_INPUT_BYTES;
+use std::borrow::Cow;
 use std::io::{self, Read};
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// `text` in Unicode's composed form (NFC), so that a name typed with a
+/// combining accent (`y` + U+0302) and one pasted precomposed (`ŷ`) are the
+/// same name. Borrowed when already composed, which is almost always.
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    }
+}
 
 /// The longest line of a CSV file of points (a row of a few hundred
 /// numbers is a few KiB).
@@ -33,6 +45,10 @@ pub fn read_program(reader: impl Read, origin: &str) -> Result<String> {
         return Err(Error::new(ErrorKind::Limit(format!(
             "`{origin}` is more than {MAX_INPUT_BYTES} bytes; the limit is {MAX_INPUT_BYTES} bytes (16 MiB)"
         ))));
+    }
+    // A byte-order mark (Windows editors write one) is not part of the text.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
     String::from_utf8(bytes).map_err(|e| {
         Error::new(ErrorKind::Input(format!(

@@ -26,6 +26,7 @@ use crate::points::Header;
 use crate::points::Points;
 use crate::report::View;
 use crate::sink::{self, CheckResult, Failed, Frame, GradReport, Point, Sink};
+use std::borrow::Cow;
 use std::io::{self, BufRead, Write};
 
 /// The output formats (`--format`; clap reads them by their lowercase names).
@@ -105,8 +106,9 @@ impl PointSource<'_> {
     pub fn at(texts: &[String]) -> Result<Self> {
         let mut list = Vec::with_capacity(texts.len());
         for text in texts {
-            let parsed = bindings::parse(text).map_err(|e| e.in_source(text, "--at"))?;
-            list.push((text.clone(), parsed));
+            let text = crate::input::nfc(text);
+            let parsed = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
+            list.push((text.into_owned(), parsed));
         }
         Ok(PointSource::At(list))
     }
@@ -148,7 +150,8 @@ pub struct Summary {
 
 /// A program ready to run: its graph and its parsed checks.
 pub struct Job<'s> {
-    source: &'s str,
+    /// The program's text, composed (NFC): error places point into it.
+    source: Cow<'s, str>,
     /// Every `--expect` list in one, for the places of its errors.
     expect: String,
     origin: &'s str,
@@ -162,14 +165,15 @@ impl<'s> Job<'s> {
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
         check_combinations(&options)?;
-        let in_source = |e: Error| e.in_source(source, origin);
-        let program = crate::parse::parse_program(source).map_err(in_source)?;
+        let source = crate::input::nfc(source);
+        let in_source = |e: Error| e.in_source(&source, origin);
+        let program = crate::parse::parse_program(&source).map_err(in_source)?;
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
         // Several lists are one (a trailing comma is allowed in each).
-        let lists: Vec<&str> = options
+        let lists: Vec<Cow<str>> = options
             .expect
             .iter()
-            .map(|e| e.trim_end().trim_end_matches(','))
+            .map(|e| crate::input::nfc(e.trim_end().trim_end_matches(',')))
             .collect();
         let expect = lists.join(", ");
         let mut expectations = Vec::new();
@@ -475,7 +479,7 @@ impl Run<'_, '_> {
         let mut eval = Evaluation::default();
         job.graph
             .forward(values, &mut eval.values, !job.options.allow_nonfinite)
-            .map_err(|e| e.in_source(job.source, job.origin))?;
+            .map_err(|e| e.in_source(&job.source, job.origin))?;
         job.graph
             .backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
         Ok(eval)

@@ -82,7 +82,11 @@ impl<R: Read> Points<R> {
             .trim(csv::Trim::All)
             .from_reader(LineLimit::new(input));
         let header = match reader.headers() {
-            Ok(header) => header.clone(),
+            // Names compare composed (NFC), as in the program.
+            Ok(header) => header
+                .iter()
+                .map(crate::input::nfc)
+                .collect::<csv::StringRecord>(),
             Err(e) => return Err(read_error(&reader, origin, &e, "header row")),
         };
         if header.is_empty() || header.iter().all(str::is_empty) {

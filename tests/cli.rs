@@ -344,3 +344,39 @@ fn messages_name_what_applies() {
         assert_contains(&format!("{}{}", r.stdout, r.stderr), needles);
     }
 }
+
+/// Text pasted from slides, chat or a Windows editor reads as typed.
+#[test]
+fn pasted_text_reads_as_typed() {
+    // `ŷ` decomposed (y + U+0302) in the expression, composed in --at.
+    let r = run(&["2*y\u{302}", "--at", "ŷ=3", "--format", "csv"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "ŷ,f,df/dŷ\n3,6,2\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run_with_stdin(
+        &["2*ŷ", "--points", "-", "--format", "csv"],
+        Some("y\u{302}\n3\n".as_bytes()),
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "ŷ,f,df/dŷ\n3,6,2\n"),
+        "{}",
+        r.stderr
+    );
+    // A byte-order mark before a program file.
+    let dir = std::env::temp_dir().join(format!("autograd-cli-bom-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("bom.txt");
+    let _ = std::fs::write(&path, b"\xEF\xBB\xBFx^2\n");
+    let path = path.to_string_lossy().into_owned();
+    let r = run(&["-f", &path, "--at", "x=3", "--format", "csv"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "x,f,df/dx\n3,9,6\n"),
+        "{}",
+        r.stderr
+    );
+}
