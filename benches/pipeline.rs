@@ -118,6 +118,7 @@ fn batch(c: &mut Criterion) {
             b.iter(|| autograd::batch::run(&graph, black_box(&points), rows, true, t, |_, _| {}))
         });
     }
+    let order: Vec<usize> = (0..graph.variables().len()).collect();
     group.bench_function(format!("compute and format CSV, {threads} threads"), |b| {
         b.iter(|| {
             autograd::batch::run(
@@ -126,7 +127,7 @@ fn batch(c: &mut Criterion) {
                 rows,
                 true,
                 threads,
-                |row, text| autograd::report::csv::push_row(text, row),
+                |row, text| autograd::report::csv::push_row(text, row, &order),
             )
         })
     });

@@ -307,10 +307,10 @@ impl<'s> Job<'s> {
                     header: Some(&reader.layout),
                 };
                 sink.begin(out, &frame)?;
-                let fast = sink.row_renderer().filter(|_| reader.layout.is_plain());
-                let result = match fast {
-                    Some(render) => run.csv_batches(&mut reader, &origin, render, out),
-                    None => run.csv_points(&mut reader, &origin, &answers, &mut *sink, out),
+                let result = if let Some(render) = sink.row_renderer() {
+                    run.csv_batches(&mut reader, &origin, &render, out)
+                } else {
+                    run.csv_points(&mut reader, &origin, &answers, &mut *sink, out)
                 };
                 finish(&mut *sink, out, run.summary, result)
             }
@@ -633,7 +633,7 @@ impl Run<'_, '_> {
         &mut self,
         reader: &mut Points<Box<dyn BufRead + '_>>,
         origin: &str,
-        render: fn(&crate::batch::Row<'_>, &mut String),
+        render: &sink::RowRenderer,
         out: &mut dyn Write,
     ) -> Result<()> {
         const BATCH: usize = 16_384;

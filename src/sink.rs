@@ -13,6 +13,9 @@ use crate::report::{csv as csv_out, dot, explain, json, table, View};
 use owo_colors::OwoColorize;
 use std::io::Write;
 
+/// Renders one row of the batch engine into a line of text.
+pub type RowRenderer = Box<dyn Fn(&Row<'_>, &mut String) + Sync>;
+
 /// One evaluated point, as a sink sees it.
 pub struct Point<'a> {
     pub view: View<'a>,
@@ -110,7 +113,7 @@ pub trait Sink {
     /// A renderer of one row from its variables, value and gradient alone,
     /// for formats that need no more: the batch engine then evaluates many
     /// rows at once on all cores.
-    fn row_renderer(&self) -> Option<fn(&Row<'_>, &mut String)> {
+    fn row_renderer(&self) -> Option<RowRenderer> {
         None
     }
 }
@@ -534,11 +537,20 @@ impl Sink for Csv {
         self.write(out, point.values, point.cells, None, &passes)
     }
 
-    fn row_renderer(&self) -> Option<fn(&Row<'_>, &mut String)> {
-        if self.judged {
+    fn row_renderer(&self) -> Option<RowRenderer> {
+        // Rows with checks, or with columns to pass through, go one by one.
+        if self.judged
+            || self
+                .header
+                .as_ref()
+                .is_some_and(|h| h.variable.contains(&None))
+        {
             return None;
         }
-        Some(|row, line| csv_out::push_row(line, row))
+        let order = self.order.clone();
+        Some(Box::new(move |row: &Row<'_>, line: &mut String| {
+            csv_out::push_row(line, row, &order)
+        }))
     }
 }
 

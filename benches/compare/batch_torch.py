@@ -76,11 +76,13 @@ def main():
               f"first call {t2 - t1:.4f} s)", file=sys.stderr)
         return
 
-    out = np.column_stack(
-        [t.detach().numpy() for t in (w, x, b, y, loss, w.grad, x.grad, b.grad, y.grad)]
-    )
+    # The tool's columns: the file's, the loss, the gradients in the file's order.
+    leaf = {"w": w, "b": b, "x": x, "y": y}
+    tensors = [leaf[n] for n in header] + [loss] + [leaf[n].grad for n in header]
+    out = np.column_stack([t.detach().numpy() for t in tensors])
+    names = header + ["L"] + [f"dL/d{n}" for n in header]
     np.savetxt(args.out, out, fmt="%.17g", delimiter=",", comments="",
-               header="w,x,b,y,L,dL/dw,dL/dx,dL/db,dL/dy")
+               header=",".join(names))
     t3 = time.perf_counter()
     print(f"torch batch compute (forward+backward, {what}): {t2 - t1:.4f} s", file=sys.stderr)
     print(f"torch batch stages: loadtxt {t1 - t0:.3f} s, compute {t2 - t1:.3f} s, "

@@ -152,13 +152,16 @@ read -r _ tool_ms tool_sd tool_min _ < <(grep '^autograd-cli ' "$out/small.ms")
 read -r _ torch_ms torch_sd torch_min _ < <(grep '^lecture_torch.py ' "$out/small.ms")
 
 # ---------------------------------------------------------------- big expression
-echo "== big expression: the tool on $big terms ($(wc -c < "$out/sum_$big.txt") bytes), $runs runs"
-: > "$out/timings"
-for _ in $(seq "$runs"); do
-    timed sh -c "'$cli' -f '$out/sum_$big.txt' --at x=1,y=2,z=3 > /dev/null"
+echo "== big expression: the tool on $big terms ($(wc -c < "$out/sum_$big.txt") bytes), $runs runs a format"
+for fmt in table csv json; do
+    : > "$out/timings"
+    for _ in $(seq "$runs"); do
+        timed sh -c "'$cli' -f '$out/sum_$big.txt' --at x=1,y=2,z=3 --format $fmt > /dev/null"
+    done
+    mv "$out/timings" "$out/big_$fmt.runs"; summary "$out/big_$fmt.runs" > "$out/big_$fmt.sum"
+    echo "$fmt: $(tr '\n' ' ' < "$out/big_$fmt.runs")"
 done
-mv "$out/timings" "$out/big_tool.runs"; summary "$out/big_tool.runs" > "$out/big_tool.sum"
-cat "$out/big_tool.runs"
+cp "$out/big_table.sum" "$out/big_tool.sum"
 if [[ ${TORCH_BIG:-0} == 1 ]]; then
     echo "== big expression: PyTorch on $big terms, 1 run (TORCH_BIG=1)"
     : > "$out/timings"

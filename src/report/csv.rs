@@ -14,22 +14,23 @@ pub fn field(text: &str) -> String {
     }
 }
 
-/// Appends one point's row to `line`: the variables, the output, the
-/// gradient (empty cells for a row that could not be evaluated).
-pub fn push_row(line: &mut String, row: &Row<'_>) {
-    for &x in row.point {
-        number::write(line, x);
+/// Appends one point's row to `line`: the variables and the gradient in
+/// `order` (the file's), the output between them; empty cells for a row
+/// that could not be evaluated.
+pub fn push_row(line: &mut String, row: &Row<'_>, order: &[usize]) {
+    for &v in order {
+        number::write(line, row.point[v]);
         line.push(',');
     }
     if row.error.is_some() {
-        line.push_str(&",".repeat(row.point.len()));
+        line.push_str(&",".repeat(order.len()));
         line.push('\n');
         return;
     }
     number::write(line, row.value);
-    for &g in row.grads {
+    for &v in order {
         line.push(',');
-        number::write(line, g);
+        number::write(line, row.grads[v]);
     }
     line.push('\n');
 }
