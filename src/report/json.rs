@@ -60,6 +60,59 @@ fn push_node(out: &mut Vec<u8>, view: &View<'_>, id: NodeId, text: &mut String) 
     out.push(b'}');
 }
 
+/// The node lines, in order. A big graph's lines are formatted on all
+/// cores, a chunk at a time, so memory stays a few MB.
+fn write_nodes(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    ids: &[NodeId],
+    indent: &[u8],
+) -> io::Result<()> {
+    const CHUNK: usize = 1 << 15;
+    let threads = match ids.len() {
+        n if n < CHUNK => 1,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+    };
+    let last = ids.len().saturating_sub(1);
+    let format = |first: usize, part: &[NodeId]| {
+        let mut buf = Vec::with_capacity(part.len() * 128);
+        let mut text = String::new();
+        for (k, &id) in part.iter().enumerate() {
+            buf.extend_from_slice(indent);
+            buf.extend_from_slice(b"    ");
+            push_node(&mut buf, view, id, &mut text);
+            buf.extend_from_slice(if first + k < last { b",\n" } else { b"\n" });
+        }
+        buf
+    };
+    for (c, chunk) in ids.chunks(CHUNK * threads).enumerate() {
+        let first = c * CHUNK * threads;
+        if threads == 1 {
+            out.write_all(&format(first, chunk))?;
+            continue;
+        }
+        let per = chunk.len().div_ceil(threads);
+        let bufs: Vec<Vec<u8>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .enumerate()
+                .map(|(i, part)| scope.spawn(move || format(first + i * per, part)))
+                .collect();
+            // A formatting thread cannot panic on valid nodes; if one did,
+            // its lines are formatted again here.
+            handles
+                .into_iter()
+                .zip(chunk.chunks(per).enumerate())
+                .map(|(h, (i, part))| h.join().unwrap_or_else(|_| format(first + i * per, part)))
+                .collect()
+        });
+        for buf in bufs {
+            out.write_all(&buf)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes one point's object: one line per key, and one line per node, then
 /// the `extra` keys with their values already rendered. `nested` indents it
 /// as an element of the array of several points; the caller writes the
@@ -73,7 +126,6 @@ pub fn write_point(
     let g = view.graph;
     let indent: &[u8] = if nested { b"  " } else { b"" };
     let mut line: Vec<u8> = Vec::with_capacity(256);
-    let mut text = String::new();
     line.extend_from_slice(indent);
     line.extend_from_slice(b"{\n");
     line.extend_from_slice(indent);
@@ -97,25 +149,13 @@ pub fn write_point(
     line.extend_from_slice(b"},\n");
     line.extend_from_slice(indent);
     line.extend_from_slice(b"  \"nodes\": [");
-    let mut nodes = g.shown().peekable();
-    if nodes.peek().is_some() {
+    let shown: Vec<NodeId> = g.shown().collect();
+    let any = !shown.is_empty();
+    if any {
         line.push(b'\n');
     }
     out.write_all(&line)?;
-    let mut any = false;
-    while let Some(id) = nodes.next() {
-        any = true;
-        line.clear();
-        line.extend_from_slice(indent);
-        line.extend_from_slice(b"    ");
-        push_node(&mut line, view, id, &mut text);
-        line.extend_from_slice(if nodes.peek().is_some() {
-            b",\n"
-        } else {
-            b"\n"
-        });
-        out.write_all(&line)?;
-    }
+    write_nodes(out, view, &shown, indent)?;
     line.clear();
     if any {
         line.extend_from_slice(indent);
