@@ -768,6 +768,37 @@ mod tests {
     }
 
     #[test]
+    fn a_big_graphs_json_is_formatted_in_parts_and_in_order() {
+        let terms: Vec<String> = (1..=20_000).map(|i| format!("sin({i}*x)")).collect();
+        let source = terms.join("+");
+        let options = Options {
+            format: Format::Json,
+            threads: 2,
+            ..Options::default()
+        };
+        let (out, _, result) = run(&source, &["x=0.5"], options);
+        assert!(result.is_ok());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        let nodes = v["nodes"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            nodes.len(),
+            1 + 3 * 20_000 - 1,
+            "x, then g1 = 1*x … and the sums"
+        );
+        assert_eq!(nodes[0]["name"], "x");
+        assert_eq!(nodes[nodes.len() - 1]["name"], "f");
+        let names: Vec<&str> = nodes.iter().filter_map(|n| n["name"].as_str()).collect();
+        let gs: Vec<usize> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix('g')?.parse().ok())
+            .collect();
+        assert!(
+            gs.windows(2).all(|w| w[0] + 1 == w[1]),
+            "g1, g2, … in order"
+        );
+    }
+
+    #[test]
     fn csv_points_stream_through_the_batch_engine() {
         let job = Job::new(
             "x*y",
