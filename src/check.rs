@@ -16,6 +16,15 @@ pub enum Target {
     Grad(String),
 }
 
+impl Target {
+    /// The node the target is about.
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Value(n) | Target::Grad(n) => n,
+        }
+    }
+}
+
 /// How close the computed number must be.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tolerance {
@@ -58,7 +67,11 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
         let lead = item.len() - item.trim_start().len();
         let span = Span::new(start + lead, start + lead + trimmed.len());
         let bad = |reason: String| {
-            Error::at(ErrorKind::Input(format!("bad check `{trimmed}`: {reason}")), span).with_help(
+            let kind = ErrorKind::Check {
+                check: trimmed.to_string(),
+                reason,
+            };
+            Error::at(kind, span).with_help(
                 "write checks as target=value, separated by commas: --expect 'f=136, df/dx=16, g4=17'",
             )
         };

@@ -54,6 +54,9 @@ pub enum ErrorKind {
     Limit(String),
     #[error("{0}")]
     Input(String),
+    /// An `--expect` check that cannot be read (no `=`, an unknown output…).
+    #[error("bad check `{check}`: {reason}")]
+    Check { check: String, reason: String },
     /// A row of a CSV file of points that cannot be used.
     #[error("{origin}, line {line}: {}{reason}", column_label(.column))]
     Csv {

@@ -157,6 +157,10 @@ pub struct Job<'s> {
     origin: &'s str,
     graph: Graph,
     expectations: Vec<Expectation>,
+    /// For each expectation whose target is not a node: the name, a
+    /// variable the point binds but the program does not use (its value as
+    /// bound, its gradient 0).
+    unused_targets: Vec<Option<String>>,
     options: Options,
 }
 
@@ -177,12 +181,22 @@ impl<'s> Job<'s> {
             .collect();
         let expect = lists.join(", ");
         let mut expectations = Vec::new();
+        let mut unused_targets = Vec::new();
         if !expect.is_empty() {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
             expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
             for e in &expectations {
-                e.node(&graph).map_err(in_expect)?;
+                // A name that could be a variable may be bound but unused:
+                // whether it is, each point says.
+                let unused = match e.node(&graph) {
+                    Ok(_) => None,
+                    Err(_) if could_be_a_variable(e.target.name(), &graph) => {
+                        Some(e.target.name().to_string())
+                    }
+                    Err(err) => return Err(in_expect(err)),
+                };
+                unused_targets.push(unused);
             }
         }
         Ok(Job {
@@ -191,6 +205,7 @@ impl<'s> Job<'s> {
             origin,
             graph,
             expectations,
+            unused_targets,
             options,
         })
     }
@@ -289,9 +304,10 @@ impl<'s> Job<'s> {
                 };
                 sink.begin(out, &frame)?;
                 let mut result = Ok(());
-                for ((text, _), (values, eval)) in list.iter().zip(&evaluated) {
+                for ((text, _), (values, eval, given)) in list.iter().zip(&evaluated) {
                     let context = several.then(|| format!("at: {text}"));
-                    result = run.emit(values, eval, None, context.as_deref(), &[], &mut *sink, out);
+                    let context = context.as_deref();
+                    result = run.emit(values, eval, None, context, given, &mut *sink, out);
                     if result.is_err() {
                         break;
                     }
@@ -301,6 +317,7 @@ impl<'s> Job<'s> {
             PointSource::Csv { reader, origin } => {
                 let mut reader = Points::new(reader, &self.graph, &origin)?;
                 let answers = self.answer_columns(&reader.layout, &origin)?;
+                let unused = self.unused_columns(&reader.layout)?;
                 let frame = Frame {
                     graph: &self.graph,
                     several: true,
@@ -310,7 +327,8 @@ impl<'s> Job<'s> {
                 let result = if let Some(render) = sink.row_renderer() {
                     run.csv_batches(&mut reader, &origin, &render, out)
                 } else {
-                    run.csv_points(&mut reader, &origin, &answers, &mut *sink, out)
+                    let columns = [answers, unused];
+                    run.csv_points(&mut reader, &origin, &columns, &mut *sink, out)
                 };
                 finish(&mut *sink, out, run.summary, result)
             }
@@ -339,6 +357,34 @@ impl<'s> Job<'s> {
         unused
     }
 
+    /// The error for a check of `name`, which is neither a node nor bound.
+    fn unknown_target(&self, i: usize, name: &str) -> Error {
+        let e = &self.expectations[i];
+        Error::at(
+            ErrorKind::UnknownNode {
+                name: name.to_string(),
+                known: self.graph.shown_names(),
+            },
+            e.span,
+        )
+        .in_source(&self.expect, "--expect")
+    }
+
+    /// For each expectation about a bound but unused variable, its column.
+    fn unused_columns(&self, header: &Header) -> Result<Vec<Option<usize>>> {
+        let mut columns = Vec::with_capacity(self.unused_targets.len());
+        for (i, name) in self.unused_targets.iter().enumerate() {
+            columns.push(match name {
+                Some(name) => match header.names.iter().position(|n| n == name) {
+                    Some(c) => Some(c),
+                    None => return Err(self.unknown_target(i, name)),
+                },
+                None => None,
+            });
+        }
+        Ok(columns)
+    }
+
     /// For each expectation, the column its answers come from (`@COLUMN`).
     fn answer_columns(&self, header: &Header, origin: &str) -> Result<Vec<Option<usize>>> {
         self.expectations
@@ -361,6 +407,23 @@ impl<'s> Job<'s> {
             })
             .collect()
     }
+}
+
+/// Whether `name` could be a variable that a point binds and the program
+/// does not use (not a statement, function or constant).
+fn could_be_a_variable(name: &str, graph: &Graph) -> bool {
+    crate::parse::is_name(name)
+        && crate::ops::constant(name).is_none()
+        && !crate::ops::is_function(name)
+        && !graph.statement_names().iter().any(|s| s == name)
+}
+
+/// What a point gives an expectation besides the evaluation: a row's
+/// answer (`@COLUMN`), or the value of a bound but unused variable.
+#[derive(Debug, Clone, Copy, Default)]
+struct Given<'a> {
+    answer: Option<&'a str>,
+    unused_value: Option<f64>,
 }
 
 /// Options that a format has no place for are refused, not ignored.
@@ -452,11 +515,25 @@ impl Run<'_, '_> {
     fn evaluate_all(
         &mut self,
         list: &[(String, Vec<Binding>)],
-    ) -> Result<Vec<(Vec<f64>, Evaluation)>> {
+    ) -> Result<Vec<(Vec<f64>, Evaluation, Vec<Given<'static>>)>> {
         let job = self.job;
         let several = list.len() > 1;
         let mut evaluated = Vec::with_capacity(list.len());
         for (text, bindings) in list {
+            let mut given = Vec::with_capacity(job.unused_targets.len());
+            for (i, name) in job.unused_targets.iter().enumerate() {
+                let unused_value = match name {
+                    Some(name) => match bindings.iter().find(|b| b.name == *name) {
+                        Some(b) => Some(b.value),
+                        None => return Err(job.unknown_target(i, name)),
+                    },
+                    None => None,
+                };
+                given.push(Given {
+                    answer: None,
+                    unused_value,
+                });
+            }
             let point =
                 bindings::resolve(&job.graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
             for name in &point.unused {
@@ -468,7 +545,7 @@ impl Run<'_, '_> {
                 true => e.with_note(format!("at: {text}")),
                 false => e,
             })?;
-            evaluated.push((point.values, eval));
+            evaluated.push((point.values, eval, given));
         }
         Ok(evaluated)
     }
@@ -492,7 +569,7 @@ impl Run<'_, '_> {
         &mut self,
         reader: &mut Points<Box<dyn BufRead + '_>>,
         origin: &str,
-        answers: &[Option<usize>],
+        [answers, unused]: &[Vec<Option<usize>>; 2],
         sink: &mut dyn Sink,
         out: &mut dyn Write,
     ) -> Result<()> {
@@ -503,15 +580,19 @@ impl Run<'_, '_> {
             cells.clear();
             cells.extend((0..reader.layout.names.len()).map(|c| reader.cell(c).into_owned()));
             let context = format!("at: {origin}, line {}", reader.line());
-            let row_answers: Vec<Option<&str>> = answers
+            let given: Vec<Given> = answers
                 .iter()
-                .map(|a| a.map(|c| cells[c].as_str()))
+                .zip(unused)
+                .map(|(a, u)| Given {
+                    answer: a.map(|c| cells[c].as_str()),
+                    unused_value: u.and_then(|c| cells[c].trim().parse().ok()),
+                })
                 .collect();
             match self.evaluate(&values) {
                 Ok(eval) => {
                     let cells = Some(cells.as_slice());
                     let context = Some(context.as_str());
-                    self.emit(&values, &eval, cells, context, &row_answers, sink, out)?;
+                    self.emit(&values, &eval, cells, context, &given, sink, out)?;
                 }
                 Err(e) => {
                     (self.warn)(Notice::RowError(format!("{} ({context})", e.kind)));
@@ -543,7 +624,7 @@ impl Run<'_, '_> {
         eval: &Evaluation,
         cells: Option<&[String]>,
         context: Option<&str>,
-        answers: &[Option<&str>],
+        given: &[Given],
         sink: &mut dyn Sink,
         out: &mut dyn Write,
     ) -> Result<()> {
@@ -561,8 +642,8 @@ impl Run<'_, '_> {
         }
         let mut checks = Vec::with_capacity(job.expectations.len());
         for (i, e) in job.expectations.iter().enumerate() {
-            let answer = answers.get(i).copied().flatten();
-            checks.push(self.check(e, answer, &view)?);
+            let given = given.get(i).copied().unwrap_or_default();
+            checks.push(self.check(i, e, given, &view)?);
         }
         let gradcheck = job.options.gradcheck.then(|| {
             let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
@@ -586,12 +667,17 @@ impl Run<'_, '_> {
         sink.point(out, &point)
     }
 
-    /// One expectation at one point; `answer` is the row's cell for an
-    /// `@COLUMN` expectation.
-    fn check(&self, e: &Expectation, answer: Option<&str>, view: &View<'_>) -> Result<CheckResult> {
+    /// Expectation `i` at one point, with what the point gives it.
+    fn check(
+        &self,
+        i: usize,
+        e: &Expectation,
+        given: Given,
+        view: &View<'_>,
+    ) -> Result<CheckResult> {
         let job = self.job;
         let resolved;
-        let e = match (&e.column, answer) {
+        let e = match (&e.column, given.answer) {
             (Some(_), Some(text)) => match e.with_answer(text) {
                 Ok(row) => {
                     resolved = row;
@@ -612,9 +698,23 @@ impl Run<'_, '_> {
             },
             _ => e,
         };
-        let outcome = e
-            .check(view.graph, view.eval, job.options.tol, job.options.sig)
-            .map_err(|err| err.in_source(&job.expect, "--expect"))?;
+        let (tol, sig) = (job.options.tol, job.options.sig);
+        let outcome = match &job.unused_targets[i] {
+            // Bound but unused: its value as bound, its gradient 0.
+            Some(name) => {
+                let value = given
+                    .unused_value
+                    .ok_or_else(|| job.unknown_target(i, name))?;
+                let actual = match e.target {
+                    check::Target::Value(_) => value,
+                    check::Target::Grad(_) => 0.0,
+                };
+                e.judge(actual, tol, sig)
+            }
+            None => e
+                .check(view.graph, view.eval, tol, sig)
+                .map_err(|err| err.in_source(&job.expect, "--expect"))?,
+        };
         Ok(CheckResult {
             target: e.label.clone(),
             expected_text: e.expected_text.clone(),

@@ -267,3 +267,28 @@ fn graph_past_the_node_limit() {
         &["the graph has more than 4000000 nodes"],
     );
 }
+
+#[test]
+fn csv_and_at_agree_on_a_number_too_large() {
+    check(
+        &["x", "--at", "x=1e400"],
+        None,
+        2,
+        &["`1e400` is too large to be a number"],
+    );
+    check(
+        &["x", "--points", "-"],
+        Some(b"x\n1e400\n"),
+        2,
+        &["stdin, line 2: column 1 (`x`): `1e400` is too large to be a number"],
+    );
+}
+
+#[test]
+fn color_governs_stderr_too() {
+    let r = run_with_stdin(&["x+", "--color", "always"], None);
+    assert_fails(&r, 2, &["\u{1b}["]);
+    let r = run_with_stdin(&["x+", "--color", "never"], None);
+    assert_fails(&r, 2, &["error: syntax error"]);
+    assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+}

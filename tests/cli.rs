@@ -176,29 +176,11 @@ fn deep_inputs_work() {
 
 #[test]
 fn broken_pipe_ends_quietly() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
     // Far more output than a pipe holds (64 KiB).
     let terms: Vec<String> = (0..5_000).map(|i| format!("sin(x*{i})")).collect();
-    let program = terms.join("+");
-    let bin = assert_cmd::cargo::cargo_bin("autograd-cli");
-    let mut child = Command::new(bin)
-        .args([program.as_str(), "--at", "x=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut first = [0u8; 16];
-    if let Some(out) = child.stdout.as_mut() {
-        let _ = out.read_exact(&mut first);
-    }
-    drop(child.stdout.take());
-    let status = child.wait().expect("wait");
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    assert_eq!(status.code(), Some(0), "{err}");
+    let args = [terms.join("+"), "--at".into(), "x=1".into()];
+    let (code, err) = common::run_closing_stdout_early(&args);
+    assert_eq!(code, Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 }
 
@@ -206,28 +188,14 @@ fn broken_pipe_ends_quietly() {
 /// one line, and the exit code must still be the verdict of every check.
 #[test]
 fn the_exit_code_is_the_verdict_even_when_stdout_closes_early() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let bin = assert_cmd::cargo::cargo_bin("autograd-cli");
     let mut args = vec!["x^2".to_string()];
     // Many points, so the output outgrows the pipe and the reader leaves early.
     for i in 0..3_000 {
         args.extend(["--at".to_string(), format!("x={i}")]);
     }
     args.extend(["--expect".to_string(), "f=0".to_string()]);
-    let mut child = Command::new(bin)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut first = [0u8; 16];
-    if let Some(out) = child.stdout.as_mut() {
-        let _ = out.read_exact(&mut first);
-    }
-    drop(child.stdout.take());
-    let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(1), "every check but x=0 fails");
+    let (code, err) = common::run_closing_stdout_early(&args);
+    assert_eq!(code, Some(1), "every check but x=0 fails: {err}");
 }
 
 // ---- bad input: exit code and message ----

@@ -2,11 +2,13 @@
 //! expressions against central finite differences, and the reader of long
 //! programs against the grammar's program rule.
 
-use autograd::ast::{BinOp, ExprId, ExprKind, Program, Span};
+mod common;
+use autograd::ast::{BinOp, Span};
 use autograd::ops::{Op, ALL};
 use autograd::parse::{parse_expression, parse_program, Rule};
 use autograd::ErrorKind;
 use autograd::Graph;
+use common::shape;
 use proptest::prelude::*;
 
 /// Central difference of `f` at `x`, with a step scaled to `x`'s magnitude.
@@ -154,35 +156,6 @@ proptest! {
                 (grads[i] - numeric).abs() <= 1e-4 * grads[i].abs().max(numeric.abs()).max(1.0),
                 "∂f/∂{name} of {text} at {at:?}: analytic {}, numeric {numeric}", grads[i]
             );
-        }
-    }
-}
-
-/// A compact shape of an expression tree: `(+ a b)`, names and numbers as
-/// written, calls as `name(args…)`.
-fn shape(program: &Program<'_>, id: ExprId) -> String {
-    let e = program.expr(id);
-    match e.kind {
-        ExprKind::Number(v) => format!("{v}"),
-        ExprKind::Name => program.name(id).to_string(),
-        ExprKind::Neg(a) => format!("(neg {})", shape(program, a)),
-        ExprKind::Binary(op, a, b) => {
-            let op = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-                BinOp::Pow => "^",
-            };
-            format!("({op} {} {})", shape(program, a), shape(program, b))
-        }
-        ExprKind::Call { .. } => {
-            let args: Vec<String> = program
-                .call_args(id)
-                .iter()
-                .map(|&a| shape(program, a))
-                .collect();
-            format!("{}({})", program.name(id), args.join(" "))
         }
     }
 }

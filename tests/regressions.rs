@@ -3,37 +3,11 @@
 //! The `batching-*` ones were found by comparing the old chunked parser with
 //! the whole one; with one parse path they pin what the whole parse gave.
 
-use autograd::ast::{BinOp, ExprId, ExprKind, Program, Span};
+mod common;
+use autograd::ast::Span;
 use autograd::parse::{is_name, parse_program};
 use autograd::ErrorKind;
-
-/// A compact shape of an expression tree: `(+ a b)`, leaves as written.
-fn shape(program: &Program<'_>, id: ExprId) -> String {
-    let e = program.expr(id);
-    match e.kind {
-        ExprKind::Number(v) => format!("{v}"),
-        ExprKind::Name => program.name(id).to_string(),
-        ExprKind::Neg(a) => format!("(neg {})", shape(program, a)),
-        ExprKind::Binary(op, a, b) => {
-            let op = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-                BinOp::Pow => "^",
-            };
-            format!("({op} {} {})", shape(program, a), shape(program, b))
-        }
-        ExprKind::Call { .. } => {
-            let args: Vec<String> = program
-                .call_args(id)
-                .iter()
-                .map(|&a| shape(program, a))
-                .collect();
-            format!("{}({})", program.name(id), args.join(" "))
-        }
-    }
-}
+use common::shape;
 
 /// What a regression must give.
 enum Expect {

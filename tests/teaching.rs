@@ -526,12 +526,10 @@ fn big_batches_keep_the_order_and_name_the_bad_line() {
 
 // ---- verdicts a script can read ----
 
-const LOSS: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
-
 #[test]
 fn json_carries_each_check_and_the_points_verdict() {
     let r = run(&[
-        LOSS,
+        LOGISTIC,
         "--at",
         "w=0.5,b=1,x=2,y=1",
         "--expect",
@@ -639,7 +637,7 @@ fn an_answer_is_as_precise_as_written_in_any_notation() {
         "yhat=8.8e-1, dL/dw=-23.84e-2",
         "yhat=88e-2, dL/dw=-2384e-4",
     ] {
-        let r = run(&[LOSS, at[0], at[1], "--expect", answers]);
+        let r = run(&[LOGISTIC, at[0], at[1], "--expect", answers]);
         assert_eq!(r.code, 0, "{answers}: {}", r.stdout);
     }
     // 3.059e-7 is checked at the 10th decimal, not at an absolute 1e-9.
@@ -653,7 +651,7 @@ fn an_answer_is_as_precise_as_written_in_any_notation() {
 fn sig_is_the_teachers_minimum_and_f_is_always_the_output() {
     let at = ["--at", "w=0.5,b=1,x=2,y=1"];
     let r = run(&[
-        LOSS, at[0], at[1], "--expect", "f=0.1", "--sig", "3", "--format", "json",
+        LOGISTIC, at[0], at[1], "--expect", "f=0.1", "--sig", "3", "--format", "json",
     ]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
@@ -662,7 +660,7 @@ fn sig_is_the_teachers_minimum_and_f_is_always_the_output() {
         "not precise enough: 0.1 has 1 significant digit, at least 3 are asked for"
     );
     let r = run(&[
-        LOSS,
+        LOGISTIC,
         at[0],
         at[1],
         "--expect",
@@ -773,4 +771,34 @@ fn an_answer_cell_that_is_empty_or_not_a_number_fails_its_check() {
         2,
         &["`@ans` takes each row's answer from a column of --points"],
     );
+}
+
+/// A variable the point binds but the program does not use keeps its value,
+/// has gradient 0, and can be checked.
+#[test]
+fn a_bound_but_unused_variable_can_be_checked() {
+    let r = run(&[
+        "x^2",
+        "--at",
+        "x=3,q=7",
+        "--expect",
+        "q=7, ∂f/∂q=0, df/dq=0, f=9",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["checks: 4 of 4 correct"]);
+    assert_contains(
+        &r.stderr,
+        &["`q` is bound by --at but the expression does not use it"],
+    );
+    let r = run(&["x^2", "--at", "x=3,q=7", "--expect", "df/dq=1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // Not bound at this point: the target is unknown (exit 2, before any output).
+    let r = run(&["x^2", "--at", "x=3,q=7", "--at", "x=1", "--expect", "q=7"]);
+    assert_fails(&r, 2, &["no node named `q`", "known: x, f"]);
+    assert_eq!(r.stdout, "");
+    let r = run_with_stdin(
+        &["x^2", "--points", "-", "--expect", "df/dq=0, q=2"],
+        Some(b"x,q\n3,2\n"),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use autograd::ast::{BinOp, ExprId, ExprKind, Program};
 use serde_json::Value;
 
 pub struct Run {
@@ -86,4 +87,57 @@ pub fn assert_contains(text: &str, needles: &[&str]) {
     for needle in needles {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+}
+
+/// A compact shape of an expression tree: `(+ a b)`, names and numbers as
+/// written, calls as `name(args…)`. (Recursive: for test inputs only.)
+pub fn shape(program: &Program<'_>, id: ExprId) -> String {
+    match program.expr(id).kind {
+        ExprKind::Number(v) => format!("{v}"),
+        ExprKind::Name => program.name(id).to_string(),
+        ExprKind::Neg(a) => format!("(neg {})", shape(program, a)),
+        ExprKind::Binary(op, a, b) => {
+            let op = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Pow => "^",
+            };
+            format!("({op} {} {})", shape(program, a), shape(program, b))
+        }
+        ExprKind::Call { .. } => {
+            let args: Vec<String> = program
+                .call_args(id)
+                .iter()
+                .map(|&a| shape(program, a))
+                .collect();
+            format!("{}({})", program.name(id), args.join(" "))
+        }
+    }
+}
+
+/// Runs the binary with `args`, reads the first bytes of its output and
+/// closes the pipe, as `… | head -c 16` would; its exit code and stderr.
+pub fn run_closing_stdout_early(args: &[String]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let bin = assert_cmd::cargo::cargo_bin("autograd-cli");
+    let mut child = std::process::Command::new(bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    if let Some(out) = child.stdout.as_mut() {
+        let _ = out.read_exact(&mut first);
+    }
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (status.code(), err)
 }
