@@ -426,6 +426,9 @@ struct Given<'a> {
     unused_value: Option<f64>,
 }
 
+/// An `--at` point evaluated: its values, the passes, what its checks get.
+type Evaluated = (Vec<f64>, Evaluation, Vec<Given<'static>>);
+
 /// Options that a format has no place for are refused, not ignored.
 fn check_combinations(o: &Options) -> Result<()> {
     let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
@@ -515,7 +518,7 @@ impl Run<'_, '_> {
     fn evaluate_all(
         &mut self,
         list: &[(String, Vec<Binding>)],
-    ) -> Result<Vec<(Vec<f64>, Evaluation, Vec<Given<'static>>)>> {
+    ) -> Result<Vec<Evaluated>> {
         let job = self.job;
         let several = list.len() > 1;
         let mut evaluated = Vec::with_capacity(list.len());
