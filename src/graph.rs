@@ -1,4 +1,4 @@
-//! Syntax tree → computational graph (SPEC §2): a flat list of nodes in
+//! Syntax tree → computational graph (README, "The graph"): a flat list of nodes in
 //! evaluation order, the lecture's g1, g2, ….
 //!
 //! Lowering is one loop over the expression arena (operands come first).

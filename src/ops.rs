@@ -1,6 +1,6 @@
 //! THE operation table: for every gate, everything the tool knows about it
 //! in one entry — its forward rule and local derivatives side by side, its
-//! spellings, its kink and the convention there (SPEC §2, matching PyTorch),
+//! spellings, its kink and the convention there (README, "The graph"; matching PyTorch),
 //! what a non-finite value or local derivative means, and the lecture's
 //! words for its backward rule:
 //!
@@ -635,7 +635,7 @@ op_table! {
     ),
 }
 
-/// Every callable name (SPEC §1), in the table's order, for lookup, "did
+/// Every callable name (README, "The language"), in the table's order, for lookup, "did
 /// you mean" and the list in help: each function's name, then its aliases.
 /// An operator's call spelling (`pow`) is accepted but not listed.
 pub static FUNCTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
