@@ -48,7 +48,7 @@ bad! {
     dangling_double_star: ["x**", "-a", "x=1"] => 2, ["expected an operand"];
     number_with_two_points: ["1.2.3*x", "-a", "x=1"] => 2, ["`1.2.3` is not a number", "at most one decimal point", "1 | 1.2.3*x\n  | ^^^^^"];
     number_with_two_points_and_a_trailing_one: ["1.2.*x", "-a", "x=1"] => 2, ["`1.2.` is not a number", "at most one decimal point"];
-    two_points_in_a_row: ["2..5", "-a", "x=1"] => 2, ["syntax error", "found `.`"];
+    two_points_in_a_row: ["2..5", "-a", "x=1"] => 2, ["`2..5` is not a number", "at most one decimal point"];
     dangling_exponent_sign: ["1e+", "-a", "x=1"] => 2, ["expected an operand"];
     number_too_large: ["1e999*x", "-a", "x=1"] => 2, ["`1e999` is too large to be a number"];
     two_names_side_by_side: ["x y", "-a", "x=1,y=1"] => 2, ["found `y`", "write `*` between factors"];
