@@ -653,6 +653,8 @@ pub static FUNCTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLo
 /// The operation a call to `name` with `n` arguments means, or the arity it
 /// needs; `None` when no function has this name.
 pub fn function(name: &str, n: usize) -> Option<Result<Op, Arity>> {
+    // `√x` (a prefix in the grammar) is a call of `sqrt` named by its `√`.
+    let name = if name == "\u{221A}" { "sqrt" } else { name };
     let mut needs: Option<Arity> = None;
     for op in ALL {
         for spelling in op.def().spellings().filter(|s| s.name == name) {

@@ -7,9 +7,9 @@
 //! |-------|------------------------------------|---------------|
 //! | 1     | `+` `-`                            | left          |
 //! | 2     | `*` `/`, implicit multiplication   | left          |
-//! | 3     | unary `-` `+`                      | prefix        |
+//! | 3     | unary `-` `+`, `√`                 | prefix        |
 //! | 4     | `^` `**`                           | right         |
-//! | 5     | `²` `³`                            | postfix       |
+//! | 5     | superscripts `²` `¹⁰` `⁻¹`         | postfix       |
 //!
 //! (The table is `binding_power`; postfix powers apply at once.)
 //!
@@ -89,7 +89,7 @@ fn binding_power(rule: Rule) -> Option<(u8, bool)> {
     Some(match rule {
         Rule::add | Rule::sub => (1, false),
         Rule::mul | Rule::div | Rule::implicit | Rule::implicit_paren => (2, false),
-        Rule::neg | Rule::pos => (3, false),
+        Rule::neg | Rule::pos | Rule::root => (3, false),
         Rule::pow => (4, true),
         _ => return None,
     })
@@ -97,12 +97,54 @@ fn binding_power(rule: Rule) -> Option<(u8, bool)> {
 
 /// Parses a program: statements separated by `;` or newlines.
 pub fn parse_program(source: &str) -> Result<Program<'_>> {
-    on_deep_stack(source, read_program)
+    with_plain_spaces(source, |text| on_deep_stack(text, read_program))
 }
 
 /// Parses a single expression (a binding's value, an expected answer).
 pub fn parse_expression(source: &str) -> Result<Program<'_>> {
-    on_deep_stack(source, read_expression)
+    with_plain_spaces(source, |text| on_deep_stack(text, read_expression))
+}
+
+/// Runs `parse` on `source` with each no-break space (U+00A0, U+202F)
+/// replaced by as many ASCII spaces as it has bytes, so that every span is
+/// the same in both texts; the program refers to `source`. (The grammar's
+/// `WHITESPACE` is tried between every two tokens: two more alternatives
+/// there cost 8–11% of the parse of a text with spaces.)
+fn with_plain_spaces<'a>(
+    source: &'a str,
+    parse: impl for<'b> FnOnce(&'b str) -> Result<Program<'b>>,
+) -> Result<Program<'a>> {
+    const NO_BREAK: [char; 2] = ['\u{00A0}', '\u{202F}'];
+    if !NO_BREAK.iter().any(|&c| source.contains(c)) {
+        return parse(source);
+    }
+    let mut text = String::with_capacity(source.len());
+    for c in source.chars() {
+        if NO_BREAK.contains(&c) {
+            text.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            text.push(c);
+        }
+    }
+    let program = parse(&text)?;
+    let statements = program
+        .statements
+        .into_iter()
+        .map(|s| Statement {
+            name: s
+                .name
+                .map(|(_, span)| (&source[span.start..span.end], span)),
+            first: s.first,
+            root: s.root,
+            span: s.span,
+        })
+        .collect();
+    Ok(Program {
+        source,
+        exprs: program.exprs,
+        args: program.args,
+        statements,
+    })
 }
 
 /// Checks the input's size and nesting, then runs `parse` — on a thread with
@@ -888,11 +930,11 @@ impl<'a> Builder<'a> {
                     let id = self.push(kind, Span::new(name_start, end));
                     self.operands.push(id);
                 }
-                Rule::neg | Rule::pos => self.operators.push((t.rule, 3, start)),
-                Rule::square | Rule::cube => {
+                Rule::neg | Rule::pos | Rule::root => self.operators.push((t.rule, 3, start)),
+                Rule::superscript => {
                     // Postfix powers bind tightest: apply to the operand at once.
                     let lhs = self.operands.pop().ok_or_else(|| internal("postfix"))?;
-                    let power = if t.rule == Rule::cube { 3.0 } else { 2.0 };
+                    let power = self.superscript(span);
                     let exponent = self.push(ExprKind::Number(power), span);
                     let span = self.span_of_expr(lhs).to(span);
                     let id = self.push(ExprKind::Binary(BinOp::Pow, lhs, exponent), span);
@@ -953,6 +995,34 @@ impl<'a> Builder<'a> {
         self.operands.push(id);
     }
 
+    /// The value of a superscript exponent (`²`, `¹⁰`, `⁻¹`).
+    fn superscript(&mut self, span: Span) -> f64 {
+        let text = &self.source[span.start..span.end];
+        let ascii: String = text
+            .chars()
+            .map(|c| match c {
+                '\u{207A}' => '+',
+                '\u{207B}' => '-',
+                '\u{00B9}' => '1',
+                '\u{00B2}' => '2',
+                '\u{00B3}' => '3',
+                // ⁰ and ⁴…⁹ are U+2070 and U+2074…U+2079.
+                c => char::from_digit(u32::from(c).wrapping_sub(0x2070), 10).unwrap_or('?'),
+            })
+            .collect();
+        match ascii.parse::<f64>() {
+            Ok(v) if v.is_infinite() => {
+                self.defer(Error::at(ErrorKind::NumberOverflow(text.into()), span));
+                v
+            }
+            Ok(v) => v,
+            Err(_) => {
+                self.defer(internal("superscript"));
+                f64::NAN
+            }
+        }
+    }
+
     fn defer(&mut self, e: Error) {
         self.deferred.get_or_insert(e);
     }
@@ -962,6 +1032,18 @@ impl<'a> Builder<'a> {
         let rhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
         let id = match rule {
             Rule::pos => rhs,
+            // `√x` is a call of `sqrt`, named by its `√`.
+            Rule::root => {
+                let first = self.args.len() as u32;
+                self.args.push(rhs);
+                let kind = ExprKind::Call {
+                    name_len: '\u{221A}'.len_utf8() as u32,
+                    first,
+                    count: 1,
+                };
+                let span = Span::new(start, self.span_of_expr(rhs).end);
+                self.push(kind, span)
+            }
             Rule::neg => {
                 let span = Span::new(start, self.span_of_expr(rhs).end);
                 self.push(ExprKind::Neg(rhs), span)
@@ -1118,9 +1200,9 @@ const EXPECTED_ORDER: [&str; 6] = [
 fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
-        Rule::square | Rule::cube => "an operator",
+        Rule::superscript => "an operator",
         Rule::number | Rule::name | Rule::expr | Rule::run => OPERAND,
-        Rule::neg | Rule::pos => OPERAND,
+        Rule::neg | Rule::pos | Rule::root => OPERAND,
         Rule::assign => "`=`",
         Rule::comma => "`,`",
         Rule::close => "`)`",
@@ -1169,18 +1251,148 @@ fn syntax_help(source: &str, at: usize) -> Option<String> {
     if rest.starts_with('=') {
         return Some("only a name can be assigned: `name = expression`".into());
     }
-    let prev_is_name = before
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ')');
-    let next_is_name = rest
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '(');
-    if prev_is_name && next_is_name {
-        return Some("write `*` between factors: only a number or `)` may be followed directly by a name or `(`".into());
+    // A line break where the statement is not complete: the student meant
+    // the expression to go on on the next line.
+    if rest.starts_with(['\n', '\r']) && !rest.trim().is_empty() {
+        return Some(
+            "a statement ends at the end of its line: put the whole expression on one line, \
+             or name a step (`a = …`) and use it on the next"
+                .into(),
+        );
     }
-    None
+    let next = rest.chars().next()?;
+    if !(next.is_alphanumeric() || next == '_' || next == '(' || next == '\u{221A}')
+        || is_superscript(next)
+    {
+        return None;
+    }
+    let prev = before.chars().next_back()?;
+    let operand = right_operand(rest);
+    if is_word(prev) {
+        let word = last_word(before);
+        if crate::ops::is_function(word) && at > before.len() {
+            return Some(format!(
+                "`{word}` is a function: call it with parentheses, as in `{word}({operand})`"
+            ));
+        }
+    } else if !(prev == ')' || is_superscript(prev)) {
+        return None;
+    }
+    let left = left_operand(before);
+    Some(format!(
+        "write `*` between factors: `{left}*{operand}`; a number may be followed directly \
+         by a name or `(` (`2x`, `3(x+1)`), and `)` by `(`"
+    ))
+}
+
+/// A superscript exponent's character (`⁰`…`⁹`, `⁺`, `⁻`).
+fn is_superscript(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00B2}' | '\u{00B3}' | '\u{00B9}' | '\u{2070}' | '\u{2074}'..='\u{207B}'
+    )
+}
+
+/// A character of a name or a number, as far as a hint needs to know.
+fn is_word(c: char) -> bool {
+    !is_superscript(c)
+        && (c.is_alphanumeric()
+            || c == '_'
+            || c == '.'
+            || (!c.is_ascii() && !c.is_whitespace() && !"·×⋅÷−–√".contains(c)))
+}
+
+/// The name or number that ends `text`.
+fn last_word(text: &str) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word(c))
+        .last()
+        .map_or(text.len(), |(i, _)| i);
+    &text[start..]
+}
+
+/// The operand that ends `text` (a name, a number, a parenthesised group or
+/// a call, with its superscripts), shortened to its end when long.
+fn left_operand(text: &str) -> String {
+    let core = text.trim_end_matches(is_superscript);
+    let start = if core.ends_with(')') {
+        // Back to the matching `(`, then the name of a call.
+        let mut depth = 0usize;
+        let mut open = 0;
+        for (i, b) in core.bytes().enumerate().rev() {
+            match b {
+                b')' => depth += 1,
+                b'(' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        open = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        open - last_word(&core[..open]).len()
+    } else {
+        core.len() - last_word(core).len()
+    };
+    shorten(&text[start..], false)
+}
+
+/// The operand that starts `text`: a name or number, a parenthesised group,
+/// or `√` and its operand; shortened to its start when long.
+fn right_operand(text: &str) -> String {
+    let root = if text.starts_with('\u{221A}') {
+        '\u{221A}'.len_utf8()
+    } else {
+        0
+    };
+    let body = &text[root..];
+    let len = if body.starts_with('(') {
+        let mut depth = 0usize;
+        let mut end = body.find(['\n', '\r']).unwrap_or(body.len());
+        for (i, b) in body.bytes().enumerate() {
+            match b {
+                b'(' => depth += 1,
+                b')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                b'\n' | b'\r' => break,
+                _ => {}
+            }
+        }
+        end
+    } else {
+        body.char_indices()
+            .find(|&(_, c)| !is_word(c))
+            .map_or(body.len(), |(i, _)| i)
+    };
+    shorten(&text[..root + len], true)
+}
+
+/// `text`, or `…` and its last (or first, `head`) 16 characters when longer.
+fn shorten(text: &str, head: bool) -> String {
+    const KEEP: usize = 16;
+    if text.chars().count() <= KEEP + 4 {
+        return text.to_string();
+    }
+    if head {
+        let end = text.char_indices().nth(KEEP).map_or(text.len(), |(i, _)| i);
+        format!("{}…", &text[..end])
+    } else {
+        let start = text
+            .char_indices()
+            .rev()
+            .nth(KEEP - 1)
+            .map_or(0, |(i, _)| i);
+        format!("…{}", &text[start..])
+    }
 }
 
 #[cfg(test)]
@@ -1251,7 +1463,27 @@ mod tests {
             ("2x", "(* 2 x)"),
             ("2(x+1)", "(* 2 (+ x 1))"),
             ("(x)(y)", "(* x y)"),
-            ("x²³", "(^ (^ x 2) 3)"),
+            ("x²³", "(^ x 23)"),
+            ("x²^3", "(^ (^ x 2) 3)"),
+            (
+                "x⁻¹ + x¹⁰ + x⁰ + x⁺⁴⁵⁶⁷⁸⁹",
+                "(+ (+ (+ (^ x -1) (^ x 10)) (^ x 0)) (^ x 456789))",
+            ),
+            ("-x⁻¹", "(neg (^ x -1))"),
+            ("√x", "√(x)"),
+            ("√x^2 + √x²", "(+ √((^ x 2)) √((^ x 2)))"),
+            ("-√x", "(neg √(x))"),
+            ("√-x", "√((neg x))"),
+            ("√(x+1)", "√((+ x 1))"),
+            ("√3x", "(* √(3) x)"),
+            ("2√x", "(* 2 √(x))"),
+            ("2 √x^2", "(* 2 √((^ x 2)))"),
+            ("2√3√x", "(* (* 2 √(3)) √(x))"),
+            ("2√√x", "(* 2 √(√(x)))"),
+            ("x^√y", "(^ x √(y))"),
+            ("2.*x + 2. + 3.e1", "(+ (+ (* 2 x) 2) 30)"),
+            ("a – b – –c", "(- (- a b) (neg c))"),
+            ("a\u{a0}=\u{202f}x\u{a0}+ 1", "a = (+ x 1)"),
             ("max(x, -y, 1)", "max(x (neg y) 1)"),
             ("f()", "f()"),
             ("1.5e-3 x", "(* 0.0015 x)"),
@@ -1384,6 +1616,7 @@ mod tests {
         let tail = vec!["x"; 1000].join("+");
         for (source, kind, at) in [
             ("1.2.3", ErrorKind::BadNumber("1.2.3".into()), 0),
+            ("1.2.", ErrorKind::BadNumber("1.2.".into()), 0),
             ("x + 1e999", ErrorKind::NumberOverflow("1e999".into()), 4),
             ("1.2.3 + 1e999", ErrorKind::BadNumber("1.2.3".into()), 0),
         ] {
@@ -1464,6 +1697,10 @@ mod tests {
             ("x_2", true),
             ("ŷ", true),
             ("x\u{487}", true),
+            ("e\u{301}", true),
+            ("√x", false),
+            ("x²", false),
+            ("x–y", false),
             ("2x", false),
             ("x y", false),
             ("", false),

@@ -78,7 +78,7 @@ const CASES: &[(&str, &str, Expect)] = &[
         Error(
             "expected an operator, `,` or `)`, found `i`",
             (97, 98),
-            Some("write `*` between factors: only a number or `)` may be followed directly by a name or `(`"),
+            Some("write `*` between factors: `…n(sin(sin(x)))))*in`; a number may be followed directly by a name or `(` (`2x`, `3(x+1)`), and `)` by `(`"),
         ),
     ),
     (

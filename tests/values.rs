@@ -63,6 +63,18 @@ values! {
     division_sign_and_minus_sign: "6÷x − 1", "x=2" => 2.0;
     superscripts: "x² + y³", "x=3,y=2" => 17.0;
     superscript_binds_tighter_than_minus: "-x²", "x=3" => -9.0;
+    superscript_digits_are_one_exponent: "x¹⁰ + x²³ - x⁰", "x=1.5" => 1.5f64.powi(10) + 1.5f64.powi(23) - 1.0;
+    superscript_signs: "x⁻¹ + x⁺²", "x=4" => 16.25;
+    superscript_minus_binds_its_power: "2x⁻²", "x=2" => 0.5;
+    en_dash_is_minus: "x – 1 + –x", "x=3" => -1.0;
+    no_break_spaces_are_spaces: "2\u{a0}x\u{202f}+\u{a0}1", "x=3" => 7.0;
+    root_sign: "√x + √(x+5)", "x=4" => 5.0;
+    root_takes_powers: "√x^2 + √x²", "x=-3" => 6.0;
+    root_after_a_number: "2√x", "x=9" => 6.0;
+    root_of_a_number_then_a_name: "√4x", "x=3" => 6.0;
+    root_chain: "2√4√x", "x=16" => 16.0;
+    root_under_a_sign: "-√x", "x=4" => -2.0;
+    number_with_a_trailing_point: "2.*x + 1.", "x=3" => 7.0;
     unicode_names: "α*ŷ", "α=2,ŷ=0.25" => 0.5;
     sigma_alias: "σ(0) + sigmoid(0)", "" => 1.0;
     log_one_argument_is_ln: "log(e^2)", "" => 2.0;
@@ -79,4 +91,35 @@ values! {
     program_with_semicolons: "a = 2*x; b = a^2; b + 1", "x=3" => 37.0;
     program_with_newlines_and_comments: "a = 2*x   # double\n\nb = a^2\n# result\nb + 1\n", "x=3" => 37.0;
     last_named_statement_is_the_output: "a = 2*x; b = a + 1", "x=3" => 7.0;
+}
+
+/// Each node of the graph: name, op, definition.
+fn nodes(expr: &str) -> Vec<(String, &'static str, String)> {
+    let graph = parse::parse_program(expr)
+        .and_then(|p| Graph::lower(p, None))
+        .unwrap_or_else(|e| panic!("{}", e.render(expr, "expression")));
+    graph
+        .shown()
+        .map(|id| {
+            (
+                graph.name(id).to_string(),
+                graph.op_name(id),
+                graph.definition(id),
+            )
+        })
+        .collect()
+}
+
+/// `√` is `sqrt`: the same nodes, ops and definitions, so the same output.
+#[test]
+fn root_sign_is_the_sqrt_node() {
+    for (root, call) in [
+        ("√x", "sqrt(x)"),
+        ("2√x + √(x+1)^2", "2sqrt(x) + sqrt((x+1)^2)"),
+        ("a = √x; b = a*√a", "a = sqrt(x); b = a*sqrt(a)"),
+    ] {
+        let got = nodes(root);
+        assert_eq!(got, nodes(call), "{root}");
+        assert!(got.iter().any(|n| n.1 == "sqrt"), "{root}: {got:?}");
+    }
 }
