@@ -1,7 +1,7 @@
 //! Text → syntax tree, by one path for every input.
 //!
 //! The grammar (`grammar/expr.pest`) recognises the language; precedence and
-//! associativity live in the Pratt table below, loosest first (SPEC §1):
+//! associativity live in the Pratt table below, loosest first (README, "The language"):
 //!
 //! | level | operators                          | associativity |
 //! |-------|------------------------------------|---------------|

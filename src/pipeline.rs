@@ -515,10 +515,7 @@ struct Run<'j, 'w> {
 
 impl Run<'_, '_> {
     /// Resolves and evaluates every `--at` point, before anything is written.
-    fn evaluate_all(
-        &mut self,
-        list: &[(String, Vec<Binding>)],
-    ) -> Result<Vec<Evaluated>> {
+    fn evaluate_all(&mut self, list: &[(String, Vec<Binding>)]) -> Result<Vec<Evaluated>> {
         let job = self.job;
         let several = list.len() > 1;
         let mut evaluated = Vec::with_capacity(list.len());
