@@ -19,7 +19,7 @@ use std::process::ExitCode;
   autograd-cli 'z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)' --at w=0.5,b=1,x=2,y=1
   autograd-cli \"(2*x+y^2)*z^3\" --at x=4,y=3,z=2 --expect 'f=136, df/dx=16, g4=17'
   autograd-cli \"(2*x+y^2)*z^3\" --at x=4,y=3,z=2 --explain
-  autograd-cli -f loss.txt --points data.csv --format csv
+  autograd-cli -f examples/loss.txt --points data.csv --format csv
 
 Exit codes: 0 success, 1 a check failed, 2 bad input, 3 a value is not finite."
 )]
