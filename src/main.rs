@@ -21,7 +21,8 @@ use std::process::ExitCode;
   autograd-cli \"(2*x+y^2)*z^3\" --at x=4,y=3,z=2 --explain
   autograd-cli -f examples/loss.txt --points data.csv --format csv
 
-Exit codes: 0 success, 1 a check failed, 2 bad input, 3 a value is not finite."
+Exit codes: 0 success, 1 a check failed, 2 bad input, 3 a value is not finite,
+70 an internal error (a bug: please report it)."
 )]
 struct Cli {
     /// The expression or program (`name = expr` statements separated by `;`
@@ -57,8 +58,8 @@ struct Cli {
     format: Format,
 
     /// Check answers, e.g. 'f=136, df/dx=16, g4=17': node values and
-    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions. Exit 1
-    /// when a check fails.
+    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, or
+    /// @COLUMN of --points. May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
 
