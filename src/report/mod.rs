@@ -4,6 +4,7 @@ pub mod csv;
 pub mod dot;
 pub mod explain;
 pub mod json;
+pub mod mermaid;
 pub mod table;
 
 use crate::eval::Evaluation;
