@@ -37,6 +37,7 @@ pub enum Format {
     Json,
     Csv,
     Dot,
+    Mermaid,
 }
 
 /// Everything that decides what a run computes and prints, built by the
@@ -244,6 +245,7 @@ impl<'s> Job<'s> {
                 self.is_judged(),
             )),
             Format::Dot => Box::<sink::Dot>::default(),
+            Format::Mermaid => Box::<sink::Mermaid>::default(),
         }
     }
 
@@ -352,7 +354,7 @@ impl<'s> Job<'s> {
         let exact = matches!(o.format, Format::Json | Format::Csv) && !o.explain;
         if o.digits.is_some() && (exact || o.quiet || o.summary || (self.is_judged() && !o.explain))
         {
-            unused.push("--digits rounds the table, dot and --explain for display; this output shows none of them".into());
+            unused.push("--digits rounds the table, dot, mermaid and --explain for display; this output shows none of them".into());
         }
         unused
     }
@@ -436,6 +438,9 @@ fn check_combinations(o: &Options) -> Result<()> {
     match o.format {
         Format::Dot if judged || o.explain => {
             return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
+        }
+        Format::Mermaid if judged || o.explain => {
+            return usage("--format mermaid draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
         }
         Format::Csv if o.explain || o.gradcheck => {
             return usage("--format csv has one row a point: it has no place for --explain or --gradcheck (use the table or --format json)");

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::graph::Graph;
 use crate::number;
 use crate::points::Header;
-use crate::report::{csv as csv_out, dot, explain, json, table, View};
+use crate::report::{csv as csv_out, dot, explain, json, mermaid, table, View};
 use owo_colors::OwoColorize;
 use std::io::Write;
 
@@ -571,6 +571,32 @@ impl Sink for Dot {
             .several
             .then(|| describe_point(point.view.graph, point.values));
         dot::write(out, &point.view, label.as_deref())?;
+        Ok(())
+    }
+}
+
+/// A Mermaid flowchart a point, separated by a blank line; several are
+/// each titled with their point.
+#[derive(Default)]
+pub struct Mermaid {
+    several: bool,
+    written: bool,
+}
+
+impl Sink for Mermaid {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        Ok(())
+    }
+
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        if std::mem::replace(&mut self.written, true) {
+            writeln!(out)?;
+        }
+        let title = self
+            .several
+            .then(|| describe_point(point.view.graph, point.values));
+        mermaid::write(out, &point.view, title.as_deref())?;
         Ok(())
     }
 }
