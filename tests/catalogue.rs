@@ -173,6 +173,7 @@ bad! {
     unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
     // No option is silently ignored by a format.
     checks_with_dot: ["x", "-a", "x=1", "--expect", "f=1", "--format", "dot"] => 2, ["--format dot draws the graph: it has no place for --expect"];
+    checks_with_mermaid: ["x", "-a", "x=1", "--expect", "f=1", "--format", "mermaid"] => 2, ["--format mermaid draws the graph: it has no place for --expect"];
     explain_with_csv: ["x", "-a", "x=1", "--explain", "--format", "csv"] => 2, ["--format csv has one row a point: it has no place for --explain or --gradcheck"];
     summary_without_checks: ["x", "-a", "x=1", "--summary"] => 2, ["--summary counts the points that pass the checks: give --expect or --gradcheck"];
     summary_with_a_format: ["x", "-a", "x=1", "--expect", "f=1", "--summary", "--format", "json"] => 2, ["--summary prints one line instead of the output"];

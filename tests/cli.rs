@@ -305,6 +305,19 @@ fn messages_name_what_applies() {
                 "label=\"at x=2\"; labelloc=t;",
             ],
         ),
+        (
+            &["x^2", "--at", "x=1", "--at", "x=2", "--format", "mermaid"],
+            0,
+            &[
+                "---\ntitle: \"at x=1\"\n---\nflowchart LR\n",
+                "\n\n---\ntitle: \"at x=2\"\n---\nflowchart LR\n",
+            ],
+        ),
+        (
+            &["x/3", "--at", "x=1", "--digits", "3", "--format", "mermaid"],
+            0,
+            &["value 0.333<br/>"],
+        ),
     ];
     for (args, code, needles) in cases {
         let r = run(args);

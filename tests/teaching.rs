@@ -443,6 +443,100 @@ fn dot_output_renders_with_graphviz() {
     assert_contains(&r.stdout, &["\"g4\" -> \"f\";"]);
 }
 
+/// Checks what a Mermaid renderer relies on, without a browser: one
+/// `flowchart LR` after an optional title, every node line `  nK["…"]`
+/// with no raw quote in its label, every edge between declared nodes, and
+/// the output styled. Returns the nodes' labels.
+fn mermaid_structure(chart: &str) -> Vec<String> {
+    let body = match chart.strip_prefix("---\n") {
+        Some(rest) => match rest.split_once("\n---\n") {
+            Some((front, body)) => {
+                assert!(front.starts_with("title: \""), "{chart}");
+                body
+            }
+            None => panic!("unclosed front matter:\n{chart}"),
+        },
+        None => chart,
+    };
+    let mut lines = body.lines();
+    assert_eq!(lines.next(), Some("flowchart LR"), "{chart}");
+    let is_id = |s: &str| {
+        s.strip_prefix('n')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut ids: Vec<&str> = Vec::new();
+    let mut labels = Vec::new();
+    let mut styled = false;
+    for line in lines {
+        let line = line.strip_prefix("  ").unwrap_or_else(|| panic!("{line}"));
+        if let Some((a, b)) = line.split_once(" --> ") {
+            assert!(ids.contains(&a) && ids.contains(&b), "{line}");
+        } else if let Some(class) = line.strip_prefix("class ") {
+            let id = class
+                .strip_suffix(" output")
+                .unwrap_or_else(|| panic!("{line}"));
+            assert!(ids.contains(&id), "{line}");
+            styled = true;
+        } else if line != "classDef output stroke-width:3px" {
+            let (id, label) = line.split_once("[\"").unwrap_or_else(|| panic!("{line}"));
+            let label = label
+                .strip_suffix("\"]")
+                .unwrap_or_else(|| panic!("{line}"));
+            assert!(is_id(id) && !ids.contains(&id), "{line}");
+            assert!(!label.contains('"'), "{line}");
+            ids.push(id);
+            labels.push(label.to_string());
+        }
+    }
+    assert!(styled, "{chart}");
+    labels
+}
+
+#[test]
+fn mermaid_output_is_a_well_formed_flowchart() {
+    for (expr, at, nodes) in [
+        (LECTURE, "x=4,y=3,z=2", 8),
+        (LOGISTIC, "w=0.5,b=1,x=2,y=1", 15),
+    ] {
+        let r = run(&[expr, "--at", at, "--format", "mermaid"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(mermaid_structure(&r.stdout).len(), nodes, "{}", r.stdout);
+    }
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--format", "mermaid"]);
+    assert_contains(
+        &r.stdout,
+        &["[\"g1<br/>mul: 2*x<br/>value 8<br/>∂f/∂g1 = 8\"]"],
+    );
+    // Several points: one chart each, titled, a blank line between.
+    let r = run(&[
+        LOGISTIC,
+        "--at",
+        "w=0.5,b=1,x=2,y=1",
+        "--at",
+        "w=1,b=0,x=1,y=0",
+        "--format",
+        "mermaid",
+        "--digits",
+        "4",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    let charts: Vec<&str> = r.stdout.split("\n\n").collect();
+    assert_eq!(charts.len(), 2, "{}", r.stdout);
+    assert!(
+        charts[0].starts_with("---\ntitle: \"at w=0.5, x=2, b=1, y=1\"\n---\n"),
+        "{}",
+        r.stdout
+    );
+    for chart in charts {
+        let labels = mermaid_structure(chart);
+        assert!(
+            labels.iter().any(|l| l.starts_with("yhat<br/>sigmoid")),
+            "{labels:?}"
+        );
+    }
+}
+
 #[test]
 fn completions_and_manual_page() {
     for (shell, marker) in [
