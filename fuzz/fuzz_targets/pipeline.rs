@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     for x in [0.5, -1.5] {
         let at: Vec<String> = variables.iter().map(|v| format!("{v}={x}")).collect();
         let at = vec![at.join(",")];
-        for format in [Format::Table, Format::Json, Format::Csv, Format::Dot] {
+        for format in [Format::Table, Format::Json, Format::Csv, Format::Dot, Format::Mermaid] {
             let options = |allow_nonfinite| Options {
                 format,
                 digits,
