@@ -2,7 +2,6 @@
 //! and definition, value, gradient); edges from inputs to their uses.
 
 use super::View;
-use crate::graph::Kind;
 use std::io::{self, Write};
 
 /// Escapes text for a record label: `{ } | < >` and quotes are structure.
@@ -43,28 +42,21 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::R
         "  node [shape=record, fontname=\"Helvetica\", fontsize=11];"
     )?;
     for id in g.shown() {
-        let what = match g.kind(id) {
-            Kind::Var(_) => "var".to_string(),
-            _ => format!("{}: {}", g.op_name(id), g.definition(id)),
-        };
+        let l = view.node_label(id);
         let style = if id == g.output() { ", style=bold" } else { "" };
         writeln!(
             out,
             "  {} [label=\"{name} | {} | value {} | ∂{}/∂{name} = {}\"{style}];",
             id_of(view, id),
-            escape(&what),
-            escape(&view.num(view.value(id))),
+            escape(&l.what),
+            escape(&l.value),
             escape(&f),
-            escape(&view.num(view.grad(id))),
-            name = escape(&g.name(id).to_string()),
+            escape(&l.grad),
+            name = escape(&l.name),
         )?;
     }
-    for id in g.shown() {
-        for &input in g.inputs(id) {
-            if g.is_shown(input) {
-                writeln!(out, "  {} -> {};", id_of(view, input), id_of(view, id))?;
-            }
-        }
+    for (input, id) in view.edges() {
+        writeln!(out, "  {} -> {};", id_of(view, input), id_of(view, id))?;
     }
     writeln!(out, "}}")
 }

@@ -4,7 +4,6 @@
 //! output (right).
 
 use super::View;
-use crate::graph::Kind;
 use std::io::{self, Write};
 
 /// Escapes text for a quoted label (`["…"]`): a quote would end it, and
@@ -40,26 +39,19 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, title: Option<&str>) -> io::R
     }
     writeln!(out, "flowchart LR")?;
     for id in g.shown() {
-        let what = match g.kind(id) {
-            Kind::Var(_) => "var".to_string(),
-            _ => format!("{}: {}", g.op_name(id), g.definition(id)),
-        };
+        let l = view.node_label(id);
         writeln!(
             out,
             "  n{id}[\"{name}<br/>{}<br/>value {}<br/>∂{}/∂{name} = {}\"]",
-            escape(&what),
-            escape(&view.num(view.value(id))),
+            escape(&l.what),
+            escape(&l.value),
             escape(&f),
-            escape(&view.num(view.grad(id))),
-            name = escape(&g.name(id).to_string()),
+            escape(&l.grad),
+            name = escape(&l.name),
         )?;
     }
-    for id in g.shown() {
-        for &input in g.inputs(id) {
-            if g.is_shown(input) {
-                writeln!(out, "  n{input} --> n{id}")?;
-            }
-        }
+    for (input, id) in view.edges() {
+        writeln!(out, "  n{input} --> n{id}")?;
     }
     writeln!(out, "  classDef output stroke-width:3px")?;
     writeln!(out, "  class n{} output", g.output())

@@ -19,7 +19,41 @@ pub struct View<'a> {
     pub digits: Option<usize>,
 }
 
+/// What a picture of the graph (dot, mermaid) shows of one node, unescaped.
+pub struct NodeLabel {
+    pub name: String,
+    /// `var`, or the operation and its definition: `mul: 2*x`.
+    pub what: String,
+    pub value: String,
+    pub grad: String,
+}
+
 impl View<'_> {
+    /// The label of a node in a picture of the graph.
+    pub fn node_label(&self, id: NodeId) -> NodeLabel {
+        let g = self.graph;
+        NodeLabel {
+            name: g.name(id).to_string(),
+            what: match g.kind(id) {
+                crate::Kind::Var(_) => "var".to_string(),
+                _ => format!("{}: {}", g.op_name(id), g.definition(id)),
+            },
+            value: self.num(self.value(id)),
+            grad: self.num(self.grad(id)),
+        }
+    }
+
+    /// The edges of a picture, from each shown input to its user.
+    pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        let g = self.graph;
+        g.shown().flat_map(move |id| {
+            g.inputs(id)
+                .iter()
+                .filter(|&&input| g.is_shown(input))
+                .map(move |&input| (input, id))
+        })
+    }
+
     pub fn value(&self, id: NodeId) -> f64 {
         self.eval.values[id as usize]
     }
