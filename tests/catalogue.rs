@@ -136,6 +136,9 @@ bad! {
     header_without_a_variable: ["x*y", "--points", "-"] <- b"x\n1\n" => 2, ["no value for `y`", "the header row must name every variable"];
     empty_points: ["x", "--points", "-"] <- b"" => 2, ["no header row"];
     duplicate_column: ["x", "--points", "-"] <- b"x,x\n1,2\n" => 2, ["column `x` appears twice"];
+    answer_column_that_is_not_there: ["x^2", "--points", "-", "--expect", "f=@answer"] <- b"x,ans\n1,1\n" => 2, ["no column `answer` in stdin (it has: x, ans)", "--> --expect:1:1"];
+    answer_column_without_points: ["x^2", "-a", "x=1", "--expect", "f=@ans"] => 2, ["`@ans` takes each row's answer from a column of --points, and there is none"];
+    answer_column_without_a_name: ["x^2", "-a", "x=1", "--expect", "f=@"] => 2, ["bad check `f=@`: no column name after `@`"];
     endless_points_file: ["x", "--points", "/dev/zero"] => 2, ["/dev/zero, line 1: the line is longer than 1048576 bytes (1 MiB), the most a row may be"];
     header_longer_than_a_line_may_be: ["x", "--points", "-"] <- format!("x,{}\n1\n", "y".repeat(1 << 21)).as_bytes() => 2, ["stdin, line 1: the line is longer than 1048576 bytes"];
     row_longer_than_a_line_may_be: ["x", "--points", "-"] <- format!("x\n1\n{}\n", "2".repeat(1 << 21)).as_bytes() => 2, ["stdin, line 3: the line is longer than 1048576 bytes"];
