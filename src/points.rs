@@ -174,12 +174,13 @@ impl<R: Read> Points<R> {
             let value = std::str::from_utf8(raw)
                 .ok()
                 .and_then(|t| t.trim().parse::<f64>().ok());
+            if let Some(v) = value.filter(|v| v.is_finite()) {
+                values.push(v);
+                continue;
+            }
+            // The rare bad cell: only now is its text needed.
             let text = String::from_utf8_lossy(raw);
             let reason = match value {
-                Some(v) if v.is_finite() => {
-                    values.push(v);
-                    continue;
-                }
                 // As in --at: `1e400` is not infinity.
                 Some(v) if !v.is_nan() && !text.to_ascii_lowercase().contains("inf") => {
                     format!("`{text}` is too large to be a number")
