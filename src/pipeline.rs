@@ -38,6 +38,7 @@ pub enum Format {
     Csv,
     Dot,
     Mermaid,
+    Svg,
 }
 
 /// Everything that decides what a run computes and prints, built by the
@@ -246,6 +247,7 @@ impl<'s> Job<'s> {
             )),
             Format::Dot => Box::<sink::Dot>::default(),
             Format::Mermaid => Box::<sink::Mermaid>::default(),
+            Format::Svg => Box::<sink::Svg>::default(),
         }
     }
 
@@ -354,7 +356,7 @@ impl<'s> Job<'s> {
         let exact = matches!(o.format, Format::Json | Format::Csv) && !o.explain;
         if o.digits.is_some() && (exact || o.quiet || o.summary || (self.is_judged() && !o.explain))
         {
-            unused.push("--digits rounds the table, dot, mermaid and --explain for display; this output shows none of them".into());
+            unused.push("--digits rounds the table, dot, mermaid, svg and --explain for display; this output shows none of them".into());
         }
         unused
     }
@@ -441,6 +443,9 @@ fn check_combinations(o: &Options) -> Result<()> {
         }
         Format::Mermaid if judged || o.explain => {
             return usage("--format mermaid draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
+        }
+        Format::Svg if judged || o.explain => {
+            return usage("--format svg draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
         }
         Format::Csv if o.explain || o.gradcheck => {
             return usage("--format csv has one row a point: it has no place for --explain or --gradcheck (use the table or --format json)");

@@ -4,12 +4,12 @@
 
 use crate::batch::Row;
 use crate::check;
-use crate::error::Error;
 use crate::error::Result;
+use crate::error::{Error, ErrorKind};
 use crate::graph::Graph;
 use crate::number;
 use crate::points::Header;
-use crate::report::{csv as csv_out, dot, explain, json, mermaid, table, View};
+use crate::report::{csv as csv_out, dot, explain, json, mermaid, svg, table, View};
 use owo_colors::OwoColorize;
 use std::io::Write;
 
@@ -597,6 +597,72 @@ impl Sink for Mermaid {
             .several
             .then(|| describe_point(point.view.graph, point.values));
         mermaid::write(out, &point.view, title.as_deref())?;
+        Ok(())
+    }
+}
+
+/// One SVG document, a titled panel a point when there may be several. SVG
+/// states its size first, so the panels wait for the end (bounded by
+/// [`svg::MAX_NODES`] and [`svg::MAX_PANELS`]).
+#[derive(Default)]
+pub struct Svg {
+    several: bool,
+    panels: Vec<svg::Panel>,
+}
+
+impl Svg {
+    fn room_for_another(&self) -> Result<()> {
+        if self.panels.len() < svg::MAX_PANELS {
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::Limit(format!(
+            "--format svg draws at most {} points in one picture; use --format csv or json for more",
+            svg::MAX_PANELS
+        ))))
+    }
+}
+
+impl Sink for Svg {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        let nodes = frame.graph.shown().count();
+        if nodes > svg::MAX_NODES {
+            return Err(Error::new(ErrorKind::Limit(format!(
+                "--format svg draws at most {} nodes, and this graph has {}; use --format dot, json or csv",
+                svg::grouped(svg::MAX_NODES),
+                svg::grouped(nodes),
+            ))));
+        }
+        Ok(())
+    }
+
+    fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        self.room_for_another()?;
+        let title = self
+            .several
+            .then(|| describe_point(point.view.graph, point.values));
+        let prefix = format!("p{}-", self.panels.len());
+        self.panels
+            .push(svg::panel(&point.view, title.as_deref(), &prefix));
+        Ok(())
+    }
+
+    fn failed(&mut self, _out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        self.room_for_another()?;
+        let title = describe_point(point.graph, point.values);
+        let prefix = format!("p{}-", self.panels.len());
+        let message = point.error.kind.to_string();
+        self.panels
+            .push(svg::failed_panel(&title, &message, &prefix));
+        Ok(())
+    }
+
+    /// Written even after an error, so that the file is a whole picture of
+    /// the points before it; nothing when no point came.
+    fn end(&mut self, out: &mut dyn Write, _points: usize, complete: bool) -> Result<()> {
+        if complete || !self.panels.is_empty() {
+            svg::write_document(out, &self.panels)?;
+        }
         Ok(())
     }
 }

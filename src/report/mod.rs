@@ -4,7 +4,9 @@ pub mod csv;
 pub mod dot;
 pub mod explain;
 pub mod json;
+pub mod layout;
 pub mod mermaid;
+pub mod svg;
 pub mod table;
 
 use crate::eval::Evaluation;
@@ -19,7 +21,7 @@ pub struct View<'a> {
     pub digits: Option<usize>,
 }
 
-/// What a picture of the graph (dot, mermaid) shows of one node, unescaped.
+/// What a picture of the graph (dot, mermaid, svg) shows of one node, unescaped.
 pub struct NodeLabel {
     pub name: String,
     /// `var`, or the operation and its definition: `mul: 2*x`.
