@@ -167,7 +167,8 @@ pub fn layered(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> L
         }
     }
 
-    // Columns: each as wide as its widest box; boxes centred in them.
+    // Columns: each as wide as its widest box; boxes aligned on its left,
+    // so that their text starts in one line.
     let mut column_width = vec![0.0f64; layers];
     for (i, s) in sizes.iter().enumerate() {
         column_width[layer[i]] = column_width[layer[i]].max(s.0);
@@ -204,13 +205,7 @@ pub fn layered(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> L
     }
 
     let boxes: Vec<(f64, f64)> = (0..n)
-        .map(|i| {
-            let l = layer[i];
-            (
-                column_x[l] + (column_width[l] - sizes[i].0) / 2.0,
-                y[i] - sizes[i].1 / 2.0,
-            )
-        })
+        .map(|i| (column_x[layer[i]], y[i] - sizes[i].1 / 2.0))
         .collect();
     let mut routes: Vec<Vec<(f64, f64)>> = paths
         .iter()
@@ -218,7 +213,13 @@ pub fn layered(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> L
             let mut points = Vec::with_capacity(2 * path.len());
             if let (Some(&a), Some(&b)) = (path.first(), path.last()) {
                 if a < n && b < n {
+                    // Out along its own row to the column's edge, so that
+                    // the curve to the next column passes no wider box.
                     points.push((boxes[a].0 + sizes[a].0, y[a]));
+                    let edge = column_x[layer[a]] + column_width[layer[a]];
+                    if edge > boxes[a].0 + sizes[a].0 {
+                        points.push((edge, y[a]));
+                    }
                     for &w in &path[1..path.len() - 1] {
                         let l = item_layer[w];
                         points.push((column_x[l], y[w]));
