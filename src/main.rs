@@ -95,7 +95,7 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
 
-    /// Round numbers to N significant digits for display (table, dot, mermaid, --explain).
+    /// Round numbers to N significant digits for display (table, dot, mermaid, svg, --explain).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: Option<u8>,
 

@@ -536,3 +536,48 @@ mod tests {
         check_boxes(&layered(&sizes, &edges, 4.0), &sizes);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Random graphs in evaluation order: each node's inputs come before it.
+    fn graphs() -> impl Strategy<Value = (Vec<(f64, f64)>, Vec<(usize, usize)>)> {
+        (1usize..60).prop_flat_map(|n| {
+            let sizes = proptest::collection::vec((20.0f64..220.0, 30.0f64..90.0), n);
+            let edges =
+                proptest::collection::vec((0usize..n, 0usize..n), 0..3 * n).prop_map(|pairs| {
+                    pairs
+                        .into_iter()
+                        .filter(|(a, b)| a != b)
+                        .map(|(a, b)| (a.min(b), a.max(b)))
+                        .collect::<Vec<_>>()
+                });
+            (sizes, edges)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn boxes_never_overlap_and_edges_run_rightwards((sizes, edges) in graphs()) {
+            let l = layered(&sizes, &edges, 8.0);
+            for (i, (&(x, y), &(w, h))) in l.boxes.iter().zip(&sizes).enumerate() {
+                prop_assert!(x >= 8.0 - 1e-9 && y >= 8.0 - 1e-9);
+                prop_assert!(x + w <= l.width + 1e-9 && y + h <= l.height + 1e-9);
+                for (&(x2, y2), &(w2, h2)) in l.boxes.iter().zip(&sizes).skip(i + 1) {
+                    prop_assert!(x + w <= x2 || x2 + w2 <= x || y + h <= y2 || y2 + h2 <= y);
+                }
+            }
+            for (route, &(a, b)) in l.edges.iter().zip(&edges) {
+                prop_assert_eq!(route.first().map(|p| p.0), Some(l.boxes[a].0 + sizes[a].0));
+                prop_assert_eq!(route.last().map(|p| p.0), Some(l.boxes[b].0));
+                let end = route.last().map_or(0.0, |p| p.1);
+                prop_assert!(end >= l.boxes[b].1 && end <= l.boxes[b].1 + sizes[b].1);
+                for pair in route.windows(2) {
+                    prop_assert!(pair[0].0 <= pair[1].0, "{:?}", route);
+                }
+            }
+        }
+    }
+}
