@@ -433,3 +433,15 @@ fn a_browser_draws_it() {
         "the browser's picture is nearly blank: {dark} dark pixels"
     );
 }
+
+#[test]
+fn tiny_graphs_and_no_points() {
+    // `x` is a variable and the output `f = x`; a constant program is one node.
+    check_readable(&svg(&["x", "--at", "x=1"]), 2);
+    let p = check_readable(&svg(&["2+3"]), 1);
+    assert!(p.texts.values().any(|(t, _)| t == "value 5"));
+    // A CSV of points with no rows: an empty picture, still well-formed.
+    let r = run_with_stdin(&["x^2", "--points", "-", "--format", "svg"], Some(b"x\n"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(parse(&r.stdout).boxes.is_empty());
+}
