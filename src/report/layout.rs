@@ -542,8 +542,11 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
+    /// Box sizes and edges.
+    type Drawing = (Vec<(f64, f64)>, Vec<(usize, usize)>);
+
     /// Random graphs in evaluation order: each node's inputs come before it.
-    fn graphs() -> impl Strategy<Value = (Vec<(f64, f64)>, Vec<(usize, usize)>)> {
+    fn graphs() -> impl Strategy<Value = Drawing> {
         (1usize..60).prop_flat_map(|n| {
             let sizes = proptest::collection::vec((20.0f64..220.0, 30.0f64..90.0), n);
             let edges =
