@@ -219,7 +219,7 @@ fn the_lecture_example() {
 }
 
 /// A small neural network: 4 inputs, two hidden layers of 8 tanh units
-/// with constant weights, one output: about 230 nodes.
+/// with constant weights, one output: 205 nodes.
 fn network() -> String {
     let mut lines = Vec::new();
     let mut previous: Vec<String> = (1..=4).map(|i| format!("x{i}")).collect();
