@@ -22,6 +22,7 @@ pub mod bindings;
 pub mod check;
 pub mod error;
 pub mod eval;
+pub mod formula;
 pub mod graph;
 pub mod input;
 pub mod number;

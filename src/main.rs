@@ -1,5 +1,4 @@
-//! The command line (README, "Usage"): read the program and the points, run the
-//! library, print. No math here.
+//! The command line (README, "Usage"): read the program and points, run the library, print.
 
 use autograd::pipeline::{Format, Job, Notice, Options, PointSource};
 use autograd::{input, Error, ErrorKind};
@@ -111,6 +110,8 @@ struct Cli {
     /// Print the manual page (roff) and exit.
     #[arg(long)]
     man: bool,
+    #[command(flatten)]
+    answers: autograd::formula::FormulaArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,9 +155,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `autograd-cli -h --at h=2 --expect f=999` would print the help and exit
-/// 0, and a grading script would take that for a pass: a help or version
-/// flag is only itself when it is the only argument.
+/// `autograd-cli -h --at h=2 --expect f=999` would exit 0, a pass to a grading
+/// script: a help or version flag is only itself as the only argument.
 fn flag_among_arguments() -> Option<String> {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.len() < 2 {
@@ -260,6 +260,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         allow_nonfinite: cli.allow_nonfinite,
         quiet: cli.quiet,
         summary: cli.summary,
+        domain: cli.answers.domain.clone(),
         color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };
