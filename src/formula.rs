@@ -167,6 +167,9 @@ impl Domain {
                 )));
             };
             let number = |t: &str| {
+                if t.trim().is_empty() {
+                    return Err(bad("a number is missing".into()));
+                }
                 crate::constant_value(t.trim())
                     .ok()
                     .filter(|x| x.is_finite())

@@ -830,7 +830,12 @@ impl Run<'_, '_> {
                         expected: f64::NAN,
                         actual: f64::NAN,
                         passed: false,
-                        reason: Some(format!("the answer `{}`: {}", e.expected_text, err.kind)),
+                        reason: Some(match &err.help {
+                            Some(help) => {
+                                format!("the answer `{}`: {} ({help})", e.expected_text, err.kind)
+                            }
+                            None => format!("the answer `{}`: {}", e.expected_text, err.kind),
+                        }),
                         formula: true,
                     })
                 }
