@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn verdicts_and_slips() {
         let loss = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
-        let rows: &[(&str, &str, bool, &str, &[f64], Option<&str>)] = &[
+        type Row<'a> = (&'a str, &'a str, bool, &'a str, &'a [f64], Option<&'a str>);
+        let rows: &[Row] = &[
             ("(2*x+y^2)*z^3", "x", true, "2*z^3", &[4.0, 3.0, 2.0], None),
             (
                 "(2*x+y^2)*z^3",
