@@ -54,8 +54,35 @@ pub struct Formula {
 
 impl Formula {
     /// Parses `text` and binds its names to `program`'s nodes (`f` is the
-    /// output). Error places are offsets into `text`.
-    pub fn compile(text: &str, program: &Graph) -> Result<Formula> {
+    /// output). A statement that is not in the graph (the graph is one
+    /// output's, `--of`) stands for its definition, from `definitions`
+    /// (name, expression text). Error places are offsets into `text`.
+    pub fn compile(
+        text: &str,
+        program: &Graph,
+        definitions: &[(String, String)],
+    ) -> Result<Formula> {
+        let mut text = std::borrow::Cow::Borrowed(text);
+        // Statements name only earlier ones: one round a statement at most.
+        for _ in 0..=definitions.len() {
+            let graph = Graph::lower(crate::parse::parse_expression(&text)?, None)?;
+            let missing: Vec<&(String, String)> = graph
+                .variables()
+                .iter()
+                .filter(|n| *n != "f" && program.find(n).is_none())
+                .filter_map(|n| definitions.iter().find(|(d, _)| d == n))
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            for (name, definition) in missing {
+                text = substitute(&text, name, &format!("({definition})")).into();
+            }
+        }
+        Self::bind(&text, program)
+    }
+
+    fn bind(text: &str, program: &Graph) -> Result<Formula> {
         let graph = Graph::lower(crate::parse::parse_expression(text)?, None)?;
         let mut nodes = Vec::with_capacity(graph.variables().len());
         for (v, name) in graph.variables().iter().enumerate() {
@@ -92,6 +119,28 @@ impl Formula {
             Err(_) => f64::NAN,
         }
     }
+}
+
+/// `text` with every whole name `name` replaced.
+fn substitute(text: &str, name: &str, replacement: &str) -> String {
+    let is_name =
+        |c: char| c.is_alphanumeric() || c == '_' || crate::parse::is_name(&c.to_string());
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(if word == name { replacement } else { word });
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_name(c) || (!word.is_empty() && c.is_ascii_digit()) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// The known name nearest to an unknown one, if one is close (one edit for
@@ -545,7 +594,7 @@ mod tests {
         ];
         for &(program, target, grad, text, point, want) in rows {
             let g = graph(program);
-            let formula = Formula::compile(text, &g).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let formula = Formula::compile(text, &g, &[]).unwrap_or_else(|e| panic!("{text}: {e}"));
             let node = g.find(target).unwrap_or_else(|| panic!("{target}"));
             let s = samples(&g, Some(evaluated(&g, point)), &Domain::default());
             let v = judge(&formula, &g, node, grad, &s, 1e-9);
@@ -562,7 +611,9 @@ mod tests {
     #[test]
     fn unknown_names_suggest_the_nearest() {
         let g = graph("z = w*x + b; yhat = σ(z); L = (yhat - y)^2");
-        let err = Formula::compile("yht - y", &g).err().map(|e| e.report());
+        let err = Formula::compile("yht - y", &g, &[])
+            .err()
+            .map(|e| e.report());
         let report = err.unwrap_or_default();
         assert!(report.contains("no node named `yht`"), "{report}");
         assert!(report.contains("did you mean `yhat`?"), "{report}");

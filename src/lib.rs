@@ -25,6 +25,7 @@ pub mod eval;
 pub mod formula;
 pub mod graph;
 pub mod input;
+pub mod jacobian;
 pub mod number;
 pub mod ops;
 pub mod parse;

@@ -169,6 +169,13 @@ pub struct Job<'s> {
     formulas: Vec<Option<crate::formula::Formula>>,
     domain: crate::formula::Domain,
     options: Options,
+    /// `--of p1,p2`: the jobs of the other outputs, and the options as
+    /// given (see [`crate::jacobian`]).
+    others: Vec<Job<'s>>,
+    several: Option<Options>,
+    /// Each named statement's expression text, for formula answers that
+    /// name a statement this output's graph does not hold.
+    definitions: Vec<(String, String)>,
 }
 
 impl<'s> Job<'s> {
@@ -176,9 +183,17 @@ impl<'s> Job<'s> {
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
         check_combinations(&options)?;
+        if let Some(names) = crate::jacobian::several(&options) {
+            let mut jobs = crate::jacobian::jobs(source, origin, &options, &names)?;
+            let mut first = jobs.remove(0);
+            first.others = jobs;
+            first.several = Some(options);
+            return Ok(first);
+        }
         let source = crate::input::nfc(source);
         let in_source = |e: Error| e.in_source(&source, origin);
         let program = crate::parse::parse_program(&source).map_err(in_source)?;
+        let definitions = definitions(&program);
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
         // Several lists are one (a trailing comma is allowed in each).
         let lists: Vec<Cow<str>> = options
@@ -200,7 +215,11 @@ impl<'s> Job<'s> {
                 formulas.push(match e.formula {
                     true => {
                         let offset = e.span.end - e.expected_text.len();
-                        let f = crate::formula::Formula::compile(&e.expected_text, &graph);
+                        let f = crate::formula::Formula::compile(
+                            &e.expected_text,
+                            &graph,
+                            &definitions,
+                        );
                         Some(f.map_err(|err| in_expect(crate::formula::shifted(err, offset)))?)
                     }
                     false => None,
@@ -238,6 +257,9 @@ impl<'s> Job<'s> {
             formulas,
             domain,
             options,
+            others: Vec::new(),
+            several: None,
+            definitions,
         })
     }
 
@@ -251,6 +273,11 @@ impl<'s> Job<'s> {
 
     /// Whether points get a verdict (`--expect`, `--gradcheck`).
     pub fn is_judged(&self) -> bool {
+        self.judges_itself() || self.others.iter().any(Job::is_judged)
+    }
+
+    /// Whether this output's own points get a verdict (several outputs).
+    pub(crate) fn judges_itself(&self) -> bool {
         !self.expectations.is_empty() || self.options.gradcheck
     }
 
@@ -289,6 +316,22 @@ impl<'s> Job<'s> {
     /// early, a run with checks goes on to the end (its summary is the
     /// verdict); one without stops with [`crate::ErrorKind::BrokenPipe`].
     pub fn run(
+        &self,
+        points: PointSource<'_>,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Summary> {
+        match &self.several {
+            Some(options) => {
+                let jobs: Vec<&Job> = std::iter::once(self).chain(&self.others).collect();
+                crate::jacobian::run(&jobs, options, points, out, warn)
+            }
+            None => self.run_one(points, out, warn),
+        }
+    }
+
+    /// [`Job::run`] for one output.
+    pub(crate) fn run_one(
         &self,
         points: PointSource<'_>,
         out: &mut dyn Write,
@@ -466,6 +509,23 @@ impl<'s> Job<'s> {
             })
             .collect()
     }
+}
+
+/// Each named statement's name and expression text (a formula answer may
+/// name a statement that another output's graph holds).
+fn definitions(program: &crate::ast::Program<'_>) -> Vec<(String, String)> {
+    program
+        .statements
+        .iter()
+        .filter_map(|st| {
+            let (name, _) = st.name?;
+            let span = program.expr(st.root).span();
+            Some((
+                name.to_string(),
+                program.source.get(span.start..span.end)?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// Whether `name` could be a variable that a point binds and the program
@@ -818,7 +878,11 @@ impl Run<'_, '_> {
         let compiled;
         let formula = match job.formulas.get(i).and_then(Option::as_ref) {
             Some(f) if e.column.is_none() && job.expectations[i].formula => f,
-            _ => match crate::formula::Formula::compile(&e.expected_text, &job.graph) {
+            _ => match crate::formula::Formula::compile(
+                &e.expected_text,
+                &job.graph,
+                &job.definitions,
+            ) {
                 Ok(f) => {
                     compiled = f;
                     &compiled
