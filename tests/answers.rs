@@ -221,3 +221,174 @@ fn bad_formulas_and_domains_are_bad_input() {
     assert_eq!(r.code, 0);
     assert_contains(&r.stderr, &["warning: --domain is where formula answers"]);
 }
+
+// ---- several outputs: --of p1,p2,p3 ----
+
+const SOFTMAX: &str =
+    "e1 = exp(a1); e2 = exp(a2); e3 = exp(a3); s = e1 + e2 + e3; p1 = e1/s; p2 = e2/s; p3 = e3/s";
+
+/// softmax(a) and its Jacobian in closed form: ∂p_i/∂a_j = p_i (δ_ij − p_j).
+fn softmax(a: [f64; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
+    let m = a.iter().cloned().fold(f64::MIN, f64::max);
+    let e = a.map(|x| (x - m).exp());
+    let sum: f64 = e.iter().sum();
+    let p = e.map(|x| x / sum);
+    let mut jac = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            jac[i][j] = p[i] * (f64::from(u8::from(i == j)) - p[j]);
+        }
+    }
+    (p, jac)
+}
+
+#[test]
+fn the_softmax_jacobian_matches_its_closed_form() {
+    let points = [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-1.5, 0.25, 2.0]];
+    let at: Vec<String> = points
+        .iter()
+        .map(|a| format!("a1={},a2={},a3={}", a[0], a[1], a[2]))
+        .collect();
+    let mut args = vec![SOFTMAX, "--of", "p1,p2,p3", "--format", "json"];
+    for a in &at {
+        args.extend(["--at", a.as_str()]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    for (k, a) in points.iter().enumerate() {
+        let (p, jac) = softmax(*a);
+        let outputs = v[k]["outputs"].as_array().cloned().unwrap_or_default();
+        assert_eq!(outputs.len(), 3, "{}", r.stdout);
+        for (i, o) in outputs.iter().enumerate() {
+            assert_eq!(o["output"], format!("p{}", i + 1));
+            let close = |x: &Value, want: f64| {
+                let x = x.as_f64().unwrap_or(f64::NAN);
+                (x - want).abs() <= 1e-12 * want.abs().max(1e-3)
+            };
+            assert!(
+                close(&o["value"], p[i]),
+                "p{} at {a:?}: {}",
+                i + 1,
+                o["value"]
+            );
+            for j in 0..3 {
+                let g = &o["gradient"][format!("a{}", j + 1)];
+                assert!(
+                    close(g, jac[i][j]),
+                    "∂p{}/∂a{} at {a:?}: {g} vs {}",
+                    i + 1,
+                    j + 1,
+                    jac[i][j]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn several_outputs_in_the_table_csv_dot_and_mermaid() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    let r = run(&[SOFTMAX, "--of", "p1, p2", at[0], at[1]]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "output p1:\nnode  op",
+            "∂p1/∂a1 = 0.08192506906499324\n",
+            "\noutput p2:\nnode",
+            "∂p2/∂a1 = -0.0220330445201743\n",
+        ],
+    );
+    assert!(
+        r.stderr.is_empty(),
+        "no warning: every output uses a1, a2, a3: {}",
+        r.stderr
+    );
+    let r = run(&[SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "csv"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "a1,a2,a3,p1,dp1/da1,dp1/da2,dp1/da3,p2,dp2/da1,dp2/da2,dp2/da3"
+    );
+    let (p, jac) = softmax([1.0, 2.0, 3.0]);
+    let cells: Vec<f64> = lines[1].split(',').filter_map(|c| c.parse().ok()).collect();
+    let want = [
+        1.0, 2.0, 3.0, p[0], jac[0][0], jac[0][1], jac[0][2], p[1], jac[1][0], jac[1][1], jac[1][2],
+    ];
+    assert_eq!(cells.len(), want.len());
+    for (c, w) in cells.iter().zip(want) {
+        assert!((c - w).abs() <= 1e-12 * w.abs().max(1e-3), "{c} vs {w}");
+    }
+    let r = run(&[SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "dot"]);
+    assert_eq!(r.stdout.matches("digraph").count(), 2, "{}", r.stdout);
+    let r = run(&[
+        SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "mermaid",
+    ]);
+    assert_eq!(r.stdout.matches("flowchart").count(), 2, "{}", r.stdout);
+    assert_contains(&r.stdout, &["∂p1/∂a1 = ", "∂p2/∂a1 = "]);
+}
+
+#[test]
+fn one_name_in_of_keeps_todays_output() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    for format in ["table", "json", "csv"] {
+        let plain = run(&[SOFTMAX, at[0], at[1], "--format", format]);
+        let of = run(&[SOFTMAX, "--of", "p3", at[0], at[1], "--format", format]);
+        assert_eq!(plain.stdout, of.stdout, "{format}");
+    }
+}
+
+#[test]
+fn checks_name_their_output() {
+    let at = ["--at", "a1=1,a2=2,a3=3", "--at", "a1=0,a2=0,a3=0"];
+    let mut args = vec![SOFTMAX, "--of", "p1,p2,p3"];
+    args.extend(at);
+    let expect = "dp1/da1 = p1*(1 - p1), dp2/da1 = -p1*p2, dp3/da3 = p3 - p3^2, s = e1 + e2 + e3";
+    let r = run(&[&args[..], &["--expect", expect, "--format", "json"]].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(v[1]["passed"], true);
+    assert_eq!(v[1]["outputs"][1]["checks"][0]["target"], "dp2/da1");
+    let r = run(&[&args[..], &["--expect", "dp2/da1 = p1*p2", "--summary"]].concat());
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (1, "checks: 0 of 2 points passed; failed points: 1, 2\n")
+    );
+    let r = run(&[&args[..], &["--expect", "dp2/da1 = p1*p2"]].concat());
+    assert_contains(&r.stdout, &["the sign is flipped"]);
+    let r = run(&[&args[..], &["--expect", "df/da1 = 1"]].concat());
+    assert_fails(
+        &r,
+        2,
+        &[
+            "with several outputs a gradient names its output",
+            "the outputs: p1, p2, p3",
+        ],
+    );
+}
+
+#[test]
+fn bad_lists_of_outputs() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,,p2", at[0], at[1]]),
+        2,
+        &["has an empty one"],
+    );
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,p1", at[0], at[1]]),
+        2,
+        &["names `p1` twice"],
+    );
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,q", at[0], at[1]]),
+        2,
+        &["no node named `q`"],
+    );
+    let r = run_with_stdin(
+        &[SOFTMAX, "--of", "p1,p2", "--points", "-"],
+        Some(b"a1,a2,a3\n1,2,3\n"),
+    );
+    assert_fails(&r, 2, &["--points takes one output"]);
+}
