@@ -561,9 +561,13 @@ mod tests {
             Some("the answer is empty")
         );
         assert_eq!(
-            e.with_answer("abc").err().as_deref(),
-            Some("the answer `abc` is not a number")
+            e.with_answer("1.2.3").err().as_deref(),
+            Some("the answer `1.2.3` is not a number")
         );
+        let formula = e
+            .with_answer("x*(yhat - y)")
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert!(formula.formula, "a cell that names nodes is a formula");
     }
 
     #[test]
@@ -577,7 +581,7 @@ mod tests {
             ("f", "no `=`"),
             ("f=", "no value"),
             ("=1", "no target"),
-            ("f=abc", "not a constant"),
+            ("f=1.2.3", "not a number"),
             ("dg/dx=1", "`g` is not the output"),
             ("f=1,,x=2", "empty check"),
         ] {

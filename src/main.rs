@@ -48,7 +48,7 @@ struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "at")]
     points: Option<String>,
 
-    /// Differentiate the statement NAME instead of the last one.
+    /// Differentiate the statement NAME instead of the last one; p1,p2,… for several (the Jacobian).
     #[arg(long = "of", value_name = "NAME")]
     of: Option<String>,
 

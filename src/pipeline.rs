@@ -895,13 +895,17 @@ impl Run<'_, '_> {
                         actual: f64::NAN,
                         passed: false,
                         reason: Some(match &err.help {
+                            // A lone word (`one`) was meant as a number.
+                            _ if crate::parse::is_name(e.expected_text.trim()) => {
+                                format!("the answer `{}` is not a number", e.expected_text)
+                            }
                             Some(help) => {
                                 format!("the answer `{}`: {} ({help})", e.expected_text, err.kind)
                             }
                             None => format!("the answer `{}`: {}", e.expected_text, err.kind),
                         }),
                         formula: true,
-                    })
+                    });
                 }
             },
         };
