@@ -193,7 +193,11 @@ impl<'s> Job<'s> {
         let source = crate::input::nfc(source);
         let in_source = |e: Error| e.in_source(&source, origin);
         let program = crate::parse::parse_program(&source).map_err(in_source)?;
-        let definitions = definitions(&program);
+        // Only formula answers use them (a big program's text is not copied).
+        let definitions = match options.expect.is_empty() {
+            true => Vec::new(),
+            false => definitions(&program),
+        };
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
         // Several lists are one (a trailing comma is allowed in each).
         let lists: Vec<Cow<str>> = options
