@@ -646,6 +646,32 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any constant factor K ≠ 1 on the right derivative is named, at
+        /// any point: "off by a factor of K" (or the sign, for K = -1).
+        #[test]
+        fn a_constant_factor_is_always_named(
+            k in -8i32..=8,
+            x in -3.0f64..3.0,
+            z in 0.2f64..3.0,
+        ) {
+            proptest::prop_assume!(k != 1 && k != 0);
+            let g = graph("(2*x+y^2)*z^3");
+            let formula = Formula::compile(&format!("{k}*2*z^3"), &g, &[]);
+            let formula = formula.unwrap_or_else(|e| panic!("{e}"));
+            let node = g.find("x").unwrap_or_else(|| panic!("x"));
+            let s = samples(&g, Some(evaluated(&g, &[x, 1.0, z])), &Domain::default());
+            let v = judge(&formula, &g, node, true, &s, 1e-9);
+            let reason = v.reason.unwrap_or_default();
+            let want = match k {
+                -1 => "the sign is flipped:".to_string(),
+                k if k < 0 => format!("off by a factor of {k} (the sign is flipped):"),
+                k => format!("off by a factor of {k}:"),
+            };
+            proptest::prop_assert!(!v.passed && reason.starts_with(&want), "{}", reason);
+        }
+    }
+
     #[test]
     fn random_points_lie_near_the_given_one() {
         let g = graph("x^2 + y");
