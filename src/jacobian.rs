@@ -46,10 +46,8 @@ pub fn jobs<'s>(
         summary: false,
         ..options.clone()
     };
-    let bare: Vec<Job> = names
-        .iter()
-        .map(|n| Job::new(source, origin, plain(n, Vec::new())))
-        .collect::<Result<_>>()?;
+    // Built only when a check names a node's value: which graph has it.
+    let mut bare: Option<Vec<Job>> = None;
     let mut lists: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     for text in &options.expect {
         for (_, item) in crate::bindings::split_top_level(text) {
@@ -76,10 +74,19 @@ pub fn jobs<'s>(
                         }
                     }
                 }
-                None => bare
-                    .iter()
-                    .position(|j| j.graph().find(label).is_some())
-                    .unwrap_or(0),
+                None => {
+                    if bare.is_none() {
+                        let jobs = names
+                            .iter()
+                            .map(|n| Job::new(source, origin, plain(n, Vec::new())))
+                            .collect::<Result<Vec<_>>>()?;
+                        bare = Some(jobs);
+                    }
+                    bare.iter()
+                        .flatten()
+                        .position(|j| j.graph().find(label).is_some())
+                        .unwrap_or(0)
+                }
             };
             lists[owner].push(item.to_string());
         }
