@@ -57,7 +57,7 @@ struct Cli {
     format: Format,
 
     /// Check answers, e.g. 'f=136, df/dx=16, g4=17': node values and
-    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, or
+    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, formulas (yhat - y), or
     /// @COLUMN of --points. May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
