@@ -154,5 +154,60 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages, batch);
+/// `--expect` at one point: numbers, then formulas (the point and 20
+/// random ones), then `--of p1,p2,p3` on softmax.
+fn answers(c: &mut Criterion) {
+    use autograd::pipeline::{Job, Options, PointSource};
+    let mut group = c.benchmark_group("answers");
+    let at = vec!["w=0.5,b=1,x=2,y=1".to_string()];
+    let run = |source: &str, of: Option<&str>, expect: &str, at: &[String]| {
+        let options = Options {
+            of: of.map(str::to_string),
+            expect: vec![expect.to_string()],
+            quiet: true,
+            ..Options::default()
+        };
+        let job = Job::new(source, "bench", options).expect("the bench's job builds");
+        let points = PointSource::at(at).expect("the bench's point parses");
+        job.run(points, &mut std::io::sink(), &mut |_| {})
+    };
+    group.bench_function("numbers", |b| {
+        b.iter(|| {
+            run(
+                LOGISTIC,
+                None,
+                black_box("dL/dz=-0.1192, dL/dw=-0.2384"),
+                &at,
+            )
+        })
+    });
+    group.bench_function("formulas", |b| {
+        b.iter(|| {
+            run(
+                LOGISTIC,
+                None,
+                black_box("dL/dz = yhat - y, dL/dw = x*(yhat - y)"),
+                &at,
+            )
+        })
+    });
+    group.bench_function("a wrong formula (slip search)", |b| {
+        b.iter(|| run(LOGISTIC, None, black_box("dL/dw = yhat - y"), &at))
+    });
+    let softmax = "e1 = exp(a1); e2 = exp(a2); e3 = exp(a3); s = e1 + e2 + e3; p1 = e1/s; p2 = e2/s; p3 = e3/s";
+    let at = vec!["a1=1,a2=2,a3=3".to_string()];
+    group.bench_function("softmax --of p1,p2,p3", |b| {
+        b.iter(|| {
+            run(
+                softmax,
+                Some("p1,p2,p3"),
+                black_box("dp2/da1 = -p1*p2"),
+                &at,
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, batch, answers);
 criterion_main!(benches);

@@ -55,6 +55,9 @@ pub struct Expectation {
     pub column: Option<String>,
     /// Where the check is in the `--expect` text.
     pub span: Span,
+    /// The expected value names variables or steps (`yhat - y`): a formula,
+    /// compared at many points (see [`crate::formula`]).
+    pub formula: bool,
 }
 
 /// Parses `--expect 'f=136, df/dx=16, g4=17'`. `output` is the name of the
@@ -109,6 +112,21 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 significant: None,
                 column: Some(column.trim().to_string()),
                 span,
+                formula: false,
+            });
+            continue;
+        }
+        if crate::formula::is_formula(value_text) {
+            out.push(Expectation {
+                target,
+                label: label.to_string(),
+                expected: f64::NAN,
+                expected_text: value_text.to_string(),
+                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
+                significant: None,
+                column: None,
+                span,
+                formula: true,
             });
             continue;
         }
@@ -125,6 +143,7 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             significant: precision(value_text).map(|(_, sig)| sig),
             column: None,
             span,
+            formula: false,
         });
     }
     Ok(out)
@@ -268,6 +287,17 @@ impl Expectation {
         if answer.is_empty() {
             return Err("the answer is empty".into());
         }
+        if crate::formula::is_formula(answer) {
+            return Ok(Expectation {
+                expected: f64::NAN,
+                expected_text: answer.to_string(),
+                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
+                significant: None,
+                column: None,
+                formula: true,
+                ..self.clone()
+            });
+        }
         let expected = crate::constant_value(answer)
             .map_err(|_| format!("the answer `{answer}` is not a number"))?;
         let (tolerance, significant) = match precision(answer) {
@@ -280,6 +310,7 @@ impl Expectation {
             tolerance,
             significant,
             column: None,
+            formula: false,
             ..self.clone()
         })
     }
@@ -530,9 +561,13 @@ mod tests {
             Some("the answer is empty")
         );
         assert_eq!(
-            e.with_answer("abc").err().as_deref(),
-            Some("the answer `abc` is not a number")
+            e.with_answer("1.2.3").err().as_deref(),
+            Some("the answer `1.2.3` is not a number")
         );
+        let formula = e
+            .with_answer("x*(yhat - y)")
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert!(formula.formula, "a cell that names nodes is a formula");
     }
 
     #[test]
@@ -546,7 +581,7 @@ mod tests {
             ("f", "no `=`"),
             ("f=", "no value"),
             ("=1", "no target"),
-            ("f=abc", "not a constant"),
+            ("f=1.2.3", "not a number"),
             ("dg/dx=1", "`g` is not the output"),
             ("f=1,,x=2", "empty check"),
         ] {

@@ -1,5 +1,4 @@
-//! The command line (README, "Usage"): read the program and the points, run the
-//! library, print. No math here.
+//! The command line (README, "Usage"): read the program and points, run the library, print.
 
 use autograd::pipeline::{Format, Job, Notice, Options, PointSource};
 use autograd::{input, Error, ErrorKind};
@@ -49,7 +48,7 @@ struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "at")]
     points: Option<String>,
 
-    /// Differentiate the statement NAME instead of the last one.
+    /// Differentiate the statement NAME instead of the last one; p1,p2,… for several (the Jacobian).
     #[arg(long = "of", value_name = "NAME")]
     of: Option<String>,
 
@@ -58,7 +57,7 @@ struct Cli {
     format: Format,
 
     /// Check answers, e.g. 'f=136, df/dx=16, g4=17': node values and
-    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, or
+    /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, formulas (yhat - y), or
     /// @COLUMN of --points. May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
@@ -111,6 +110,8 @@ struct Cli {
     /// Print the manual page (roff) and exit.
     #[arg(long)]
     man: bool,
+    #[command(flatten)]
+    answers: autograd::formula::FormulaArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,9 +155,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `autograd-cli -h --at h=2 --expect f=999` would print the help and exit
-/// 0, and a grading script would take that for a pass: a help or version
-/// flag is only itself when it is the only argument.
+/// `autograd-cli -h --at h=2 --expect f=999` would exit 0, a pass to a grading
+/// script: a help or version flag is only itself as the only argument.
 fn flag_among_arguments() -> Option<String> {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.len() < 2 {
@@ -260,6 +260,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         allow_nonfinite: cli.allow_nonfinite,
         quiet: cli.quiet,
         summary: cli.summary,
+        domain: cli.answers.domain.clone(),
         color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };

@@ -68,6 +68,8 @@ pub struct Options {
     pub quiet: bool,
     /// Print one line of verdicts at the end (`--summary`).
     pub summary: bool,
+    /// Where formula answers are compared (`--domain 'x=1..5, y=0|1'`).
+    pub domain: Option<String>,
 }
 
 impl Default for Options {
@@ -86,6 +88,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             quiet: false,
             summary: false,
+            domain: None,
         }
     }
 }
@@ -163,7 +166,17 @@ pub struct Job<'s> {
     /// variable the point binds but the program does not use (its value as
     /// bound, its gradient 0).
     unused_targets: Vec<Option<String>>,
+    /// Each expectation's formula, compiled, when its answer is one.
+    formulas: Vec<Option<crate::formula::Formula>>,
+    domain: crate::formula::Domain,
     options: Options,
+    /// `--of p1,p2`: the jobs of the other outputs, and the options as
+    /// given (see [`crate::jacobian`]).
+    others: Vec<Job<'s>>,
+    several: Option<Options>,
+    /// Each named statement's expression text, for formula answers that
+    /// name a statement this output's graph does not hold.
+    definitions: Vec<(String, String)>,
 }
 
 impl<'s> Job<'s> {
@@ -171,9 +184,21 @@ impl<'s> Job<'s> {
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
         check_combinations(&options)?;
+        if let Some(names) = crate::jacobian::several(&options) {
+            let mut jobs = crate::jacobian::jobs(source, origin, &options, &names)?;
+            let mut first = jobs.remove(0);
+            first.others = jobs;
+            first.several = Some(options);
+            return Ok(first);
+        }
         let source = crate::input::nfc(source);
         let in_source = |e: Error| e.in_source(&source, origin);
         let program = crate::parse::parse_program(&source).map_err(in_source)?;
+        // Only formula answers use them (a big program's text is not copied).
+        let definitions = match options.expect.is_empty() {
+            true => Vec::new(),
+            false => definitions(&program),
+        };
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
         // Several lists are one (a trailing comma is allowed in each).
         let lists: Vec<Cow<str>> = options
@@ -184,11 +209,29 @@ impl<'s> Job<'s> {
         let expect = lists.join(", ");
         let mut expectations = Vec::new();
         let mut unused_targets = Vec::new();
+        let mut formulas = Vec::new();
         if !expect.is_empty() {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
             expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
             for e in &expectations {
+                // A formula's value starts where the check's text ends
+                // minus the formula's length (the check is trimmed).
+                formulas.push(match e.formula {
+                    true => {
+                        let offset = e.span.end - e.expected_text.len();
+                        let f = crate::formula::Formula::compile(
+                            &e.expected_text,
+                            &graph,
+                            &definitions,
+                        );
+                        Some(f.map_err(|err| in_expect(crate::formula::shifted(err, offset)))?)
+                    }
+                    false => None,
+                });
+                if e.formula {
+                    e.node(&graph).map_err(in_expect)?;
+                }
                 // A name that could be a variable may be bound but unused:
                 // whether it is, each point says.
                 let unused = match e.node(&graph) {
@@ -201,6 +244,14 @@ impl<'s> Job<'s> {
                 unused_targets.push(unused);
             }
         }
+        let domain = match &options.domain {
+            Some(text) => {
+                let text = crate::input::nfc(text);
+                crate::formula::Domain::parse(&text, &graph)
+                    .map_err(|e| e.in_source(&text, "--domain"))?
+            }
+            None => crate::formula::Domain::default(),
+        };
         Ok(Job {
             source,
             expect,
@@ -208,7 +259,12 @@ impl<'s> Job<'s> {
             graph,
             expectations,
             unused_targets,
+            formulas,
+            domain,
             options,
+            others: Vec::new(),
+            several: None,
+            definitions,
         })
     }
 
@@ -222,6 +278,11 @@ impl<'s> Job<'s> {
 
     /// Whether points get a verdict (`--expect`, `--gradcheck`).
     pub fn is_judged(&self) -> bool {
+        self.judges_itself() || self.others.iter().any(Job::is_judged)
+    }
+
+    /// Whether this output's own points get a verdict (several outputs).
+    pub(crate) fn judges_itself(&self) -> bool {
         !self.expectations.is_empty() || self.options.gradcheck
     }
 
@@ -266,6 +327,22 @@ impl<'s> Job<'s> {
         out: &mut dyn Write,
         warn: &mut dyn FnMut(Notice),
     ) -> Result<Summary> {
+        match &self.several {
+            Some(options) => {
+                let jobs: Vec<&Job> = std::iter::once(self).chain(&self.others).collect();
+                crate::jacobian::run(&jobs, options, points, out, warn)
+            }
+            None => self.run_one(points, out, warn),
+        }
+    }
+
+    /// [`Job::run`] for one output.
+    pub(crate) fn run_one(
+        &self,
+        points: PointSource<'_>,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Summary> {
         let unit = match points {
             PointSource::At(_) => "points",
             PointSource::Csv { .. } => "rows",
@@ -297,7 +374,7 @@ impl<'s> Job<'s> {
                     .in_source(&self.expect, "--expect"));
                 }
                 if list.is_empty() {
-                    list.push((String::new(), Vec::new()));
+                    list.push(self.default_point()?);
                 }
                 let evaluated = run.evaluate_all(&list)?;
                 let several = list.len() > 1;
@@ -339,6 +416,25 @@ impl<'s> Job<'s> {
         }
     }
 
+    /// The point of a run without `--at`: none for a constant program;
+    /// when every check is a formula, the first random point where the
+    /// program is defined (in `--domain`, or each variable in [-2, 2]).
+    fn default_point(&self) -> Result<(String, Vec<Binding>)> {
+        let formulas_only =
+            !self.expectations.is_empty() && self.expectations.iter().all(|e| e.formula);
+        if !formulas_only || self.graph.variables().is_empty() {
+            return Ok((String::new(), Vec::new()));
+        }
+        let Some(text) = crate::formula::first_point(&self.graph, &self.domain) else {
+            return Err(Error::new(ErrorKind::Input(format!(
+                "the program is not defined at any of {} random points: give a point with --at or a range with --domain",
+                crate::formula::RANDOM_POINTS
+            ))));
+        };
+        let bindings = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
+        Ok((text, bindings))
+    }
+
     /// Options given that no output of this run uses.
     fn unused_options(&self) -> Vec<String> {
         let o = &self.options;
@@ -352,6 +448,14 @@ impl<'s> Job<'s> {
             unused.push(
                 "--sig is the precision asked of --expect's answers; no --expect is given".into(),
             );
+        }
+        if o.domain.is_some()
+            && !self
+                .expectations
+                .iter()
+                .any(|e| e.formula || e.column.is_some())
+        {
+            unused.push("--domain is where formula answers to --expect are compared; no answer is a formula".into());
         }
         let exact = matches!(o.format, Format::Json | Format::Csv) && !o.explain;
         if o.digits.is_some() && (exact || o.quiet || o.summary || (self.is_judged() && !o.explain))
@@ -411,6 +515,23 @@ impl<'s> Job<'s> {
             })
             .collect()
     }
+}
+
+/// Each named statement's name and expression text (a formula answer may
+/// name a statement that another output's graph holds).
+fn definitions(program: &crate::ast::Program<'_>) -> Vec<(String, String)> {
+    program
+        .statements
+        .iter()
+        .filter_map(|st| {
+            let (name, _) = st.name?;
+            let span = program.expr(st.root).span();
+            Some((
+                name.to_string(),
+                program.source.get(span.start..span.end)?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// Whether `name` could be a variable that a point binds and the program
@@ -651,9 +772,21 @@ impl Run<'_, '_> {
             }));
         }
         let mut checks = Vec::with_capacity(job.expectations.len());
+        // Drawn at the first formula answer, shared by the others.
+        let samples = std::cell::OnceCell::new();
+        let draw = || {
+            let here = crate::formula::Sample {
+                point: values.to_vec(),
+                values: eval.values.clone(),
+                grads: eval.grads.clone(),
+            };
+            crate::formula::samples(&job.graph, Some(here), &job.domain)
+        };
         for (i, e) in job.expectations.iter().enumerate() {
             let given = given.get(i).copied().unwrap_or_default();
-            checks.push(self.check(i, e, given, &view)?);
+            checks.push(self.check(i, e, given, &view, &|| {
+                samples.get_or_init(&draw).as_slice()
+            })?);
         }
         let gradcheck = job.options.gradcheck.then(|| {
             let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
@@ -678,12 +811,13 @@ impl Run<'_, '_> {
     }
 
     /// Expectation `i` at one point, with what the point gives it.
-    fn check(
+    fn check<'s>(
         &self,
         i: usize,
         e: &Expectation,
         given: Given,
         view: &View<'_>,
+        samples: &dyn Fn() -> &'s [crate::formula::Sample],
     ) -> Result<CheckResult> {
         let job = self.job;
         let resolved;
@@ -703,12 +837,16 @@ impl Run<'_, '_> {
                         actual: actual.actual,
                         passed: false,
                         reason: Some(reason),
+                        formula: false,
                     });
                 }
             },
             _ => e,
         };
         let (tol, sig) = (job.options.tol, job.options.sig);
+        if e.formula {
+            return self.check_formula(i, e, samples());
+        }
         let outcome = match &job.unused_targets[i] {
             // Bound but unused: its value as bound, its gradient 0.
             Some(name) => {
@@ -732,6 +870,68 @@ impl Run<'_, '_> {
             actual: outcome.actual,
             passed: outcome.passed,
             reason: outcome.reason,
+            formula: false,
+        })
+    }
+
+    /// A formula answer at one point and its random neighbours. A row's
+    /// formula (`@COLUMN`) that names no node fails its check: it is the
+    /// student's answer, not bad input.
+    fn check_formula(
+        &self,
+        i: usize,
+        e: &Expectation,
+        samples: &[crate::formula::Sample],
+    ) -> Result<CheckResult> {
+        let job = self.job;
+        let compiled;
+        let formula = match job.formulas.get(i).and_then(Option::as_ref) {
+            Some(f) if e.column.is_none() && job.expectations[i].formula => f,
+            _ => match crate::formula::Formula::compile(
+                &e.expected_text,
+                &job.graph,
+                &job.definitions,
+            ) {
+                Ok(f) => {
+                    compiled = f;
+                    &compiled
+                }
+                Err(err) => {
+                    return Ok(CheckResult {
+                        target: e.label.clone(),
+                        expected_text: e.expected_text.clone(),
+                        expected: f64::NAN,
+                        actual: f64::NAN,
+                        passed: false,
+                        reason: Some(match &err.help {
+                            // A lone word (`one`) was meant as a number.
+                            _ if crate::parse::is_name(e.expected_text.trim()) => {
+                                format!("the answer `{}` is not a number", e.expected_text)
+                            }
+                            Some(help) => {
+                                format!("the answer `{}`: {} ({help})", e.expected_text, err.kind)
+                            }
+                            None => format!("the answer `{}`: {}", e.expected_text, err.kind),
+                        }),
+                        formula: true,
+                    });
+                }
+            },
+        };
+        let node = e
+            .node(&job.graph)
+            .map_err(|err| err.in_source(&job.expect, "--expect"))?;
+        let grad = matches!(e.target, check::Target::Grad(_));
+        let tol = job.options.tol.unwrap_or(check::DEFAULT_RELATIVE);
+        let v = crate::formula::judge(formula, &job.graph, node, grad, samples, tol);
+        Ok(CheckResult {
+            target: e.label.clone(),
+            expected_text: e.expected_text.clone(),
+            expected: v.student,
+            actual: v.truth,
+            passed: v.passed,
+            reason: v.reason,
+            formula: true,
         })
     }
 

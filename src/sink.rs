@@ -60,6 +60,8 @@ pub struct CheckResult {
     pub passed: bool,
     /// Why it failed, in words.
     pub reason: Option<String>,
+    /// The answer is a formula: `expected` is its value at the point.
+    pub formula: bool,
 }
 
 /// `--gradcheck` at one point.
@@ -261,6 +263,10 @@ impl Json {
                 json::push_string(&mut checks, &c.target);
                 checks.extend_from_slice(b", \"expected\": ");
                 json::push_number(&mut checks, c.expected);
+                if c.formula {
+                    checks.extend_from_slice(b", \"formula\": ");
+                    json::push_string(&mut checks, &c.expected_text);
+                }
                 checks.extend_from_slice(b", \"actual\": ");
                 json::push_number(&mut checks, c.actual);
                 checks.extend_from_slice(b", \"passed\": ");
@@ -764,7 +770,24 @@ impl Checks {
             let pad = " ".repeat(width.saturating_sub(c.target.chars().count()));
             let pad2 = " ".repeat(expected_width.saturating_sub(c.expected_text.chars().count()));
             let (label, expected) = (&c.target, &c.expected_text);
-            if c.passed {
+            if c.formula {
+                // A formula has no one actual value: the verdict and the
+                // point where the two sides differ say it.
+                let (verdict, rest) = match (&c.reason, c.passed) {
+                    (Some(reason), false) => (
+                        self.paint("FAILED", |v| v.red().bold().to_string()),
+                        format!("  {reason}"),
+                    ),
+                    _ => (
+                        self.paint("passed", |v| v.green().to_string()),
+                        format!("  actual {actual}, and equal at every point compared"),
+                    ),
+                };
+                writeln!(
+                    out,
+                    "{verdict}  {label}{pad}  expected {expected}{pad2}{rest}"
+                )?;
+            } else if c.passed {
                 let verdict = self.paint("passed", |v| v.green().to_string());
                 writeln!(
                     out,

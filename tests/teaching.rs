@@ -143,8 +143,9 @@ fn bad_expectations_are_bad_input() {
     assert_fails(&r, 2, &["no node named `q`"]);
     let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "f=136, df/dx"]);
     assert_fails(&r, 2, &["bad check `df/dx`: no `=`"]);
+    // A name makes the answer a formula: an unknown one is bad input.
     let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "f=abc"]);
-    assert_fails(&r, 2, &["`abc` is not a constant"]);
+    assert_fails(&r, 2, &["no node named `abc`", "--> --expect:1:3"]);
     let r = run(&[
         LECTURE,
         "--at",

@@ -1,0 +1,394 @@
+//! Formula answers in `--expect` (SPEC §6, "Formula answers") through the
+//! real binary: every format, the slips named, per-row formulas, `--domain`,
+//! and bad input.
+
+mod common;
+use common::{assert_contains, assert_fails, run, run_with_stdin};
+use serde_json::Value;
+
+const LECTURE: &str = "(2*x+y^2)*z^3";
+const LOGISTIC: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+const AT: &str = "w=0.5,b=1,x=2,y=1";
+
+#[test]
+fn the_lectures_formulas_pass() {
+    let r = run(&[
+        LOGISTIC,
+        "--at",
+        AT,
+        "--expect",
+        "dL/dyhat = -y/yhat + (1-y)/(1-yhat), dL/dz = yhat - y, dL/dw = x*(yhat - y), dL/db = yhat - y, yhat = σ(z)",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "passed  dL/dz     expected yhat - y",
+            "actual -0.11920292202211769, and equal at every point compared\n",
+            "checks: 5 of 5 correct\n",
+        ],
+    );
+}
+
+/// Each row: the check, and what its failure says (the slip, then the
+/// point and both values).
+#[test]
+fn a_failure_names_the_slip_and_shows_a_point() {
+    for (check, needles) in [
+        (
+            "dL/dz = 2*(yhat - y)",
+            &["off by a factor of 2: at w=0.5, x=2, b=1, y=1, your formula gives -0.23840584404423537, the true value is -0.11920292202211769"][..],
+        ),
+        ("dL/dz = y - yhat", &["the sign is flipped: at w=0.5"][..]),
+        ("dL/dw = yhat - y", &["missing a factor of x: at"][..]),
+        ("dL/dw = w*x*(yhat - y)", &["an extra factor of w: at"][..]),
+        ("dL/dw = -3*x*(yhat - y)", &["off by a factor of -3 (the sign is flipped)"][..]),
+        ("dL/dw = x*yhat", &["FAILED  dL/dw  expected x*yhat  at w=0.5, x=2, b=1, y=1, your formula gives 1.7615941559557646, the true value is -0.23840584404423537"][..]),
+    ] {
+        let r = run(&[LOGISTIC, "--at", AT, "--expect", check]);
+        assert_eq!(r.code, 1, "{check}: {}{}", r.stdout, r.stderr);
+        assert_contains(&r.stdout, needles);
+    }
+}
+
+/// A formula right at the given point only is caught at the random points.
+#[test]
+fn random_points_catch_a_formula_right_at_one_point() {
+    // At x=4, y=3, z=2: ∂f/∂z = 204 = 3*z^2*17, and 12*g4 = 204 too.
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", "df/dz = 12*g4"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_contains(&r.stdout, &["FAILED  df/dz  expected 12*g4  at x="]);
+    assert!(!r.stdout.contains("at x=4, y=3, z=2,"), "{}", r.stdout);
+}
+
+#[test]
+fn json_csv_summary_and_quiet_carry_the_verdicts() {
+    let checks = "dL/dz = yhat - y, dL/dw = yhat - y";
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", checks, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let c = &v["checks"];
+    assert_eq!(c[0]["formula"], "yhat - y");
+    assert_eq!(c[0]["passed"], true);
+    assert_eq!(c[0]["expected"], c[0]["actual"]);
+    assert_eq!(c[1]["passed"], false);
+    let reason = c[1]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("missing a factor of x: at w=0.5"),
+        "{reason}"
+    );
+    assert_eq!(v["passed"], false);
+
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", checks, "--format", "csv"]);
+    assert_eq!(r.code, 1);
+    assert_contains(
+        &r.stdout,
+        &["pass:dL/dz,pass:dL/dw,passed\n", ",true,false,false\n"],
+    );
+
+    let r = run(&[
+        LOGISTIC,
+        "--at",
+        AT,
+        "--at",
+        "w=1,b=0,x=1,y=0",
+        "--expect",
+        "dL/dz = yhat - y",
+        "--summary",
+    ]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "checks: 2 of 2 points passed\n")
+    );
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", checks, "--quiet"]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+}
+
+#[test]
+fn without_a_point_the_domain_decides() {
+    let r = run(&[
+        LECTURE,
+        "--expect",
+        "df/dz = 3*z^2*(2*x + y^2), df/dx = 2*z^3",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run(&[
+        "ln(x)",
+        "--expect",
+        "df/dx = 1/x",
+        "--domain",
+        "x=1..5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let x = v["gradient"]["x"]
+        .as_f64()
+        .map(|g| 1.0 / g)
+        .unwrap_or_default();
+    assert!(
+        (1.0..=5.0).contains(&x),
+        "the point shown is in the domain: {x}"
+    );
+    // y=0|1: the labels of a logistic loss.
+    let r = run(&[
+        LOGISTIC,
+        "--expect",
+        "dL/dw = x*(yhat - y)",
+        "--domain",
+        "y=0|1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The same command, the same points.
+    let again = run(&[
+        LOGISTIC,
+        "--expect",
+        "dL/dw = x*(yhat - y)",
+        "--domain",
+        "y=0|1",
+    ]);
+    assert_eq!(r.stdout, again.stdout);
+}
+
+#[test]
+fn too_few_usable_points_is_a_failure_that_says_so() {
+    let r = run(&["ln(x)", "--at", "x=1", "--expect", "df/dx = sqrt(-x-1)"]);
+    assert_eq!(r.code, 1);
+    assert_contains(
+        &r.stdout,
+        &["only 0 of 21 points could be compared (at the others your formula or the true value is undefined); at least 10 are needed"],
+    );
+}
+
+#[test]
+fn rows_of_points_are_points_and_cells_may_be_formulas() {
+    let csv = "student,w,b,x,y,ans\nann,0.5,1,2,1,x*(yhat - y)\nben,0.5,1,2,1,yhat - y\ncat,1,0,1,0,x*(yhat-y)\ndan,0.5,1,2,1,yht - y\neve,0.5,1,2,1,-0.2384\n";
+    let r = run_with_stdin(
+        &[
+            LOGISTIC,
+            "--points",
+            "-",
+            "--expect",
+            "dL/dw = @ans, dL/dz = yhat - y",
+            "--format",
+            "json",
+        ],
+        Some(csv.as_bytes()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let passed: Vec<bool> = (0..5)
+        .map(|i| v[i]["checks"][0]["passed"] == true)
+        .collect();
+    assert_eq!(passed, [true, false, true, false, true]);
+    assert!(v
+        .as_array()
+        .is_some_and(|a| a.iter().all(|p| p["checks"][1]["passed"] == true)));
+    let dan = v[3]["checks"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        dan.contains("no node named `yht`") && dan.contains("did you mean `yhat`?"),
+        "{dan}"
+    );
+}
+
+#[test]
+fn bad_formulas_and_domains_are_bad_input() {
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = yht - y"]);
+    assert_fails(
+        &r,
+        2,
+        &[
+            "no node named `yht`",
+            "1 | dL/dz = yht - y\n  |         ^^^",
+            "did you mean `yhat`?",
+        ],
+    );
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = (yhat - y"]);
+    assert_fails(&r, 2, &["--expect"]);
+    let r = run(&["x*y", "--expect", "df/dx = y", "--domain", "x=1..2, q=0|1"]);
+    assert_fails(
+        &r,
+        2,
+        &[
+            "`q` is not a variable of the program (its variables: x, y)",
+            "--domain",
+        ],
+    );
+    let r = run(&["x*y", "--expect", "df/dx = y", "--domain", "x=3..1"]);
+    assert_fails(&r, 2, &["the range is empty"]);
+    let r = run(&["x", "--at", "x=1", "--domain", "x=1..2"]);
+    assert_eq!(r.code, 0);
+    assert_contains(&r.stderr, &["warning: --domain is where formula answers"]);
+}
+
+// ---- several outputs: --of p1,p2,p3 ----
+
+const SOFTMAX: &str =
+    "e1 = exp(a1); e2 = exp(a2); e3 = exp(a3); s = e1 + e2 + e3; p1 = e1/s; p2 = e2/s; p3 = e3/s";
+
+/// softmax(a) and its Jacobian in closed form: ∂p_i/∂a_j = p_i (δ_ij − p_j).
+fn softmax(a: [f64; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
+    let m = a.iter().cloned().fold(f64::MIN, f64::max);
+    let e = a.map(|x| (x - m).exp());
+    let sum: f64 = e.iter().sum();
+    let p = e.map(|x| x / sum);
+    let mut jac = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            jac[i][j] = p[i] * (f64::from(u8::from(i == j)) - p[j]);
+        }
+    }
+    (p, jac)
+}
+
+#[test]
+fn the_softmax_jacobian_matches_its_closed_form() {
+    let points = [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-1.5, 0.25, 2.0]];
+    let at: Vec<String> = points
+        .iter()
+        .map(|a| format!("a1={},a2={},a3={}", a[0], a[1], a[2]))
+        .collect();
+    let mut args = vec![SOFTMAX, "--of", "p1,p2,p3", "--format", "json"];
+    for a in &at {
+        args.extend(["--at", a.as_str()]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    for (k, a) in points.iter().enumerate() {
+        let (p, jac) = softmax(*a);
+        let outputs = v[k]["outputs"].as_array().cloned().unwrap_or_default();
+        assert_eq!(outputs.len(), 3, "{}", r.stdout);
+        for (i, o) in outputs.iter().enumerate() {
+            assert_eq!(o["output"], format!("p{}", i + 1));
+            let close = |x: &Value, want: f64| {
+                let x = x.as_f64().unwrap_or(f64::NAN);
+                (x - want).abs() <= 1e-12 * want.abs().max(1e-3)
+            };
+            assert!(
+                close(&o["value"], p[i]),
+                "p{} at {a:?}: {}",
+                i + 1,
+                o["value"]
+            );
+            for j in 0..3 {
+                let g = &o["gradient"][format!("a{}", j + 1)];
+                assert!(
+                    close(g, jac[i][j]),
+                    "∂p{}/∂a{} at {a:?}: {g} vs {}",
+                    i + 1,
+                    j + 1,
+                    jac[i][j]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn several_outputs_in_the_table_csv_dot_and_mermaid() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    let r = run(&[SOFTMAX, "--of", "p1, p2", at[0], at[1]]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "output p1:\nnode  op",
+            "∂p1/∂a1 = 0.08192506906499324\n",
+            "\noutput p2:\nnode",
+            "∂p2/∂a1 = -0.0220330445201743\n",
+        ],
+    );
+    assert!(
+        r.stderr.is_empty(),
+        "no warning: every output uses a1, a2, a3: {}",
+        r.stderr
+    );
+    let r = run(&[SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "csv"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "a1,a2,a3,p1,dp1/da1,dp1/da2,dp1/da3,p2,dp2/da1,dp2/da2,dp2/da3"
+    );
+    let (p, jac) = softmax([1.0, 2.0, 3.0]);
+    let cells: Vec<f64> = lines[1].split(',').filter_map(|c| c.parse().ok()).collect();
+    let want = [
+        1.0, 2.0, 3.0, p[0], jac[0][0], jac[0][1], jac[0][2], p[1], jac[1][0], jac[1][1], jac[1][2],
+    ];
+    assert_eq!(cells.len(), want.len());
+    for (c, w) in cells.iter().zip(want) {
+        assert!((c - w).abs() <= 1e-12 * w.abs().max(1e-3), "{c} vs {w}");
+    }
+    let r = run(&[SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "dot"]);
+    assert_eq!(r.stdout.matches("digraph").count(), 2, "{}", r.stdout);
+    let r = run(&[
+        SOFTMAX, "--of", "p1,p2", at[0], at[1], "--format", "mermaid",
+    ]);
+    assert_eq!(r.stdout.matches("flowchart").count(), 2, "{}", r.stdout);
+    assert_contains(&r.stdout, &["∂p1/∂a1 = ", "∂p2/∂a1 = "]);
+}
+
+#[test]
+fn one_name_in_of_keeps_todays_output() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    for format in ["table", "json", "csv"] {
+        let plain = run(&[SOFTMAX, at[0], at[1], "--format", format]);
+        let of = run(&[SOFTMAX, "--of", "p3", at[0], at[1], "--format", format]);
+        assert_eq!(plain.stdout, of.stdout, "{format}");
+    }
+}
+
+#[test]
+fn checks_name_their_output() {
+    let at = ["--at", "a1=1,a2=2,a3=3", "--at", "a1=0,a2=0,a3=0"];
+    let mut args = vec![SOFTMAX, "--of", "p1,p2,p3"];
+    args.extend(at);
+    let expect = "dp1/da1 = p1*(1 - p1), dp2/da1 = -p1*p2, dp3/da3 = p3 - p3^2, s = e1 + e2 + e3";
+    let r = run(&[&args[..], &["--expect", expect, "--format", "json"]].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(v[1]["passed"], true);
+    assert_eq!(v[1]["outputs"][1]["checks"][0]["target"], "dp2/da1");
+    let r = run(&[&args[..], &["--expect", "dp2/da1 = p1*p2", "--summary"]].concat());
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (1, "checks: 0 of 2 points passed; failed points: 1, 2\n")
+    );
+    let r = run(&[&args[..], &["--expect", "dp2/da1 = p1*p2"]].concat());
+    assert_contains(&r.stdout, &["the sign is flipped"]);
+    let r = run(&[&args[..], &["--expect", "df/da1 = 1"]].concat());
+    assert_fails(
+        &r,
+        2,
+        &[
+            "with several outputs a gradient names its output",
+            "the outputs: p1, p2, p3",
+        ],
+    );
+}
+
+#[test]
+fn bad_lists_of_outputs() {
+    let at = ["--at", "a1=1,a2=2,a3=3"];
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,,p2", at[0], at[1]]),
+        2,
+        &["has an empty one"],
+    );
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,p1", at[0], at[1]]),
+        2,
+        &["names `p1` twice"],
+    );
+    assert_fails(
+        &run(&[SOFTMAX, "--of", "p1,q", at[0], at[1]]),
+        2,
+        &["no node named `q`"],
+    );
+    let r = run_with_stdin(
+        &[SOFTMAX, "--of", "p1,p2", "--points", "-"],
+        Some(b"a1,a2,a3\n1,2,3\n"),
+    );
+    assert_fails(&r, 2, &["--points takes one output"]);
+}
