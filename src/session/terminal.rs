@@ -119,6 +119,10 @@ fn in_name(c: char) -> bool {
 }
 
 impl Completion {
+    pub fn with_names(names: Vec<String>) -> Self {
+        Completion { names }
+    }
+
     /// The word before `pos` and the candidates that complete it.
     pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
         let pos = pos.min(line.len());
