@@ -119,6 +119,7 @@ fn in_name(c: char) -> bool {
 }
 
 impl Completion {
+    #[cfg(test)]
     pub fn with_names(names: Vec<String>) -> Self {
         Completion { names }
     }

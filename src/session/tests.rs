@@ -89,10 +89,18 @@ fn long_and_non_utf8_lines_are_reported_and_skipped() {
     script.extend(b"\n\xff\xfe\nx+1\n");
     let mut s = Session::new(Options::default(), false);
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = drive(&mut s, &mut Plain::new(&script[..], "t"), &mut out, &mut err);
+    let code = drive(
+        &mut s,
+        &mut Plain::new(&script[..], "t"),
+        &mut out,
+        &mut err,
+    );
     let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
     assert_eq!(code.ok(), Some(2));
-    assert!(err.contains("longer than 1 MiB\n  = at: t, line 2"), "{err}");
+    assert!(
+        err.contains("longer than 1 MiB\n  = at: t, line 2"),
+        "{err}"
+    );
     assert!(err.contains("not UTF-8 text\n  = at: t, line 3"), "{err}");
     assert!(out.contains("f = 3\n"), "{out}");
 }
@@ -116,7 +124,12 @@ fn saved_programs_name_the_command_that_runs_them() {
     for (script, tail) in cases {
         let mut s = Session::new(Options::default(), false);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let _ = drive(&mut s, &mut Plain::new(script.as_bytes(), "t"), &mut out, &mut err);
+        let _ = drive(
+            &mut s,
+            &mut Plain::new(script.as_bytes(), "t"),
+            &mut out,
+            &mut err,
+        );
         let saved = s.saved_program("F").unwrap_or_default();
         assert!(saved.ends_with(tail), "{script:?}:\n{saved}");
     }
@@ -147,7 +160,12 @@ fn tab_completes_the_sessions_names() {
     let mut s = Session::new(Options::default(), false);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let script = "yhat = σ(weight*x)\n:at x=1";
-    let _ = drive(&mut s, &mut Plain::new(script.as_bytes(), "t"), &mut out, &mut err);
+    let _ = drive(
+        &mut s,
+        &mut Plain::new(script.as_bytes(), "t"),
+        &mut out,
+        &mut err,
+    );
     let c = Completion::with_names(s.names());
     for (line, expected) in [("1 - yh", "yhat"), ("we", "weight")] {
         let (start, pairs) = c.candidates(line, line.len());
