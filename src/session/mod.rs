@@ -795,7 +795,15 @@ pub static COMMANDS: &[Command] = &[
                 ..s.options.clone()
             };
             let target = s.last_target(":expect")?;
-            s.evaluate(&target, options, call.line, out, warn)
+            let result = s.evaluate(&target, options, call.line, out, warn);
+            // The pipeline places a check's error in `--expect`: here that is the line.
+            result.map_err(|mut e| match e.place.as_deref() {
+                Some(place) if place.contains("--> --expect:") => {
+                    e.place = None;
+                    shift(e, call.args_at, call.line.len()).in_source(call.line, INPUT)
+                }
+                _ => e,
+            })
         },
     },
     Command {

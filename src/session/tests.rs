@@ -37,6 +37,7 @@ fn what_each_line_does() {
         (":at x=2\nx^2\n:expect f=4, df/dx=4", "passed  f", "", 0),
         (":at x=2\nx^2\n:expect df/dx=5", "FAILED  df/dx", "", 1),
         (":expect f=1", "", "none was evaluated yet", 2),
+        (":at x=2\nx^2\n:expect  f=4, g=1", "", " --> input:1:15\n  |\n1 | :expect  f=4, g=1\n  |               ^^^", 2),
         (":at x=2\nx^2\n:explain", "backward pass (gradients flow from f back to the inputs)\n  ∂f/∂f = 1\n  ∂f/∂x = 4   [power rule]\n", "", 0),
         (":at x=2\n:explain 3*x", "  f = 3*x = 3·2 = 6\n", "", 0),
         ("a = x\n:at x=1\n:list", "1 | a = x\npoint: x=1\n", "", 0),
