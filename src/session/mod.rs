@@ -499,24 +499,28 @@ impl Session {
             let start: usize = steps[..index].iter().map(|s| s.text.len() + 1).sum();
             pieces.push((start, steps[index].text.len(), line_start));
         }
-        let variables = {
-            let of = match target {
-                Target::Step(name) if !name.is_empty() => Some(name),
-                _ => None,
-            };
-            let program = crate::parse::parse_program(&source)
-                .map_err(|e| locate(e, &source, &pieces, line))?;
-            let graph = Graph::lower(program, of).map_err(|e| locate(e, &source, &pieces, line))?;
-            graph.variables().to_vec()
+        // One step alone on the line: its graph is also the one that shows its value.
+        let single = (bare.is_none() && named.len() == 1).then(|| named[0].as_str());
+        let of = match target {
+            Target::Step(name) if !name.is_empty() => Some(name),
+            _ => single,
         };
+        let program =
+            crate::parse::parse_program(&source).map_err(|e| locate(e, &source, &pieces, line))?;
+        let graph = Graph::lower(program, of).map_err(|e| locate(e, &source, &pieces, line))?;
         self.steps = steps;
-        for v in variables {
-            if !self.variables.contains(&v) {
-                self.variables.push(v);
+        for v in graph.variables() {
+            if !self.variables.contains(v) {
+                self.variables.push(v.clone());
             }
         }
-        for name in &named {
-            self.show_step(name, out)?;
+        match single {
+            Some(name) => self.show_value(name, &graph, out)?,
+            None => {
+                for name in &named {
+                    self.show_step(name, out)?;
+                }
+            }
         }
         match target {
             Target::Step("") => Ok(Flow::Go),
@@ -536,14 +540,19 @@ impl Session {
         let source = self.program();
         let program = crate::parse::parse_program(&source)?;
         let graph = Graph::lower(program, Some(name))?;
-        let missing = self.missing(&graph);
+        self.show_value(name, &graph, out)
+    }
+
+    /// `name = value`, `graph`'s output being the step `name`.
+    fn show_value(&self, name: &str, graph: &Graph, out: &mut dyn Write) -> Result<()> {
+        let missing = self.missing(graph);
         if !missing.is_empty() {
             let text = self.steps.iter().find(|s| s.name == name);
             let text = text.map_or(name, |s| s.text.as_str());
             writeln!(out, "{text}   (no value yet: {})", fix(&missing))?;
             return Ok(());
         }
-        let values = self.values(&graph);
+        let values = self.values(graph);
         // Not strict: a value that is not finite is shown as such here; the
         // table of an expression that uses it says why.
         let e = graph.evaluate(&values, false)?;

@@ -32,6 +32,9 @@ fn what_each_line_does() {
         (":at x=2\nx = 1", "", "`x` has a value at the point (:at)", 2),
         ("x = 1\n:at x=2", "x = 1\n", "`x` is a step of the program", 2),
         ("a = b\nb = 1", "", "`b` is used before it is defined", 2),
+        ("a = 1\nb = a\na = b", "", "`b` is used before it is defined", 2),
+        // An error in a step replaced in the middle points into the line.
+        ("a = 1\nb = a\na = 2*foo(x)", "", " --> input:1:7\n  |\n1 | a = 2*foo(x)\n  |       ^", 2),
         (":at x=0\nln(x)", "", "ln(0)", 3),
         (":at x=0\nln(x)\nsin(", "", "syntax error", 2),
         (":at x=2\nx^2\n:expect f=4, df/dx=4", "passed  f", "", 0),
