@@ -52,7 +52,8 @@ impl SessionArgs {
 /// The error of a run with no program, no `-i` and stdin not a terminal.
 pub fn no_program() -> Error {
     Error::new(ErrorKind::Usage(
-        "no expression given: autograd-cli \"EXPR\" --at x=…, or -i for an interactive session"
+        "no expression given: autograd-cli \"EXPR\" --at x=…, or -i for an interactive session\n\n\
+         Usage: autograd-cli [OPTIONS] [EXPR]\n\nFor more information, try '--help'."
             .into(),
     ))
 }
