@@ -32,6 +32,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod points;
 pub mod report;
+pub mod session;
 pub mod sink;
 
 pub use error::{Error, ErrorKind, Result};

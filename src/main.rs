@@ -28,7 +28,6 @@ struct Cli {
     /// or newlines); `-` reads it from stdin.
     #[arg(
         value_name = "EXPR",
-        required_unless_present_any = ["file", "completions", "man"],
         conflicts_with = "file",
         allow_hyphen_values = true
     )]
@@ -112,6 +111,8 @@ struct Cli {
     man: bool,
     #[command(flatten)]
     answers: autograd::formula::FormulaArgs,
+    #[command(flatten)]
+    session: autograd::session::SessionArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -216,11 +217,7 @@ fn read_source(cli: &Cli) -> Result<(String, String), Error> {
         (Some(e), None) if e != "-" => return Ok((e.clone(), "expression".into())),
         (Some(_), None) => "-",
         (_, Some(path)) => path.as_str(),
-        (None, None) => {
-            return Err(Error::new(ErrorKind::Input(
-                "no expression given: autograd-cli \"EXPR\" --at x=…".into(),
-            )))
-        }
+        (None, None) => return Err(autograd::session::no_program()),
     };
     if path == "-" {
         let text = input::read_program(io::stdin().lock(), "stdin")?;
@@ -247,7 +244,6 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
                 .into(),
         )));
     }
-    let (source, origin) = read_source(cli)?;
     let options = Options {
         of: cli.of.clone(),
         format: cli.format,
@@ -264,6 +260,11 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };
+    if cli.session.starts(cli.expr.is_some() || cli.file.is_some()) {
+        let given = cli.expr.is_some() || cli.file.is_some() || cli.points.is_some();
+        return autograd::session::run(given, &cli.at, options, warnings.color).map(ExitCode::from);
+    }
+    let (source, origin) = read_source(cli)?;
     let job = Job::new(&source, &origin, options)?;
     let points = match &cli.points {
         Some(path) if path == "-" => PointSource::Csv {

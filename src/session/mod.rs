@@ -1,0 +1,955 @@
+//! The interactive session (README, "The interactive session"): statements
+//! add steps, a bare expression is evaluated at the current point and shown
+//! as the table, `:commands` set the point, explain, check, list and save.
+//!
+//! Every evaluation is a [`Job`] of the pipeline over the program the steps
+//! make, so the session prints exactly what the command line prints. Lines
+//! come from a [`LineSource`]: the terminal's line editor ([`Terminal`]),
+//! plain lines from a pipe ([`Plain`]), or a test's list.
+//!
+//! ```
+//! use autograd::session::{drive, Plain, Session};
+//!
+//! let script = "z = w*x + b\n:at w=0.5,b=1,x=2\nz*2\n";
+//! let mut session = Session::new(Default::default(), false);
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//! let code = drive(&mut session, &mut Plain::new(script.as_bytes(), "stdin"), &mut out, &mut err)?;
+//! assert!(String::from_utf8_lossy(&out).contains("f = 4\n"));
+//! assert_eq!(code, 0);
+//! # Ok::<(), autograd::Error>(())
+//! ```
+
+mod terminal;
+
+pub use terminal::Terminal;
+
+use crate::ast::Span;
+use crate::error::{Error, ErrorKind, Result};
+use crate::graph::Graph;
+use crate::number;
+use crate::pipeline::{Format, Job, Notice, Options, PointSource};
+use owo_colors::OwoColorize;
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+
+/// `-i`, flattened into the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SessionArgs {
+    /// Start an interactive session (also what no EXPR on a terminal does):
+    /// `name = expr` adds a step, an expression is evaluated at the point
+    /// set with `:at`; `:help` lists the commands. With stdin not a
+    /// terminal it reads plain lines (scripts).
+    #[arg(short = 'i', long = "interactive")]
+    pub interactive: bool,
+}
+
+impl SessionArgs {
+    /// Whether this run is a session: `-i`, or no program and stdin a terminal.
+    pub fn starts(&self, program_given: bool) -> bool {
+        self.interactive || (!program_given && io::stdin().is_terminal())
+    }
+}
+
+/// The error of a run with no program, no `-i` and stdin not a terminal.
+pub fn no_program() -> Error {
+    Error::new(ErrorKind::Usage(
+        "no expression given: autograd-cli \"EXPR\" --at x=…, or -i for an interactive session\n\n\
+         Usage: autograd-cli [OPTIONS] [EXPR]\n\nFor more information, try '--help'."
+            .into(),
+    ))
+}
+
+/// The session of the command line: `given` says whether a program or
+/// `--points` came too (a usage error), `at` is the starting point, and
+/// `options` the flags (only those that make sense in a session are
+/// accepted). On a terminal it uses the line editor, otherwise plain lines
+/// from stdin. Returns the exit code (see [`drive`]).
+pub fn run(given: bool, at: &[String], options: Options, stderr_color: bool) -> Result<u8> {
+    refuse_options(given, at, &options)?;
+    let mut session = Session::new(options, stderr_color);
+    if let Some(text) = at.first() {
+        session.set_point(text, &crate::input::nfc(text), 0, "--at")?;
+    }
+    let (stdout, mut stderr) = (io::stdout(), io::stderr());
+    if io::stdin().is_terminal() {
+        let mut lines = Terminal::new(&mut stderr);
+        let code = drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr);
+        lines.save_history(&mut stderr);
+        code
+    } else {
+        let mut lines = Plain::new(io::stdin().lock(), "stdin");
+        drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr)
+    }
+}
+
+/// Flags with no place in a session are refused, not ignored.
+fn refuse_options(given: bool, at: &[String], o: &Options) -> Result<()> {
+    let refused = [
+        (given, "a program (EXPR, -f) or --points"),
+        (at.len() > 1, "several --at (a session has one point)"),
+        (o.of.is_some(), "--of"),
+        (
+            o.format != Format::Table,
+            "--format (a session shows the table)",
+        ),
+        (
+            !o.expect.is_empty(),
+            "--expect (use :expect in the session)",
+        ),
+        (o.gradcheck, "--gradcheck"),
+        (o.explain, "--explain (use :explain in the session)"),
+        (o.quiet || o.summary, "--quiet and --summary"),
+    ];
+    match refused.iter().find(|(given, _)| *given) {
+        Some((_, what)) => Err(Error::new(ErrorKind::Usage(format!(
+            "an interactive session does not take {what}: start it with at most --at, --digits, --color, --tol, --sig and --allow-nonfinite"
+        )))),
+        None => Ok(()),
+    }
+}
+
+/// One line from a [`LineSource`].
+#[derive(Debug)]
+pub enum Line {
+    Text(String),
+    /// Ctrl-C: the line is dropped and the session goes on.
+    Cancelled,
+    /// A line that cannot be used (too long, not UTF-8): reported, and the
+    /// session goes on.
+    Bad(Error),
+    /// Ctrl-D or the end of the input.
+    End,
+}
+
+/// Where the lines of a session come from.
+pub trait LineSource {
+    /// The next line; `names` (steps and variables) are what Tab completes
+    /// besides functions and commands.
+    fn read(&mut self, names: &[String]) -> Result<Line>;
+
+    /// Where the last line is, for the errors of a script (`stdin, line 3`).
+    fn place(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether a person types the lines: the exit code is then 0, since each
+    /// error was seen when it happened.
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+/// The longest line a script may have.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Plain lines from a reader (a pipe, a file, a test's text).
+pub struct Plain<R> {
+    reader: R,
+    origin: String,
+    line: u64,
+}
+
+impl<R: BufRead> Plain<R> {
+    pub fn new(reader: R, origin: &str) -> Self {
+        Plain {
+            reader,
+            origin: origin.to_string(),
+            line: 0,
+        }
+    }
+}
+
+impl<R: BufRead> LineSource for Plain<R> {
+    fn read(&mut self, _names: &[String]) -> Result<Line> {
+        let mut buf = Vec::new();
+        let read_error = |e: io::Error, origin: &str| {
+            Error::new(ErrorKind::Read {
+                what: origin.to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| read_error(e, &self.origin))?;
+        if n == 0 {
+            return Ok(Line::End);
+        }
+        self.line += 1;
+        if buf.len() > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            // The rest of the line is skipped a bounded piece at a time.
+            loop {
+                buf.clear();
+                let n = (&mut self.reader)
+                    .take(limit)
+                    .read_until(b'\n', &mut buf)
+                    .map_err(|e| read_error(e, &self.origin))?;
+                if n == 0 || buf.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            return Ok(Line::Bad(Error::new(ErrorKind::Limit(format!(
+                "the line is longer than {} MiB",
+                MAX_LINE_BYTES >> 20
+            )))));
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        match String::from_utf8(buf) {
+            Ok(text) => Ok(Line::Text(text)),
+            Err(_) => Ok(Line::Bad(Error::new(ErrorKind::Input(
+                "the line is not UTF-8 text".into(),
+            )))),
+        }
+    }
+
+    fn place(&self) -> Option<String> {
+        Some(format!("{}, line {}", self.origin, self.line))
+    }
+}
+
+/// Runs a session until `:quit` or the end of its lines: results to `out`,
+/// errors and warnings to `err`. The exit code: 0 on a terminal; for a
+/// script the most serious of its lines' (2 bad input, then 3 a value not
+/// finite, then 1 a check failed), so a script can tell that a line failed.
+/// An error that ends the session (stdin cannot be read) is returned.
+pub fn drive(
+    session: &mut Session,
+    lines: &mut dyn LineSource,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8> {
+    let mut worst = 0;
+    loop {
+        let names = session.names();
+        let line = match lines.read(&names)? {
+            Line::Text(text) => text,
+            Line::Cancelled => continue,
+            Line::End => break,
+            Line::Bad(e) => {
+                let e = with_place(e, lines.place());
+                writeln!(err, "{}", session.paint_error(&e.report()))?;
+                worst = more_serious(worst, e.exit_code());
+                continue;
+            }
+        };
+        let mut warn = |notice: Notice| {
+            let _ = writeln!(err, "{notice}");
+        };
+        let result = session.handle(&line, out, &mut warn);
+        // Results come before the next prompt or the next line's error.
+        let flushed = out.flush();
+        match result {
+            Ok(Flow::Go) => {}
+            Ok(Flow::Failed) => worst = more_serious(worst, 1),
+            Ok(Flow::Quit) => break,
+            // The reader of the results has gone: nothing more to say.
+            Err(e) if matches!(e.kind, ErrorKind::BrokenPipe) => break,
+            Err(e) => {
+                let e = with_place(e, lines.place());
+                writeln!(err, "{}", session.paint_error(&e.report()))?;
+                worst = more_serious(worst, e.exit_code());
+            }
+        }
+        if let Err(e) = flushed {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                break;
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(if lines.is_terminal() { 0 } else { worst })
+}
+
+fn with_place(e: Error, place: Option<String>) -> Error {
+    match place {
+        Some(place) => e.with_note(format!("at: {place}")),
+        None => e,
+    }
+}
+
+/// The more serious of two exit codes: 2, then 3, then 1 (README, "Exit codes").
+fn more_serious(a: u8, b: u8) -> u8 {
+    let rank = |code: u8| match code {
+        0 => 0,
+        1 => 1,
+        3 => 2,
+        2 => 3,
+        _ => 4,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// What a line did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Go,
+    /// A check of `:expect` failed.
+    Failed,
+    Quit,
+}
+
+/// A named step of the program.
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    name: String,
+    /// `z = w*x + b`, as typed.
+    text: String,
+}
+
+/// The origin of errors in the line just typed.
+const INPUT: &str = "input";
+/// The origin of errors in earlier steps (the lines of `:list`).
+const PROGRAM: &str = "program";
+
+/// The session's state: the steps, the point, the last expression.
+pub struct Session {
+    steps: Vec<Step>,
+    /// The point: each variable's value, in the order first given.
+    point: Vec<(String, f64)>,
+    /// The variables the steps use, for Tab.
+    variables: Vec<String>,
+    /// The last bare expression evaluated (`:explain`, `:expect`, `:save`).
+    last: Option<String>,
+    options: Options,
+    stderr_color: bool,
+}
+
+/// A piece of the program's text that came from the line being handled:
+/// where it starts in the program, its length, where it starts in the line.
+type Piece = (usize, usize, usize);
+
+/// What to evaluate: a step by its name, or an expression after the steps.
+enum Target<'t> {
+    Step(&'t str),
+    Expression { text: &'t str, offset: usize },
+}
+
+impl Session {
+    /// A session with no steps and no point; `options` (digits, colour,
+    /// tolerance…) apply to every evaluation.
+    pub fn new(options: Options, stderr_color: bool) -> Self {
+        Session {
+            steps: Vec::new(),
+            point: Vec::new(),
+            variables: Vec::new(),
+            last: None,
+            options,
+            stderr_color,
+        }
+    }
+
+    /// The names Tab completes besides functions: steps, then variables.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.steps.iter().map(|s| s.name.clone()).collect();
+        for name in self
+            .variables
+            .iter()
+            .chain(self.point.iter().map(|(n, _)| n))
+        {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The program the steps make, one a line (what `:save` writes).
+    pub fn program(&self) -> String {
+        let texts: Vec<&str> = self.steps.iter().map(|s| s.text.as_str()).collect();
+        texts.join("\n")
+    }
+
+    fn paint_error(&self, report: &str) -> String {
+        match report.strip_prefix("error:") {
+            Some(rest) if self.stderr_color => format!("{}{rest}", "error:".red().bold()),
+            _ => report.to_string(),
+        }
+    }
+
+    /// Handles one line: a command, statements, or an expression.
+    pub fn handle(
+        &mut self,
+        line: &str,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Flow> {
+        let line = crate::input::nfc(line);
+        let start = line.len() - line.trim_start().len();
+        match line.trim_start().strip_prefix(':') {
+            Some(rest) => self.command(&line, start + 1, rest.trim_end(), out, warn),
+            None if line.trim().is_empty() => Ok(Flow::Go),
+            None => self.enter(&line, out, warn),
+        }
+    }
+
+    /// `:name args`: `at` is where `rest` starts in `line`.
+    fn command(
+        &mut self,
+        line: &str,
+        at: usize,
+        rest: &str,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Flow> {
+        let name_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let name = &rest[..name_len];
+        let args = rest[name_len..].trim_start();
+        let args_at = at + rest.len() - args.len();
+        let matching: Vec<&Command> = match COMMANDS.iter().find(|c| c.name == name) {
+            Some(exact) => vec![exact],
+            None if name.is_empty() => Vec::new(),
+            None => COMMANDS
+                .iter()
+                .filter(|c| c.name.starts_with(name))
+                .collect(),
+        };
+        match matching.as_slice() {
+            [command] => {
+                let call = Call {
+                    line,
+                    args,
+                    args_at,
+                };
+                (command.run)(self, &call, out, warn)
+            }
+            _ => {
+                let span = Span::new(at - 1, at + name_len);
+                let what = match matching.len() {
+                    0 => format!("unknown command `:{name}`"),
+                    _ => format!("`:{name}` could be several commands"),
+                };
+                let names: Vec<String> = COMMANDS.iter().map(|c| format!(":{}", c.name)).collect();
+                Err(Error::at(ErrorKind::Input(what), span)
+                    .with_help(format!("the commands: {}", names.join(", ")))
+                    .in_source(line, INPUT))
+            }
+        }
+    }
+
+    /// Statements and an expression: the statements become steps (one of
+    /// an existing name replaces that step where it is), the expression is
+    /// evaluated at the point and shown as the table.
+    fn enter(
+        &mut self,
+        line: &str,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Flow> {
+        let parsed = match crate::parse::parse_program(line) {
+            Ok(parsed) => parsed,
+            // A comment alone.
+            Err(e) if e.kind == ErrorKind::Empty => return Ok(Flow::Go),
+            Err(e) => return Err(e.in_source(line, INPUT)),
+        };
+        let mut steps = self.steps.clone();
+        // Where each step of this line came from in the line.
+        let mut from_line: Vec<(usize, usize)> = Vec::new();
+        let mut named = Vec::new();
+        let mut bare = None;
+        let count = parsed.statements.len();
+        for (i, s) in parsed.statements.iter().enumerate() {
+            let text = &line[s.span.start..s.span.end];
+            let Some((name, name_span)) = s.name else {
+                if i + 1 < count {
+                    let e = Error::at(ErrorKind::BareExpressionNotLast, s.span);
+                    return Err(e.in_source(line, INPUT));
+                }
+                bare = Some((text, s.span.start));
+                continue;
+            };
+            if self.point.iter().any(|(n, _)| n == name) {
+                let what = format!(
+                    "`{name}` has a value at the point (:at), so it cannot also be a step: give the step another name"
+                );
+                return Err(Error::at(ErrorKind::Input(what), name_span).in_source(line, INPUT));
+            }
+            let step = Step {
+                name: name.to_string(),
+                text: text.to_string(),
+            };
+            let index = match steps.iter().position(|s| s.name == name) {
+                Some(i) => {
+                    steps[i] = step;
+                    i
+                }
+                None => {
+                    steps.push(step);
+                    steps.len() - 1
+                }
+            };
+            from_line.retain(|&(i, _)| i != index);
+            from_line.push((index, s.span.start));
+            named.push(name.to_string());
+        }
+        // The new steps must make a program, the expression included.
+        let target = match bare {
+            Some((text, _)) if steps.iter().any(|s| s.name == text.trim()) => {
+                Target::Step(text.trim())
+            }
+            Some((text, offset)) => Target::Expression { text, offset },
+            None => Target::Step(""),
+        };
+        let (source, mut pieces) = compose(&steps, &target);
+        for &(index, line_start) in &from_line {
+            let start: usize = steps[..index].iter().map(|s| s.text.len() + 1).sum();
+            pieces.push((start, steps[index].text.len(), line_start));
+        }
+        // One step alone on the line: its graph is also the one that shows its value.
+        let single = (bare.is_none() && named.len() == 1).then(|| named[0].as_str());
+        let of = match target {
+            Target::Step(name) if !name.is_empty() => Some(name),
+            _ => single,
+        };
+        let program =
+            crate::parse::parse_program(&source).map_err(|e| locate(e, &source, &pieces, line))?;
+        let graph = Graph::lower(program, of).map_err(|e| locate(e, &source, &pieces, line))?;
+        self.steps = steps;
+        for v in graph.variables() {
+            if !self.variables.contains(v) {
+                self.variables.push(v.clone());
+            }
+        }
+        match single {
+            Some(name) => self.show_value(name, &graph, out)?,
+            None => {
+                for name in &named {
+                    self.show_step(name, out)?;
+                }
+            }
+        }
+        match target {
+            Target::Step("") => Ok(Flow::Go),
+            target => {
+                let flow = self.evaluate(&target, self.options.clone(), line, out, warn)?;
+                self.last = Some(match target {
+                    Target::Step(name) => name.to_string(),
+                    Target::Expression { text, .. } => text.to_string(),
+                });
+                Ok(flow)
+            }
+        }
+    }
+
+    /// `name = value` at the point, or what the point still needs.
+    fn show_step(&self, name: &str, out: &mut dyn Write) -> Result<()> {
+        let source = self.program();
+        let program = crate::parse::parse_program(&source)?;
+        let graph = Graph::lower(program, Some(name))?;
+        self.show_value(name, &graph, out)
+    }
+
+    /// `name = value`, `graph`'s output being the step `name`.
+    fn show_value(&self, name: &str, graph: &Graph, out: &mut dyn Write) -> Result<()> {
+        let missing = self.missing(graph);
+        if !missing.is_empty() {
+            let text = self.steps.iter().find(|s| s.name == name);
+            let text = text.map_or(name, |s| s.text.as_str());
+            writeln!(out, "{text}   (no value yet: {})", fix(&missing))?;
+            return Ok(());
+        }
+        let values = self.values(graph);
+        // Not strict: a value that is not finite is shown as such here; the
+        // table of an expression that uses it says why.
+        let e = graph.evaluate(&values, false)?;
+        let value = e.values.get(graph.output() as usize).copied();
+        let value = number::format_digits(value.unwrap_or(f64::NAN), self.options.digits);
+        writeln!(out, "{name} = {value}")?;
+        Ok(())
+    }
+
+    /// The graph's variables that the point has no value for.
+    fn missing(&self, graph: &Graph) -> Vec<String> {
+        let given = |v: &String| self.point.iter().any(|(n, _)| n == v);
+        graph
+            .variables()
+            .iter()
+            .filter(|v| !given(v))
+            .cloned()
+            .collect()
+    }
+
+    /// The point's values of the graph's variables (all given).
+    fn values(&self, graph: &Graph) -> Vec<f64> {
+        let value = |v: &String| self.point.iter().find(|(n, _)| n == v).map(|p| p.1);
+        graph
+            .variables()
+            .iter()
+            .map(|v| value(v).unwrap_or(f64::NAN))
+            .collect()
+    }
+
+    /// Runs `target` through the pipeline at the point with `options`
+    /// (the table, `:explain`, `:expect`); errors point into `line`.
+    fn evaluate(
+        &self,
+        target: &Target,
+        options: Options,
+        line: &str,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Flow> {
+        let (source, pieces) = compose(&self.steps, target);
+        let options = Options {
+            of: match target {
+                Target::Step(name) => Some(name.to_string()),
+                Target::Expression { .. } => None,
+            },
+            ..options
+        };
+        let job = Job::new(&source, PROGRAM, options);
+        let job = job.map_err(|e| locate(e, &source, &pieces, line))?;
+        let missing = self.missing(job.graph());
+        if !missing.is_empty() {
+            return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
+                .with_help(format!("give it a value: {}", fix(&missing))));
+        }
+        // Only the variables this expression uses: the point may hold more.
+        let bindings: Vec<String> = job
+            .graph()
+            .variables()
+            .iter()
+            .zip(self.values(job.graph()))
+            .map(|(name, value)| format!("{name}={}", number::format(value)))
+            .collect();
+        let at = match bindings.is_empty() {
+            true => Vec::new(),
+            false => vec![bindings.join(",")],
+        };
+        let summary = job
+            .run(PointSource::at(&at)?, out, warn)
+            .map_err(|e| locate(e, &source, &pieces, line))?;
+        Ok(match summary.failed {
+            0 => Flow::Go,
+            _ => Flow::Failed,
+        })
+    }
+
+    /// `:at` bindings (`text`, composed as `nfc`) merged into the point;
+    /// `offset` is where they start in `line`.
+    fn set_point(&mut self, line: &str, text: &str, offset: usize, origin: &str) -> Result<()> {
+        let in_line = |e: Error| shift(e, offset, line.len()).in_source(line, origin);
+        let bindings = crate::bindings::parse(text).map_err(in_line)?;
+        for b in &bindings {
+            if self.steps.iter().any(|s| s.name == b.name) {
+                let what = format!(
+                    "`{}` is a step of the program, so it cannot also be given a value",
+                    b.name
+                );
+                return Err(in_line(Error::at(ErrorKind::Input(what), b.span)));
+            }
+        }
+        for b in bindings {
+            match self.point.iter_mut().find(|(n, _)| *n == b.name) {
+                Some(p) => p.1 = b.value,
+                None => self.point.push((b.name, b.value)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `w=0.5, b=1`.
+    fn point_text(&self) -> String {
+        let items: Vec<String> = self
+            .point
+            .iter()
+            .map(|(n, v)| format!("{n}={}", number::format(*v)))
+            .collect();
+        items.join(",")
+    }
+
+    /// The last expression, for `:explain` and `:expect`.
+    fn last_target(&self, what: &str) -> Result<Target<'_>> {
+        match &self.last {
+            Some(name) if self.steps.iter().any(|s| s.name == *name) => Ok(Target::Step(name)),
+            Some(text) => Ok(Target::Expression {
+                text,
+                offset: usize::MAX,
+            }),
+            None => Err(Error::new(ErrorKind::Input(format!(
+                "{what} is about the last expression, and none was evaluated yet: type one, such as `x^2 + 1`"
+            )))),
+        }
+    }
+}
+
+/// The program's text: the steps, then the expression (if any), one a
+/// line; and where the expression is (a piece of the line, unless it is
+/// not from the line: `offset` `usize::MAX`).
+fn compose(steps: &[Step], target: &Target) -> (String, Vec<Piece>) {
+    let mut source = String::new();
+    for s in steps {
+        source.push_str(&s.text);
+        source.push('\n');
+    }
+    let mut pieces = Vec::new();
+    if let Target::Expression { text, offset } = target {
+        if *offset != usize::MAX {
+            pieces.push((source.len(), text.len(), *offset));
+        }
+        source.push_str(text);
+    }
+    (source, pieces)
+}
+
+/// An error in the program's `source` rendered where it is: in the line
+/// typed when it falls in a piece of it, else in the earlier steps.
+fn locate(mut e: Error, source: &str, pieces: &[Piece], line: &str) -> Error {
+    if let Some(span) = e.span {
+        let piece = pieces
+            .iter()
+            .find(|(start, len, _)| span.start >= *start && span.start <= start + len);
+        if let Some(&(start, _, line_start)) = piece {
+            e.place = None;
+            e.span = Some(Span::new(span.start - start, span.end - start));
+            return shift(e, line_start, line.len()).in_source(line, INPUT);
+        }
+    }
+    e.in_source(source, PROGRAM)
+}
+
+/// Moves an error's span `by` bytes on (the text it points into starts
+/// there in a line of `len` bytes).
+fn shift(mut e: Error, by: usize, len: usize) -> Error {
+    if let Some(span) = e.span {
+        e.span = Some(Span::new(
+            (span.start + by).min(len),
+            (span.end + by).min(len),
+        ));
+    }
+    e
+}
+
+/// `:at b=…,x=…`.
+fn fix(missing: &[String]) -> String {
+    let items: Vec<String> = missing.iter().map(|m| format!("{m}=…")).collect();
+    format!(":at {}", items.join(","))
+}
+
+/// The arguments of a command, and where they are in the line typed.
+struct Call<'l> {
+    line: &'l str,
+    args: &'l str,
+    args_at: usize,
+}
+
+type Handler = fn(&mut Session, &Call, &mut dyn Write, &mut dyn FnMut(Notice)) -> Result<Flow>;
+
+/// A `:command`: one entry of [`COMMANDS`].
+pub struct Command {
+    pub name: &'static str,
+    /// The arguments as `:help` shows them.
+    pub args: &'static str,
+    pub help: &'static str,
+    run: Handler,
+}
+
+/// The commands, in the order `:help` lists them. A command is typed as
+/// `:name` or any unambiguous start of it (`:q`).
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "at",
+        args: "[BINDINGS]",
+        help: "set values of the point, e.g. `:at w=0.5,b=1` (the others are kept); alone, show the point",
+        run: |s, call, out, _| {
+            if call.args.is_empty() {
+                match s.point.is_empty() {
+                    true => writeln!(out, "the point has no values yet: :at x=4,y=3")?,
+                    false => writeln!(out, "{}", s.point_text())?,
+                }
+                return Ok(Flow::Go);
+            }
+            s.set_point(call.line, call.args, call.args_at, INPUT)?;
+            Ok(Flow::Go)
+        },
+    },
+    Command {
+        name: "explain",
+        args: "[EXPR]",
+        help: "the forward and backward passes of the last expression (or EXPR), step by step",
+        run: |s, call, out, warn| {
+            let options = Options {
+                explain: true,
+                ..s.options.clone()
+            };
+            if call.args.is_empty() {
+                let target = s.last_target(":explain")?;
+                return s.evaluate(&target, options, call.line, out, warn);
+            }
+            let target = Target::Expression {
+                text: call.args,
+                offset: call.args_at,
+            };
+            s.evaluate(&target, options, call.line, out, warn)
+        },
+    },
+    Command {
+        name: "expect",
+        args: "CHECKS",
+        help: "check answers about the last expression, e.g. `:expect f=136, df/dx=16` (as --expect)",
+        run: |s, call, out, warn| {
+            if call.args.is_empty() {
+                return Err(Error::new(ErrorKind::Usage(
+                    ":expect needs the answers to check, e.g. :expect f=136, df/dx=16".into(),
+                )));
+            }
+            // The verdicts show exact numbers: --digits has nothing to round.
+            let options = Options {
+                expect: vec![call.args.to_string()],
+                digits: None,
+                ..s.options.clone()
+            };
+            let target = s.last_target(":expect")?;
+            let result = s.evaluate(&target, options, call.line, out, warn);
+            // The pipeline places a check's error in `--expect`: here that is the line.
+            result.map_err(|mut e| match e.place.as_deref() {
+                Some(place) if place.contains("--> --expect:") => {
+                    e.place = None;
+                    shift(e, call.args_at, call.line.len()).in_source(call.line, INPUT)
+                }
+                _ => e,
+            })
+        },
+    },
+    Command {
+        name: "list",
+        args: "",
+        help: "show the steps, the point and the last expression",
+        run: |s, _, out, _| {
+            if s.steps.is_empty() {
+                writeln!(out, "no steps yet: a statement such as `z = w*x + b` adds one")?;
+            }
+            let width = s.steps.len().to_string().len();
+            for (i, step) in s.steps.iter().enumerate() {
+                writeln!(out, "{:>width$} | {}", i + 1, step.text)?;
+            }
+            match s.point.is_empty() {
+                true => writeln!(out, "point: none yet (:at x=4,y=3)")?,
+                false => writeln!(out, "point: {}", s.point_text())?,
+            }
+            if let Some(last) = &s.last {
+                writeln!(out, "last expression: {last}")?;
+            }
+            Ok(Flow::Go)
+        },
+    },
+    Command {
+        name: "save",
+        args: "FILE",
+        help: "write the steps and the last expression as a program for `autograd-cli -f FILE`",
+        run: |s, call, out, _| {
+            if call.args.is_empty() {
+                return Err(Error::new(ErrorKind::Usage(
+                    ":save needs a file name, e.g. :save loss.txt".into(),
+                )));
+            }
+            let text = s.saved_program(call.args)?;
+            std::fs::write(call.args, text).map_err(|e| {
+                Error::new(ErrorKind::Input(format!(
+                    "cannot write `{}`: {e}",
+                    call.args
+                )))
+            })?;
+            writeln!(out, "saved to {}", call.args)?;
+            Ok(Flow::Go)
+        },
+    },
+    Command {
+        name: "help",
+        args: "",
+        help: "this help",
+        run: |_, _, out, _| {
+            out.write_all(help().as_bytes())?;
+            Ok(Flow::Go)
+        },
+    },
+    Command {
+        name: "quit",
+        args: "",
+        help: "leave the session (so does Ctrl-D; Ctrl-C only cancels the line)",
+        run: |_, _, _, _| Ok(Flow::Quit),
+    },
+];
+
+/// What `:help` prints: what a line does, then the commands.
+pub fn help() -> String {
+    let mut text = String::from(
+        "A line is one of:
+  name = expr        add a step (a step of that name is replaced where it is)
+  expr               evaluate at the point, with the steps it uses: the table
+  :command           one of the commands below (any unambiguous start: :q)
+Several statements may share a line, separated by `;`.
+
+",
+    );
+    let usage = |c: &Command| match c.args {
+        "" => format!(":{}", c.name),
+        args => format!(":{} {args}", c.name),
+    };
+    let width = COMMANDS.iter().map(|c| usage(c).len()).max().unwrap_or(0);
+    for c in COMMANDS {
+        text.push_str(&format!("  {:<width$}  {}\n", usage(c), c.help));
+    }
+    text.push_str("Tab completes names, functions and commands.\n");
+    text
+}
+
+impl Session {
+    /// The program `:save FILE` writes: a comment with the command that
+    /// runs it at the session's point, the steps, then the last expression
+    /// (the output; a step's name becomes `--of` when it is not the last).
+    fn saved_program(&self, file: &str) -> Result<String> {
+        let (source, of) = match &self.last {
+            None if self.steps.is_empty() => {
+                return Err(Error::new(ErrorKind::Input(
+                    "nothing to save yet: add a step or evaluate an expression".into(),
+                )))
+            }
+            None => (self.program(), None),
+            Some(last) if self.steps.last().is_some_and(|s| s.name == *last) => {
+                (self.program(), None)
+            }
+            Some(last) if self.steps.iter().any(|s| s.name == *last) => {
+                (self.program(), Some(last.as_str()))
+            }
+            Some(last) => (
+                compose(
+                    &self.steps,
+                    &Target::Expression {
+                        text: last,
+                        offset: 0,
+                    },
+                )
+                .0,
+                None,
+            ),
+        };
+        let graph = Graph::lower(crate::parse::parse_program(&source)?, of)?;
+        let mut command = format!("autograd-cli -f {file}");
+        if let Some(of) = of {
+            command.push_str(&format!(" --of {of}"));
+        }
+        let at: Vec<String> = graph
+            .variables()
+            .iter()
+            .filter_map(|v| {
+                let (n, value) = self.point.iter().find(|(n, _)| n == v)?;
+                Some(format!("{n}={}", number::format(*value)))
+            })
+            .collect();
+        if !at.is_empty() {
+            command.push_str(&format!(" --at {}", at.join(",")));
+        }
+        Ok(format!(
+            "# saved by an autograd-cli session; run it with:\n# {command}\n{source}\n"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

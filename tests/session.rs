@@ -1,0 +1,210 @@
+//! The interactive session through the real binary: plain lines from a pipe
+//! (`-i`), and a pseudo-terminal for the line editor (README, "The
+//! interactive session").
+
+mod common;
+
+use common::{assert_contains, run, run_with_stdin, Run};
+
+/// `autograd-cli -i ARGS` with `script` on stdin.
+fn session(args: &[&str], script: &str) -> Run {
+    let mut all = vec!["-i"];
+    all.extend_from_slice(args);
+    run_with_stdin(&all, Some(script.as_bytes()))
+}
+
+#[test]
+fn statements_expressions_and_the_point() {
+    let r = session(
+        &[],
+        "z = w*x + b\n:at w=0.5,b=1,x=2,y=1\nyhat = σ(z)\nL = -y*ln(yhat) - (1-y)*ln(1-yhat)\nL\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_contains(
+        &r.stdout,
+        &[
+            "z = w*x + b   (no value yet: :at w=…,x=…,b=…)\n",
+            "yhat = 0.8807970779778823\n",
+            "L = 0.12692801104297263\n",
+            "yhat  sigmoid  sigmoid(z)  0.8807970779778823    -1.1353352832366128\n",
+            "∂L/∂w = -0.23840584404423537\n",
+        ],
+    );
+}
+
+#[test]
+fn the_table_is_the_command_lines() {
+    let r = session(&[], ":at x=4,y=3,z=2\n(2*x+y^2)*z^3\n");
+    let cli = run(&["(2*x+y^2)*z^3", "--at", "x=4,y=3,z=2"]);
+    assert_eq!(r.stdout, cli.stdout);
+    // --at starts the session at that point; --digits applies to every table.
+    let r = session(&["--at", "x=1", "--digits", "3"], "x/3\n");
+    let cli = run(&["x/3", "--at", "x=1", "--digits", "3"]);
+    assert_eq!((r.code, r.stdout), (0, cli.stdout));
+}
+
+#[test]
+fn an_error_shows_its_caret_and_the_session_goes_on() {
+    let r = session(&[], ":at x=2\nx*/2\nsinh(x\n:at y==1\nx^3\n");
+    assert_eq!(r.stdout.matches("f = 8\n").count(), 1, "{}", r.stdout);
+    assert_contains(
+        &r.stderr,
+        &[
+            "error: syntax error: expected an operand",
+            " --> input:1:3\n  |\n1 | x*/2\n  |   ^\n  = at: stdin, line 2\n",
+            "1 | sinh(x\n  |       ^\n  = help: one `(` not closed: add `)`\n  = at: stdin, line 3\n",
+            "1 | :at y==1\n",
+            "= at: stdin, line 4",
+        ],
+    );
+    // A script can tell that a line failed: the most serious code wins.
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn exit_codes_of_a_script() {
+    for (script, code) in [
+        (":at x=2\nx^2\n", 0),
+        (":at x=2\nx^2\n:expect df/dx=5\n", 1),
+        (":at x=0\nln(x)\n", 3),
+        (":at x=0\nln(x)\n:expect f=1\nq\n", 2),
+        // `:quit` leaves at once: the lines after it are not read.
+        (":quit\nsin(\n", 0),
+        // The end of the input without a newline, and an empty input.
+        (":at x=1\nx", 0),
+        ("", 0),
+    ] {
+        let r = session(&[], script);
+        assert_eq!(r.code, code, "{script:?}\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn save_writes_a_program_that_f_runs_to_the_same_numbers() {
+    let dir = std::env::temp_dir().join(format!("autograd-session-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = dir.join("loss.txt");
+    let path = file.to_string_lossy().into_owned();
+    let script = format!(
+        "z = w*x + b\nyhat = σ(z)\n:at w=0.5,b=1,x=2,y=1\n-y*ln(yhat) - (1-y)*ln(1-yhat)\n:save {path}\n"
+    );
+    let r = session(&[], &script);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let saved = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        saved.contains(&format!(
+            "# autograd-cli -f {path} --at w=0.5,x=2,b=1,y=1\n"
+        )),
+        "{saved}"
+    );
+    let cli = run(&["-f", &path, "--at", "w=0.5,x=2,b=1,y=1"]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let table = r.stdout.split("saved to").next().unwrap_or_default();
+    assert!(table.ends_with(&cli.stdout), "{table}\n---\n{}", cli.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn flags_without_a_place_in_a_session_are_refused() {
+    for args in [
+        &["x^2"][..],
+        &["--points", "p.csv"],
+        &["--format", "json"],
+        &["--expect", "f=1"],
+        &["--at", "x=1", "--at", "x=2"],
+        &["--explain"],
+    ] {
+        let r = session(args, "");
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr.contains("an interactive session does not take"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn no_expression_and_stdin_not_a_terminal_is_a_usage_error() {
+    let r = run_with_stdin(&["--at", "x=1"], Some(b"x^2\n"));
+    assert_eq!(r.code, 2);
+    assert_contains(
+        &r.stderr,
+        &["no expression given", "-i for an interactive session"],
+    );
+    // `-` and `-f -` still read the program from stdin.
+    let r = run_with_stdin(&["-", "--at", "x=3"], Some(b"x^2\n"));
+    assert_contains(&r.stdout, &["f = 9\n"]);
+    let r = run_with_stdin(&["-f", "-", "--at", "x=3"], Some(b"x^2\n"));
+    assert_contains(&r.stdout, &["f = 9\n"]);
+}
+
+/// The line editor through a pseudo-terminal: the prompt, Tab, Ctrl-C,
+/// Ctrl-D, and the history file.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal() -> Result<(), rexpect::error::Error> {
+    use rexpect::process::wait::WaitStatus;
+    let data = std::env::temp_dir().join(format!("autograd-pty-{}", std::process::id()));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_autograd-cli"));
+    // No EXPR and stdin a terminal: the session starts without -i.
+    cmd.args(["--at", "x=0"])
+        .env("XDG_DATA_HOME", &data)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000))?;
+    p.exp_string("autograd> ")?;
+    // Tab completes a function's name and opens its call.
+    p.send("sigm")?;
+    p.send("\t")?;
+    p.send_line("x)")?;
+    // The table's definition column shows what the line became.
+    p.exp_string("sigmoid(x)")?;
+    p.exp_string("f = 0.5")?;
+    p.exp_string("autograd> ")?;
+    // Ctrl-C drops the line: nothing is evaluated, the prompt comes back.
+    p.send("1/x")?;
+    p.send_control('c')?;
+    p.exp_string("autograd> ")?;
+    // Were `1/x` still there, this line would be `1/xx + 7`.
+    p.send_line("x + 7")?;
+    p.exp_string("f = 7")?;
+    p.exp_string("autograd> ")?;
+    // An error keeps the session going.
+    p.send_line("x*/2")?;
+    p.exp_string("expected an operand")?;
+    p.exp_string("autograd> ")?;
+    p.send_line(":at x=1")?;
+    p.exp_string("autograd> ")?;
+    p.send_line("x + 1")?;
+    p.exp_string("f = 2")?;
+    p.exp_string("autograd> ")?;
+    // Ctrl-D leaves with 0 (the errors were seen as they happened).
+    p.send_control('d')?;
+    p.exp_eof()?;
+    let status = p.process.wait()?;
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let history = std::fs::read_to_string(data.join("autograd-cli").join("history"));
+    let history = history.unwrap_or_default();
+    assert!(history.contains("sigmoid(x)"), "{history}");
+    assert!(history.contains("x + 7"), "{history}");
+    assert!(!history.contains("1/x"), "a cancelled line is not kept");
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+/// A line from a pipe is never written to the history.
+#[test]
+fn a_script_writes_no_history() {
+    let data = std::env::temp_dir().join(format!("autograd-nohist-{}", std::process::id()));
+    let mut cmd = assert_cmd::Command::cargo_bin("autograd-cli").expect("the binary is built");
+    let out = cmd
+        .args(["-i", "--at", "x=1"])
+        .env("XDG_DATA_HOME", &data)
+        .write_stdin("x+1\n")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!data.exists());
+}
