@@ -136,6 +136,93 @@ where
     out
 }
 
+/// The output summed over rows, and the gradients of some variables summed
+/// likewise: what a training step needs of a batch (`--train`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sums {
+    pub rows: usize,
+    pub value: f64,
+    /// One sum a variable of `wanted`, in its order.
+    pub grads: Vec<f64>,
+}
+
+impl Sums {
+    pub fn new(wanted: usize) -> Self {
+        Sums {
+            rows: 0,
+            value: 0.0,
+            grads: vec![0.0; wanted],
+        }
+    }
+
+    /// Adds another part's sums (the same `wanted`).
+    pub fn add(&mut self, other: &Sums) {
+        self.rows += other.rows;
+        self.value += other.value;
+        for (g, o) in self.grads.iter_mut().zip(&other.grads) {
+            *g += o;
+        }
+    }
+
+    /// Whether the value and every gradient are finite.
+    pub fn is_finite(&self) -> bool {
+        self.value.is_finite() && self.grads.iter().all(|g| g.is_finite())
+    }
+}
+
+/// Sums the output and the gradients of the variables `wanted` over `rows`
+/// points (row-major in `points`, as for [`run`]), on up to `threads`
+/// threads. Only sums are checked for finiteness by the caller: a
+/// non-finite row makes its sum non-finite (NaN and infinity propagate), and
+/// the caller then looks for it row by row with the scalar passes.
+pub fn sums(graph: &Graph, points: &[f64], rows: usize, wanted: &[usize], threads: usize) -> Sums {
+    let width = graph.variables().len();
+    // A thread pays for itself only on many rows.
+    let threads = threads.clamp(1, 8).min(rows / 4096).max(1);
+    let per_part = rows.div_ceil(threads).max(1);
+    let part = |first: usize| {
+        let last = (first + per_part).min(rows);
+        let mut sums = Sums::new(wanted.len());
+        let mut block = Columns::new(graph, BLOCK.min(last - first).max(1));
+        let mut start = first;
+        while start < last {
+            let end = (start + block.cap).min(last);
+            block.evaluate(graph, &points[start * width..end * width], end - start);
+            let n = end - start;
+            let column = |id: NodeId, of: &Vec<f64>| -> f64 {
+                let at = id as usize * block.cap;
+                of[at..at + n].iter().sum()
+            };
+            sums.value += column(graph.output(), &block.values);
+            for (g, &v) in sums.grads.iter_mut().zip(wanted) {
+                *g += column(graph.variable_node(v), &block.grads);
+            }
+            sums.rows += n;
+            start = end;
+        }
+        sums
+    };
+    if threads == 1 {
+        return part(0);
+    }
+    let part = &part;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows)
+            .step_by(per_part)
+            .map(|first| scope.spawn(move || part(first)))
+            .collect();
+        let mut total = Sums::new(wanted.len());
+        for h in handles {
+            match h.join() {
+                Ok(s) => total.add(&s),
+                // A thread that stopped leaves a NaN: the caller looks row by row.
+                Err(_) => total.value = f64::NAN,
+            }
+        }
+        total
+    })
+}
+
 /// The scalar path, for blocks with a non-finite number: each row's exact
 /// error (strict mode) or warnings.
 fn rows_one_by_one<F>(

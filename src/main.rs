@@ -46,7 +46,7 @@ struct Cli {
 
     /// Read many points from a CSV file (`-` for stdin): a header row of
     /// variable names, then one row a point. Streamed in constant memory.
-    #[arg(long, value_name = "FILE", conflicts_with = "at")]
+    #[arg(long, value_name = "FILE")]
     points: Option<String>,
 
     /// Differentiate the statement NAME instead of the last one.
@@ -111,6 +111,9 @@ struct Cli {
     /// Print the manual page (roff) and exit.
     #[arg(long)]
     man: bool,
+
+    #[command(flatten)]
+    train: autograd::train::TrainArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -232,8 +235,7 @@ fn read_source(cli: &Cli) -> Result<(String, String), Error> {
 
 fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
     if let Some(shell) = cli.completions {
-        let mut cmd = Cli::command();
-        clap_complete::generate(shell, &mut cmd, "autograd-cli", &mut io::stdout().lock());
+        clap_complete::generate(shell, &mut Cli::command(), "autograd-cli", &mut io::stdout().lock());
         return Ok(ExitCode::SUCCESS);
     }
     if cli.man {
@@ -263,6 +265,9 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };
+    if let Some(code) = cli.train.run(&source, &origin, &options, &cli.at, &cli.points)? {
+        return Ok(code);
+    }
     let job = Job::new(&source, &origin, options)?;
     let points = match &cli.points {
         Some(path) if path == "-" => PointSource::Csv {
@@ -292,7 +297,6 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
 mod tests {
     #[test]
     fn verify_cli() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }
