@@ -300,9 +300,9 @@ impl TrainArgs {
         let in_source = |e: Error| e.in_source(&source_nfc, origin);
         let program = crate::parse::parse_program(&source_nfc).map_err(in_source)?;
         let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
-        let data = match points {
-            None => Data::At(at.to_vec()),
-            Some(path) => Data::Csv(path.clone()),
+        let data = Data {
+            at: at.to_vec(),
+            points: points.clone(),
         };
         let stdout_terminal = io::stdout().is_terminal();
         let plot = match self.plot {
@@ -416,12 +416,13 @@ fn check_options(o: &Options) -> Result<()> {
     }
 }
 
-/// Where the data comes from.
-pub enum Data {
-    /// `--at` texts: one example (and the parameters' starting values).
-    At(Vec<String>),
-    /// `--points FILE` (`-` for stdin); the parameters from `at`.
-    Csv(String),
+/// Where the starting values and the data come from.
+pub struct Data {
+    /// `--at` texts: the parameters' starting values and, without a
+    /// dataset, the one example.
+    pub at: Vec<String>,
+    /// `--points FILE` (`-` for stdin): the dataset.
+    pub points: Option<String>,
 }
 
 /// A SplitMix64 generator (Steele, Lea and Flood 2014): the shuffle's
@@ -519,10 +520,7 @@ pub fn train(
         params,
         data: data_vars,
     };
-    let (at_texts, csv) = match data {
-        Data::At(texts) => (texts, None),
-        Data::Csv(path) => (Vec::new(), Some(path)),
-    };
+    let (at_texts, csv) = (data.at, data.points);
     let at_texts = match (&csv, at_texts.as_slice()) {
         (_, [one]) => vec![one.clone()],
         (Some(_), []) | (None, []) => {
@@ -645,11 +643,12 @@ impl Trainer<'_> {
     /// Reads the dataset into memory, or finds it too large and streams it.
     fn load(&mut self, path: &str, warn: &mut dyn FnMut(String)) -> Result<Rows> {
         let mut points = open_points(path, self.graph, self.layout)?;
+        let origin = if path == "-" { "stdin" } else { path };
         for (c, name) in points.layout.names.iter().enumerate() {
             if let Some(v) = points.layout.variable[c] {
                 if self.layout.params.contains(&v) {
                     warn(format!(
-                        "column `{name}` of {path} is a parameter: its starting value comes from --at, and the column is not used"
+                        "column `{name}` of {origin} is a parameter: its starting value comes from --at, and the column is not used"
                     ));
                 }
             }
