@@ -217,13 +217,8 @@ impl Warnings {
 fn read_source(cli: &Cli) -> Result<(String, String), Error> {
     let path = match (&cli.expr, &cli.file) {
         (Some(e), None) if e != "-" => return Ok((e.clone(), "expression".into())),
-        (Some(_), None) => "-",
+        (Some(_), None) | (None, None) => "-", // clap requires one of them
         (_, Some(path)) => path.as_str(),
-        (None, None) => {
-            return Err(Error::new(ErrorKind::Input(
-                "no expression given: autograd-cli \"EXPR\" --at x=…".into(),
-            )))
-        }
     };
     if path == "-" {
         let text = input::read_program(io::stdin().lock(), "stdin")?;
@@ -235,7 +230,8 @@ fn read_source(cli: &Cli) -> Result<(String, String), Error> {
 
 fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
     if let Some(shell) = cli.completions {
-        clap_complete::generate(shell, &mut Cli::command(), "autograd-cli", &mut io::stdout().lock());
+        let mut cmd = Cli::command();
+        clap_complete::generate(shell, &mut cmd, "autograd-cli", &mut io::stdout().lock());
         return Ok(ExitCode::SUCCESS);
     }
     if cli.man {
@@ -265,7 +261,8 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         color: cli.color.enabled(io::stdout().is_terminal()),
         ..Options::default()
     };
-    if let Some(code) = cli.train.run(&source, &origin, &options, &cli.at, &cli.points)? {
+    let train = &cli.train;
+    if let Some(code) = train.run(&source, &origin, &options, &cli.at, &cli.points)? {
         return Ok(code);
     }
     let job = Job::new(&source, &origin, options)?;

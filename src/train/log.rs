@@ -332,7 +332,10 @@ pub fn plot(losses: &[f64], style: PlotStyle, name: &str) -> String {
             (lo.min(x), hi.max(x))
         });
     if losses.len() < 2 || !(min.is_finite() && max.is_finite()) {
-        return format!("(one step: no curve to draw; {name} = {})\n", number::format(max));
+        return format!(
+            "(one step: no curve to draw; {name} = {})\n",
+            number::format(max)
+        );
     }
     // rasciigraph scales to whole rows from the values themselves: a curve
     // far from zero compared with its range would need billions of rows.
@@ -376,7 +379,10 @@ mod tests {
     fn the_plot_in_both_styles() {
         let losses: Vec<f64> = (0..40).map(|i| 1.0 / (1.0 + i as f64)).collect();
         let unicode = plot(&losses, PlotStyle::Unicode, "L");
-        assert!(unicode.contains('┤') && unicode.contains("L at each of the 40 steps"), "{unicode}");
+        assert!(
+            unicode.contains('┤') && unicode.contains("L at each of the 40 steps"),
+            "{unicode}"
+        );
         let ascii = plot(&losses, PlotStyle::Ascii, "L");
         assert!(ascii.is_ascii(), "{ascii}");
         assert_eq!(ascii.lines().count(), unicode.lines().count());

@@ -118,9 +118,11 @@ pub enum PlotWhen {
 }
 
 fn optim_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(optim::OPTIMIZERS.iter().map(|d| {
-        clap::builder::PossibleValue::new(d.name).help(d.about)
-    }))
+    clap::builder::PossibleValuesParser::new(
+        optim::OPTIMIZERS
+            .iter()
+            .map(|d| clap::builder::PossibleValue::new(d.name).help(d.about)),
+    )
 }
 
 fn usage(text: impl Into<String>) -> Error {
@@ -195,7 +197,9 @@ impl TrainArgs {
             .collect();
         if let Some(bad) = params.iter().find(|p| !crate::parse::is_name(p)) {
             return Err(usage(match bad.is_empty() {
-                true => format!("--train `{text}`: name the parameters, separated by commas: --train w,b"),
+                true => format!(
+                    "--train `{text}`: name the parameters, separated by commas: --train w,b"
+                ),
                 false => format!("--train: `{bad}` is not a variable name"),
             }));
         }
@@ -339,7 +343,11 @@ impl TrainArgs {
 /// `--betas 0.9,0.999`.
 fn parse_betas(text: &str) -> Result<(f64, f64)> {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    let bad = || usage(format!("--betas `{text}`: give two numbers, as in --betas 0.9,0.999"));
+    let bad = || {
+        usage(format!(
+            "--betas `{text}`: give two numbers, as in --betas 0.9,0.999"
+        ))
+    };
     let [a, b] = parts[..] else {
         return Err(bad());
     };
@@ -379,7 +387,9 @@ fn check_ranges(h: &Hyperparameters, name: &str) -> Result<()> {
     .iter()
     .all(|x| x.is_finite());
     if !finite {
-        return Err(usage(format!("--optim {name}: every hyperparameter must be a finite number")));
+        return Err(usage(format!(
+            "--optim {name}: every hyperparameter must be a finite number"
+        )));
     }
     match checks.iter().find(|c| !c.0) {
         Some((_, text)) => Err(usage(*text)),
@@ -471,10 +481,9 @@ struct Layout {
 
 impl Layout {
     /// Fills `matrix` with full points (every variable) from data rows.
-    fn points(&self, params: &[f64], rows: &[f64], matrix: &mut Vec<f64>) {
+    fn points(&self, params: &[f64], rows: &[f64], n: usize, matrix: &mut Vec<f64>) {
         let width = self.data.len();
         matrix.clear();
-        let n = if width == 0 { 1 } else { rows.len() / width };
         for r in 0..n {
             for slot in &self.slots {
                 matrix.push(match *slot {
@@ -508,7 +517,9 @@ pub fn train(
             }
         }
     }
-    let data_vars: Vec<usize> = (0..variables.len()).filter(|v| !params.contains(v)).collect();
+    let data_vars: Vec<usize> = (0..variables.len())
+        .filter(|v| !params.contains(v))
+        .collect();
     let slots = (0..variables.len())
         .map(|v| match params.iter().position(|&p| p == v) {
             Some(i) => Ok(i),
@@ -585,7 +596,11 @@ pub fn train(
         matrix: Vec::new(),
         chunk: Vec::new(),
     };
-    let names: Vec<&str> = layout.params.iter().map(|&v| variables[v].as_str()).collect();
+    let names: Vec<&str> = layout
+        .params
+        .iter()
+        .map(|&v| variables[v].as_str())
+        .collect();
     let mut logger = log::Logger::new(look, graph, &names, csv.is_some());
     logger.begin(out)?;
     let result = match &csv {
@@ -633,7 +648,10 @@ fn open_points<'p>(
 ) -> Result<Points<Box<dyn BufRead + 'p>>> {
     let reader: Box<dyn BufRead> = match path {
         "-" => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
-        _ => Box::new(io::BufReader::with_capacity(1 << 16, crate::input::open(path)?)),
+        _ => Box::new(io::BufReader::with_capacity(
+            1 << 16,
+            crate::input::open(path)?,
+        )),
     };
     let origin = if path == "-" { "stdin" } else { path };
     Points::for_variables(reader, graph, &layout.data, origin)
@@ -712,16 +730,23 @@ impl Trainer<'_> {
                             let end = (at + CHUNK).min(last);
                             self.chunk.clear();
                             match order.is_empty() {
-                                true => self.chunk.extend_from_slice(&values[at * width..end * width]),
+                                true => self
+                                    .chunk
+                                    .extend_from_slice(&values[at * width..end * width]),
                                 false => {
                                     for &r in &order[at..end] {
                                         let r = r as usize;
-                                        self.chunk.extend_from_slice(&values[r * width..(r + 1) * width]);
+                                        self.chunk
+                                            .extend_from_slice(&values[r * width..(r + 1) * width]);
                                     }
                                 }
                             }
                             let where_ = |i: usize| {
-                                let r = if order.is_empty() { at + i } else { order[at + i] as usize };
+                                let r = if order.is_empty() {
+                                    at + i
+                                } else {
+                                    order[at + i] as usize
+                                };
                                 (r, lines.get(r).copied().unwrap_or(0))
                             };
                             self.accumulate(end - at, &mut sums, path, &where_)?;
@@ -791,7 +816,8 @@ impl Trainer<'_> {
                 while at < n {
                     let end = (at + CHUNK).min(n);
                     self.chunk.clear();
-                    self.chunk.extend_from_slice(&values[at * width..end * width]);
+                    self.chunk
+                        .extend_from_slice(&values[at * width..end * width]);
                     let where_ = |i: usize| (at + i, lines.get(at + i).copied().unwrap_or(0));
                     self.accumulate_value(end - at, &mut sums, path, &where_)?;
                     at = end;
@@ -844,8 +870,15 @@ impl Trainer<'_> {
         if n == 0 {
             return Ok(());
         }
-        self.layout.points(&self.params, &self.chunk, &mut self.matrix);
-        let part = batch::sums(self.graph, &self.matrix, n, &self.layout.params, self.config.threads);
+        self.layout
+            .points(&self.params, &self.chunk, n, &mut self.matrix);
+        let part = batch::sums(
+            self.graph,
+            &self.matrix,
+            n,
+            &self.layout.params,
+            self.config.threads,
+        );
         if !part.is_finite() {
             return Err(self.nonfinite(n, path, where_, true));
         }
@@ -864,7 +897,8 @@ impl Trainer<'_> {
         if n == 0 {
             return Ok(());
         }
-        self.layout.points(&self.params, &self.chunk, &mut self.matrix);
+        self.layout
+            .points(&self.params, &self.chunk, n, &mut self.matrix);
         let part = batch::sums(self.graph, &self.matrix, n, &[], self.config.threads);
         if !part.is_finite() {
             return Err(self.nonfinite(n, path, where_, false));
@@ -891,7 +925,11 @@ impl Trainer<'_> {
         let place = |i: usize| {
             let (row, line) = where_(i);
             match path {
-                Some(p) => format!("{step}, row {} of {} (line {line})", row + 1, if p == "-" { "stdin" } else { p }),
+                Some(p) => format!(
+                    "{step}, row {} of {} (line {line})",
+                    row + 1,
+                    if p == "-" { "stdin" } else { p }
+                ),
                 None => step.clone(),
             }
         };
@@ -954,7 +992,11 @@ impl Trainer<'_> {
     ) -> Result<()> {
         self.step += 1;
         let loss = self.reduce(sums.value, sums.rows);
-        let grads: Vec<f64> = sums.grads.iter().map(|&g| self.reduce(g, sums.rows)).collect();
+        let grads: Vec<f64> = sums
+            .grads
+            .iter()
+            .map(|&g| self.reduce(g, sums.rows))
+            .collect();
         let before = self.params.clone();
         let def = self.config.optim;
         let mut explained = String::new();
@@ -967,7 +1009,14 @@ impl Trainer<'_> {
                 num: &num,
             };
             let ex = explain.then_some(&mut e);
-            *p = (def.rule)(&self.config.hyper, self.step, *p, *g, &mut self.states[i], ex);
+            *p = (def.rule)(
+                &self.config.hyper,
+                self.step,
+                *p,
+                *g,
+                &mut self.states[i],
+                ex,
+            );
         }
         logger.step(
             out,

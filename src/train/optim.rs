@@ -434,7 +434,7 @@ fn rmsprop(
     st.s[0] = square_avg;
     let avg = if h.centered {
         let grad_avg = lerp(st.s[1], d, 1.0 - a);
-        let centered = square_avg + -1.0 * grad_avg * grad_avg;
+        let centered = square_avg - grad_avg * grad_avg;
         if let Some(e) = &mut ex {
             let num = e.num;
             e.line(format_args!(
@@ -478,7 +478,11 @@ fn rmsprop(
     };
     if let Some(e) = ex {
         let (n, num) = (e.name, e.num);
-        let root = if h.centered { "√(s − ḡ²)" } else { "√s" };
+        let root = if h.centered {
+            "√(s − ḡ²)"
+        } else {
+            "√s"
+        };
         match h.momentum > 0.0 {
             true => e.line(format_args!(
                 "{n} ← {n} − η·buf = {} − {}·{} = {}",
@@ -529,7 +533,11 @@ mod tests {
             // momentum: buf 0.2; then 0.9·0.2 − 0.1 = 0.08.
             ("momentum", 0.4998, 0.4998 - 0.001 * 0.08),
             // nesterov: g + 0.9·buf: 0.38, then −0.1 + 0.9·0.08 = −0.028.
-            ("nesterov", 0.5 - 0.001 * 0.38, 0.5 - 0.001 * 0.38 + 0.001 * 0.028),
+            (
+                "nesterov",
+                0.5 - 0.001 * 0.38,
+                0.5 - 0.001 * 0.38 + 0.001 * 0.028,
+            ),
         ];
         for &(name, one, two) in cases {
             let def = find(name).expect("in the table");
