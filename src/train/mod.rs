@@ -936,7 +936,11 @@ impl Trainer<'_> {
         let mut eval = crate::Evaluation::default();
         for i in 0..n {
             let point = &self.matrix[i * width..(i + 1) * width];
-            if let Err(e) = graph.forward(point, &mut eval.values, true) {
+            if let Err(mut e) = graph.forward(point, &mut eval.values, true) {
+                // Not --allow-nonfinite's hint: training refuses that option.
+                e.help = Some(
+                    "training stops here; the log so far shows the steps before (a smaller --lr may keep the loss finite)".into(),
+                );
                 return e.with_note(format!("the loss is not finite {}", place(i)));
             }
             if !gradients {
@@ -959,7 +963,7 @@ impl Trainer<'_> {
                 });
                 let kind = ErrorKind::NonFinite {
                     node: format!("∂{output}/∂{name}"),
-                    def: "the gradient".into(),
+                    def: "the gradient of the loss".into(),
                     reason: format!(
                         "it is {}{}",
                         crate::number::format(g),
@@ -1030,5 +1034,90 @@ impl Trainer<'_> {
                 explained: &explained,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(text: &str) -> Graph {
+        crate::parse::parse_program(text)
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program")
+    }
+
+    fn args(extra: &[&str]) -> TrainArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            train: TrainArgs,
+        }
+        let mut all = vec!["test", "--train", "w,b"];
+        all.extend(extra);
+        <Cli as clap::Parser>::try_parse_from(all)
+            .expect("flags")
+            .train
+    }
+
+    /// The JSON log of a run over `path` with `memory_limit` numbers.
+    fn log(path: &str, memory_limit: usize, extra: &[&str]) -> Result<String> {
+        let g = graph("z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)");
+        let mut config = args(extra).config(true, 2)?;
+        config.memory_limit = memory_limit;
+        let look = log::Look {
+            format: Format::Json,
+            explain: false,
+            digits: None,
+            color: false,
+            plot: None,
+        };
+        let data = Data {
+            at: vec!["w=0.5,b=-1".into()],
+            points: Some(path.into()),
+        };
+        let mut out = Vec::new();
+        train(&g, &config, data, &look, &mut out, &mut |_| {})?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// A file over the memory limit is read again each epoch, with the same
+    /// log to the last digit; a chunk boundary inside a batch changes nothing.
+    #[test]
+    fn streamed_as_in_memory() {
+        let path = std::env::temp_dir().join(format!("autograd-train-{}.csv", std::process::id()));
+        let mut text = String::from("x,y\n");
+        for i in 0..(CHUNK + 77) {
+            let x = ((i * 7919) % 1000) as f64 / 250.0 - 2.0;
+            text.push_str(&format!("{x},{}\n", i % 3 % 2));
+        }
+        std::fs::write(&path, text).expect("a temporary file");
+        let path = path.to_string_lossy().into_owned();
+        for extra in [
+            &["--epochs", "2", "--lr", "0.5"][..],
+            &["--epochs", "2", "--batch-size", "40000", "--optim", "adam"][..],
+        ] {
+            let memory = log(&path, MEMORY_LIMIT, extra).expect("in memory");
+            let streamed = log(&path, 1000, extra).expect("streamed");
+            assert_eq!(memory, streamed, "{extra:?}");
+            assert!(memory.contains("\"step\": 2"), "{memory}");
+        }
+        let e = log(&path, 1000, &["--shuffle", "1"]).expect_err("no shuffle when streamed");
+        assert!(e.to_string().contains("--shuffle cannot be used"), "{e}");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// SplitMix64's first outputs from seed 0 (the published reference
+    /// values), and a shuffle is a permutation.
+    #[test]
+    fn splitmix64_and_the_shuffle() {
+        let mut g = SplitMix64(0);
+        assert_eq!(g.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(g.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        let mut order: Vec<u32> = (0..100).collect();
+        SplitMix64(7).shuffle(&mut order);
+        assert_ne!(order, (0..100).collect::<Vec<_>>());
+        order.sort_unstable();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
     }
 }
