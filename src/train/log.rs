@@ -73,8 +73,8 @@ pub struct Logger<'a> {
 
 /// The loss curve's size: wide enough to see a trend, short enough to fit
 /// beside the log in an 80-column terminal.
-const PLOT_WIDTH: u32 = 60;
-const PLOT_HEIGHT: u32 = 12;
+pub const PLOT_WIDTH: u32 = 60;
+pub const PLOT_HEIGHT: u32 = 12;
 
 impl<'a> Logger<'a> {
     pub fn new(look: &'a Look, graph: &Graph, names: &'a [&'a str], dataset: bool) -> Self {
