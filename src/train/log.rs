@@ -333,8 +333,8 @@ pub fn plot(losses: &[f64], style: PlotStyle, name: &str) -> String {
         });
     if losses.len() < 2 || !(min.is_finite() && max.is_finite()) {
         return format!(
-            "(one step: no curve to draw; {name} = {})\n",
-            number::format(max)
+            "(a curve of {name} needs two steps or more; this run took {})\n",
+            losses.len()
         );
     }
     // rasciigraph scales to whole rows from the values themselves: a curve
@@ -386,7 +386,7 @@ mod tests {
         let ascii = plot(&losses, PlotStyle::Ascii, "L");
         assert!(ascii.is_ascii(), "{ascii}");
         assert_eq!(ascii.lines().count(), unicode.lines().count());
-        assert!(plot(&[1.0], PlotStyle::Ascii, "L").contains("one step"));
+        assert!(plot(&[1.0], PlotStyle::Ascii, "L").contains("this run took 1"));
         assert!(plot(&[1e9, 1e9 + 1e-3], PlotStyle::Ascii, "L").contains("flat line"));
     }
 }

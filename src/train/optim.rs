@@ -458,12 +458,17 @@ fn rmsprop(
         square_avg.sqrt()
     };
     let avg = avg + h.eps;
+    let root = if h.centered {
+        "√(s − ḡ²)"
+    } else {
+        "√s"
+    };
     let new = if h.momentum > 0.0 {
         let buf = st.s[2] * h.momentum + d / avg;
         if let Some(e) = &mut ex {
             let num = e.num;
             e.line(format_args!(
-                "buf = μ·buf + g/(√s + ε) = {}·{} + {}/{} = {}",
+                "buf = μ·buf + g/({root} + ε) = {}·{} + {}/{} = {}",
                 num(h.momentum),
                 paren(num, st.s[2]),
                 paren(num, d),
