@@ -3,8 +3,9 @@
 # alternates nothing, but both run back to back on the same load):
 #   1. 1,000,000 rows, 10 full-batch epochs of SGD (lr 0.5 from w=0, b=0):
 #      end to end, the final parameters compared to 1e-9, and the compute of
-#      one epoch (the tool's: (time of 11 epochs − time of 1) / 10; PyTorch's
-#      own timer, best epoch) on the same number of threads;
+#      one epoch on the same number of threads: from outside, (time of 11
+#      epochs − time of 1) / 10; in process, best of 10 (epoch_compute.rs)
+#      against PyTorch's own timer, best of its 10 epochs;
 #   2. one epoch of mini-batches of 32 over the same file (31,250 steps).
 # Usage: benches/train/compare.sh [ROWS]   (from the repository root)
 set -euo pipefail
@@ -49,6 +50,12 @@ per = (r["e11"]["median"] - r["e1"]["median"]) / 10
 torch = float(re.search(r"best epoch ([0-9.]+)", open(sys.argv[2]).read()).group(1))
 print(f"tool {per * 1000:.1f} ms an epoch (medians), torch best epoch {torch * 1000:.1f} ms")
 PY
+
+echo "== the compute of one full-batch epoch, in process, best of 10 (no I/O)"
+nice rustc --edition 2021 -C opt-level=3 -o "$out/epoch_compute" benches/train/epoch_compute.rs \
+  --extern autograd=target/release/libautograd.rlib -L dependency=target/release/deps
+"$out/epoch_compute" "$data" 10
+python3 benches/train/train_torch.py "$data" --lr 0.5 --epochs 10 --threads "$threads" 2>&1 >/dev/null | sed 's/.*threads, /torch: /'
 
 echo "== one epoch of mini-batches of 32 (31,250 steps)"
 hyperfine -w 1 -r ${RUNS_MINI:-3} -N --export-json "$out/mini.json" \
