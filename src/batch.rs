@@ -136,6 +136,106 @@ where
     out
 }
 
+/// The output summed over rows, and the gradients of some variables summed
+/// likewise: what a training step needs of a batch (`--train`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sums {
+    pub rows: usize,
+    pub value: f64,
+    /// One sum a variable of `wanted`, in its order.
+    pub grads: Vec<f64>,
+}
+
+impl Sums {
+    pub fn new(wanted: usize) -> Self {
+        Sums {
+            rows: 0,
+            value: 0.0,
+            grads: vec![0.0; wanted],
+        }
+    }
+
+    /// Adds another part's sums (the same `wanted`).
+    pub fn add(&mut self, other: &Sums) {
+        self.rows += other.rows;
+        self.value += other.value;
+        for (g, o) in self.grads.iter_mut().zip(&other.grads) {
+            *g += o;
+        }
+    }
+
+    /// Whether the value and every gradient are finite.
+    pub fn is_finite(&self) -> bool {
+        self.value.is_finite() && self.grads.iter().all(|g| g.is_finite())
+    }
+}
+
+/// Sums the output and the gradients of the variables `wanted` over `rows`
+/// points (row-major in `points`, as for [`run`]), on up to `threads`
+/// threads. Only sums are checked for finiteness by the caller: a
+/// non-finite row makes its sum non-finite (NaN and infinity propagate), and
+/// the caller then looks for it row by row with the scalar passes.
+pub fn sums(graph: &Graph, points: &[f64], rows: usize, wanted: &[usize], threads: usize) -> Sums {
+    let width = graph.variables().len();
+    // A thread pays for itself only on many rows.
+    let threads = threads.clamp(1, 8).min(rows / 4096).max(1);
+    let per_part = rows.div_ceil(threads).max(1);
+    // Nodes are in evaluation order: a node depends on a wanted variable
+    // when one of its inputs does.
+    let mut needed = vec![false; graph.len()];
+    for &v in wanted {
+        needed[graph.variable_node(v) as usize] = true;
+    }
+    for id in 0..graph.len() as NodeId {
+        if graph.inputs(id).iter().any(|&i| needed[i as usize]) {
+            needed[id as usize] = true;
+        }
+    }
+    let needed = &needed;
+    let part = |first: usize| {
+        let last = (first + per_part).min(rows);
+        let mut sums = Sums::new(wanted.len());
+        let mut block = Columns::new(graph, BLOCK.min(last - first).max(1));
+        block.needed = Some(needed.clone());
+        let mut start = first;
+        while start < last {
+            let end = (start + block.cap).min(last);
+            block.evaluate(graph, &points[start * width..end * width], end - start);
+            let n = end - start;
+            let column = |id: NodeId, of: &Vec<f64>| -> f64 {
+                let at = id as usize * block.cap;
+                of[at..at + n].iter().sum()
+            };
+            sums.value += column(graph.output(), &block.values);
+            for (g, &v) in sums.grads.iter_mut().zip(wanted) {
+                *g += column(graph.variable_node(v), &block.grads);
+            }
+            sums.rows += n;
+            start = end;
+        }
+        sums
+    };
+    if threads == 1 {
+        return part(0);
+    }
+    let part = &part;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows)
+            .step_by(per_part)
+            .map(|first| scope.spawn(move || part(first)))
+            .collect();
+        let mut total = Sums::new(wanted.len());
+        for h in handles {
+            match h.join() {
+                Ok(s) => total.add(&s),
+                // A thread that stopped leaves a NaN: the caller looks row by row.
+                Err(_) => total.value = f64::NAN,
+            }
+        }
+        total
+    })
+}
+
 /// The scalar path, for blocks with a non-finite number: each row's exact
 /// error (strict mode) or warnings.
 fn rows_one_by_one<F>(
@@ -195,6 +295,10 @@ struct Columns {
     rows: usize,
     values: Vec<f64>,
     grads: Vec<f64>,
+    /// For [`sums`]: the nodes whose adjoint is needed (those that depend
+    /// on a wanted variable); the backward pass skips the others. `None`:
+    /// every node.
+    needed: Option<Vec<bool>>,
 }
 
 impl Columns {
@@ -204,6 +308,7 @@ impl Columns {
             rows: 0,
             values: vec![0.0; graph.len() * cap],
             grads: vec![0.0; graph.len() * cap],
+            needed: None,
         }
     }
 
@@ -255,9 +360,14 @@ impl Columns {
         }
         let out = graph.output() as usize * cap;
         self.grads[out..out + rows].fill(1.0);
+        let needed = self.needed.as_deref();
         for id in (0..graph.len() as NodeId).rev() {
+            if needed.is_some_and(|n| !n[id as usize]) {
+                continue;
+            }
             if let Kind::Op(op) = graph.kind(id) {
                 let node = Node {
+                    needed,
                     graph,
                     id: id as usize,
                     ins: graph.inputs(id),
@@ -375,6 +485,7 @@ fn backward_with(def: &'static OpDef, node: &Node<'_>, values: &[f64], grads: &m
 /// One op node over a block, as the specialised loops see it.
 struct Node<'a> {
     graph: &'a Graph,
+    needed: Option<&'a [bool]>,
     id: usize,
     ins: &'a [NodeId],
     cap: usize,
@@ -384,7 +495,9 @@ struct Node<'a> {
 impl Node<'_> {
     /// Whether input `i` is not a constant (constants have no gradient).
     fn live(&self, i: usize) -> bool {
-        !matches!(self.graph.kind(self.ins[i]), Kind::Const(_))
+        let input = self.ins[i];
+        !matches!(self.graph.kind(input), Kind::Const(_))
+            && self.needed.is_none_or(|n| n[input as usize])
     }
 }
 
@@ -463,6 +576,41 @@ mod tests {
             .flat_map(|p| [p[0], p[1], p[2], if p[3] > 0.0 { 1.0 } else { 0.0 }])
             .collect();
         engines_agree(source, &points, 4);
+    }
+
+    /// `sums` (with the backward pass pruned to what the wanted variables
+    /// need) against the scalar passes row by row.
+    #[test]
+    fn sums_match_the_scalar_passes() {
+        let source = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat) + (1-y)^2*w";
+        let graph = crate::parse::parse_program(source)
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program");
+        let rows = 10_000;
+        let points: Vec<f64> = (0..rows)
+            .flat_map(|i| {
+                let t = ((i * 7919) % 1000) as f64 / 500.0 - 1.0;
+                [t, 0.3 * t - 0.1, 2.0 * t, (i % 2) as f64]
+            })
+            .collect();
+        let order = graph.variables().to_vec();
+        for wanted in [vec![0usize, 2], vec![1], vec![]] {
+            let got = sums(&graph, &points, rows, &wanted, 2);
+            let mut want = Sums::new(wanted.len());
+            for p in points.chunks(4) {
+                let e = graph.evaluate(p, true).expect("finite");
+                want.value += e.values[graph.output() as usize];
+                for (g, &v) in want.grads.iter_mut().zip(&wanted) {
+                    *g += e.grads[graph.variable_node(v) as usize];
+                }
+            }
+            assert_eq!(got.rows, rows);
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+            assert!(close(got.value, want.value), "{order:?} {wanted:?}");
+            for (a, b) in got.grads.iter().zip(&want.grads) {
+                assert!(close(*a, *b), "{wanted:?}: {a} against {b}");
+            }
+        }
     }
 
     /// A negative base under a constant exponent: the NaN of ln(base) goes

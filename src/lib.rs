@@ -16,6 +16,7 @@
 //! assert_eq!(grads, [16.0, 48.0, 204.0]);
 //! ```
 
+pub mod args;
 pub mod ast;
 pub mod batch;
 pub mod bindings;
@@ -34,6 +35,7 @@ pub mod points;
 pub mod report;
 pub mod session;
 pub mod sink;
+pub mod train;
 
 pub use error::{Error, ErrorKind, Result};
 pub use eval::Evaluation;

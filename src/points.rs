@@ -76,6 +76,14 @@ impl<R: Read> Points<R> {
     /// Reads the header and matches it to the graph's variables; every
     /// missing variable is named in one error.
     pub fn new(input: R, graph: &Graph, origin: &str) -> Result<Self> {
+        let all: Vec<usize> = (0..graph.variables().len()).collect();
+        Self::for_variables(input, graph, &all, origin)
+    }
+
+    /// As [`Points::new`], for some of the graph's variables only (the
+    /// others have values from elsewhere: `--train`'s parameters); a point
+    /// holds their values in the order of `wanted`.
+    pub fn for_variables(input: R, graph: &Graph, wanted: &[usize], origin: &str) -> Result<Self> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -98,7 +106,7 @@ impl<R: Read> Points<R> {
         }
         let mut columns = Vec::with_capacity(graph.variables().len());
         let mut missing = Vec::new();
-        for v in graph.variables() {
+        for v in wanted.iter().filter_map(|&v| graph.variables().get(v)) {
             match header.iter().position(|h| h == v) {
                 Some(c) => columns.push(c),
                 None => missing.push(v.clone()),

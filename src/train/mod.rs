@@ -1,0 +1,1123 @@
+//! `--train w,b`: the optimizer step (SPEC §7). The program's output is the
+//! loss; the named variables are parameters, starting from `--at`; the
+//! others are data, from `--at` (one example, `--steps N`) or `--points` (a
+//! dataset: the loss of a step is the mean — or `--reduce sum` — over the
+//! rows of its batch, `--epochs`, `--batch-size`, `--shuffle SEED`). Each
+//! step is one pass of the batch engine ([`crate::batch::sums`]) and one
+//! update from the optimizer table ([`optim`]), in PyTorch's order.
+//!
+//! A dataset is read once and kept in memory as numbers while it fits in
+//! [`MEMORY_LIMIT`] numbers; a larger file is read again each epoch (stdin
+//! cannot be, and says so).
+
+pub mod log;
+pub mod optim;
+
+use crate::batch::{self, Sums};
+use crate::bindings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::graph::Graph;
+use crate::pipeline::{Format, Options};
+use crate::points::Points;
+use optim::{Hyper, Hyperparameters, OptimDef, State};
+use std::io::{self, BufRead, IsTerminal, Write};
+
+/// The most numbers a dataset may hold in memory (256 MiB of f64: 8 million
+/// rows of 4 columns); a larger file is streamed from disk every epoch.
+pub const MEMORY_LIMIT: usize = 32 << 20;
+
+/// Rows evaluated in one call of the batch engine: a batch larger than this
+/// is summed a chunk at a time, so memory stays bounded.
+const CHUNK: usize = 1 << 16;
+
+/// The flags of `--train` (flattened into the command line).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Training (--train)")]
+pub struct TrainArgs {
+    /// Train the parameters PARAMS (`w,b`) of the loss: their starting values
+    /// come from --at; the other variables are data (--at or --points).
+    #[arg(long, value_name = "PARAMS")]
+    pub train: Option<String>,
+
+    /// The optimizer (PyTorch's update rule and defaults, float64).
+    #[arg(long, value_name = "NAME", value_parser = optim_names())]
+    pub optim: Option<String>,
+
+    /// Learning rate (default 0.001; rmsprop 0.01).
+    #[arg(long, value_name = "η", allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+
+    /// Momentum (sgd, rmsprop: 0; momentum and nesterov: 0.9).
+    #[arg(long, value_name = "μ", allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
+
+    /// Dampening of SGD's momentum (0).
+    #[arg(long, value_name = "τ", allow_negative_numbers = true)]
+    pub dampening: Option<f64>,
+
+    /// Weight decay (0; adamw 0.01): added to the gradient, decoupled for adamw.
+    #[arg(long, value_name = "λ", allow_negative_numbers = true)]
+    pub weight_decay: Option<f64>,
+
+    /// Adam's β1,β2 (0.9,0.999).
+    #[arg(long, value_name = "β1,β2")]
+    pub betas: Option<String>,
+
+    /// Adam's and RMSprop's ε (1e-8).
+    #[arg(long, value_name = "ε", allow_negative_numbers = true)]
+    pub eps: Option<f64>,
+
+    /// RMSprop's smoothing constant α (0.99).
+    #[arg(long, value_name = "α", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+
+    /// Centered RMSprop (normalise by the variance of the gradient).
+    #[arg(long)]
+    pub centered: bool,
+
+    /// Steps on the one example of --at (default 1).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+
+    /// Passes over the --points dataset (default 1).
+    #[arg(long, value_name = "E")]
+    pub epochs: Option<u64>,
+
+    /// Rows a step (default: all rows, full batch).
+    #[arg(long, value_name = "B")]
+    pub batch_size: Option<usize>,
+
+    /// Shuffle the rows each epoch, reproducibly from SEED (SplitMix64 and
+    /// Fisher–Yates; default: file order).
+    #[arg(long, value_name = "SEED")]
+    pub shuffle: Option<u64>,
+
+    /// The loss of a batch: the mean of its rows' losses or their sum.
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub reduce: Option<Reduce>,
+
+    /// Draw the loss curve after the log: `auto` only on a terminal, `always`
+    /// even into a file or pipe.
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "auto")]
+    pub plot: Option<PlotWhen>,
+}
+
+/// `--reduce`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Reduce {
+    #[default]
+    Mean,
+    Sum,
+}
+
+/// `--plot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotWhen {
+    Auto,
+    Always,
+}
+
+fn optim_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        optim::OPTIMIZERS
+            .iter()
+            .map(|d| clap::builder::PossibleValue::new(d.name).help(d.about)),
+    )
+}
+
+fn usage(text: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Usage(text.into()))
+}
+
+/// What a run of training is, every default filled in.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The parameters, by name, in `--train`'s order.
+    pub params: Vec<String>,
+    pub optim: &'static OptimDef,
+    pub hyper: Hyperparameters,
+    /// Passes over the data (`--steps` on one example, `--epochs` on a dataset).
+    pub epochs: u64,
+    /// Rows a step; `None` for the whole dataset.
+    pub batch_size: Option<usize>,
+    pub shuffle: Option<u64>,
+    pub reduce: Reduce,
+    /// Numbers a dataset may keep in memory before it is streamed.
+    pub memory_limit: usize,
+    pub threads: usize,
+}
+
+impl TrainArgs {
+    /// The hyperparameters given, each with its flag.
+    fn given(&self) -> Vec<Hyper> {
+        let mut given = Vec::new();
+        let flags = [
+            (self.lr.is_some(), Hyper::Lr),
+            (self.momentum.is_some(), Hyper::Momentum),
+            (self.dampening.is_some(), Hyper::Dampening),
+            (self.weight_decay.is_some(), Hyper::WeightDecay),
+            (self.betas.is_some(), Hyper::Betas),
+            (self.eps.is_some(), Hyper::Eps),
+            (self.alpha.is_some(), Hyper::Alpha),
+            (self.centered, Hyper::Centered),
+        ];
+        for (is_given, h) in flags {
+            if is_given {
+                given.push(h);
+            }
+        }
+        given
+    }
+
+    /// Flags of training given without `--train`.
+    fn stray(&self) -> Option<&'static str> {
+        let flags = [
+            (self.optim.is_some(), "--optim"),
+            (self.steps.is_some(), "--steps"),
+            (self.epochs.is_some(), "--epochs"),
+            (self.batch_size.is_some(), "--batch-size"),
+            (self.shuffle.is_some(), "--shuffle"),
+            (self.reduce.is_some(), "--reduce"),
+            (self.plot.is_some(), "--plot"),
+        ];
+        flags
+            .iter()
+            .find(|f| f.0)
+            .map(|f| f.1)
+            .or_else(|| self.given().first().map(|h| h.flag()))
+    }
+
+    /// The configuration, checked: an option the optimizer does not take,
+    /// or one that makes no sense for the data given, is a usage error.
+    pub fn config(&self, dataset: bool, threads: usize) -> Result<Config> {
+        let text = self.train.as_deref().unwrap_or_default();
+        let params: Vec<String> = text
+            .split(',')
+            .map(|p| crate::input::nfc(p.trim()).into_owned())
+            .collect();
+        if let Some(bad) = params.iter().find(|p| !crate::parse::is_name(p)) {
+            return Err(usage(match bad.is_empty() {
+                true => format!(
+                    "--train `{text}`: name the parameters, separated by commas: --train w,b"
+                ),
+                false => format!("--train: `{bad}` is not a variable name"),
+            }));
+        }
+        for (i, p) in params.iter().enumerate() {
+            if params[..i].contains(p) {
+                return Err(usage(format!("--train: `{p}` is named twice")));
+            }
+        }
+        let name = self.optim.as_deref().unwrap_or("sgd");
+        let def = optim::find(name)
+            .ok_or_else(|| Error::internal(format!("--optim {name} is not in the table")))?;
+        for h in self.given() {
+            if !def.takes.contains(&h) {
+                let takes: Vec<&str> = def.takes.iter().map(|h| h.flag()).collect();
+                return Err(usage(format!(
+                    "{} has no place in --optim {name}, which takes {}",
+                    h.flag(),
+                    takes.join(", ")
+                )));
+            }
+        }
+        let betas = match &self.betas {
+            None => (0.9, 0.999),
+            Some(text) => parse_betas(text)?,
+        };
+        let hyper = Hyperparameters {
+            lr: self.lr.unwrap_or(def.lr),
+            momentum: self.momentum.unwrap_or(def.momentum),
+            dampening: self.dampening.unwrap_or(0.0),
+            weight_decay: self.weight_decay.unwrap_or(def.weight_decay),
+            betas,
+            eps: self.eps.unwrap_or(1e-8),
+            alpha: self.alpha.unwrap_or(0.99),
+            centered: self.centered,
+            nesterov: def.nesterov,
+        };
+        check_ranges(&hyper, name)?;
+        let (epochs, batch_size) = match dataset {
+            true => {
+                if self.steps.is_some() {
+                    return Err(usage("--steps counts steps on the one example of --at; with --points, give --epochs (and --batch-size)"));
+                }
+                (self.epochs.unwrap_or(1), self.batch_size)
+            }
+            false => {
+                let flag = [
+                    (self.epochs.is_some(), "--epochs"),
+                    (self.batch_size.is_some(), "--batch-size"),
+                    (self.shuffle.is_some(), "--shuffle"),
+                    (self.reduce.is_some(), "--reduce"),
+                ]
+                .into_iter()
+                .find(|f| f.0);
+                if let Some((_, flag)) = flag {
+                    return Err(usage(format!("{flag} is about a dataset: give one with --points (with --at alone, --steps N trains on the one example)")));
+                }
+                (self.steps.unwrap_or(1), Some(1))
+            }
+        };
+        if batch_size == Some(0) {
+            return Err(usage("--batch-size must be at least 1"));
+        }
+        Ok(Config {
+            params,
+            optim: def,
+            hyper,
+            epochs,
+            batch_size,
+            shuffle: self.shuffle,
+            reduce: self.reduce.unwrap_or_default(),
+            memory_limit: MEMORY_LIMIT,
+            threads,
+        })
+    }
+
+    /// The command line's training run, when `--train` is given (`Ok(None)`
+    /// when it is not): writes the log to stdout, warnings to stderr, and
+    /// returns the exit code. Without `--train`, refuses its flags and
+    /// `--points` together with `--at`, which only training combines.
+    pub fn run(
+        &self,
+        source: &str,
+        origin: &str,
+        options: &Options,
+        at: &[String],
+        points: &Option<String>,
+    ) -> Result<Option<std::process::ExitCode>> {
+        if self.train.is_none() {
+            if let Some(flag) = self.stray() {
+                return Err(usage(format!(
+                    "{flag} is an option of training: give the parameters with --train w,b"
+                )));
+            }
+            if points.is_some() && !at.is_empty() {
+                return Err(usage("the argument '--points <FILE>' cannot be used with '--at <BINDINGS>' (except with --train, where --at gives the parameters' starting values)"));
+            }
+            return Ok(None);
+        }
+        check_options(options)?;
+        let config = self.config(points.is_some(), options.threads)?;
+        let source_nfc = crate::input::nfc(source);
+        let in_source = |e: Error| e.in_source(&source_nfc, origin);
+        let program = crate::parse::parse_program(&source_nfc).map_err(in_source)?;
+        let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
+        let data = Data {
+            at: at.to_vec(),
+            points: points.clone(),
+        };
+        let stdout_terminal = io::stdout().is_terminal();
+        let plot = match self.plot {
+            Some(PlotWhen::Always) => true,
+            Some(PlotWhen::Auto) if !stdout_terminal => {
+                eprintln!("warning: --plot draws on a terminal only, and the output is not one (--plot always draws anyway)");
+                false
+            }
+            Some(PlotWhen::Auto) => true,
+            None => false,
+        };
+        let look = log::Look {
+            format: options.format,
+            explain: options.explain,
+            digits: options.digits,
+            color: options.color,
+            plot: plot.then(log::PlotStyle::from_env),
+        };
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let mut warn = |w: String| eprintln!("warning: {w}");
+        let result = train(&graph, &config, data, &look, &mut out, &mut warn);
+        let flushed = out.flush();
+        match result {
+            Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => Err(in_source(e)),
+            Err(e) => Err(e),
+            Ok(()) => {
+                flushed?;
+                Ok(Some(std::process::ExitCode::SUCCESS))
+            }
+        }
+    }
+}
+
+/// `--betas 0.9,0.999`.
+fn parse_betas(text: &str) -> Result<(f64, f64)> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let bad = || {
+        usage(format!(
+            "--betas `{text}`: give two numbers, as in --betas 0.9,0.999"
+        ))
+    };
+    let [a, b] = parts[..] else {
+        return Err(bad());
+    };
+    match (crate::constant_value(a), crate::constant_value(b)) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        _ => Err(bad()),
+    }
+}
+
+/// PyTorch's own checks of the hyperparameters (it raises ValueError).
+fn check_ranges(h: &Hyperparameters, name: &str) -> Result<()> {
+    let checks = [
+        (h.lr >= 0.0, "--lr must be 0 or more"),
+        (h.momentum >= 0.0, "--momentum must be 0 or more"),
+        (h.weight_decay >= 0.0, "--weight-decay must be 0 or more"),
+        (h.eps >= 0.0, "--eps must be 0 or more"),
+        (h.alpha >= 0.0, "--alpha must be 0 or more"),
+        (
+            (0.0..1.0).contains(&h.betas.0) && (0.0..1.0).contains(&h.betas.1),
+            "--betas must both be in [0, 1)",
+        ),
+        (
+            !h.nesterov || (h.momentum > 0.0 && h.dampening == 0.0),
+            "--optim nesterov needs a momentum above 0 and no dampening",
+        ),
+    ];
+    let finite = [
+        h.lr,
+        h.momentum,
+        h.dampening,
+        h.weight_decay,
+        h.betas.0,
+        h.betas.1,
+        h.eps,
+        h.alpha,
+    ]
+    .iter()
+    .all(|x| x.is_finite());
+    if !finite {
+        return Err(usage(format!(
+            "--optim {name}: every hyperparameter must be a finite number"
+        )));
+    }
+    match checks.iter().find(|c| !c.0) {
+        Some((_, text)) => Err(usage(*text)),
+        None => Ok(()),
+    }
+}
+
+/// Options of the pipeline that have no place in training.
+fn check_options(o: &Options) -> Result<()> {
+    let refused = [
+        (!o.expect.is_empty(), "--expect"),
+        (o.gradcheck, "--gradcheck"),
+        (o.tol.is_some(), "--tol"),
+        (o.sig.is_some(), "--sig"),
+        (o.quiet, "--quiet"),
+        (o.summary, "--summary"),
+        (o.allow_nonfinite, "--allow-nonfinite"),
+    ];
+    if let Some((_, flag)) = refused.iter().find(|r| r.0) {
+        return Err(usage(format!(
+            "{flag} has no place in training (--train): the log shows the loss, the parameters and the gradients of every step"
+        )));
+    }
+    match o.format {
+        Format::Table => Ok(()),
+        Format::Json | Format::Csv if o.explain => Err(usage(
+            "--explain writes the updates as text: use it with the table format",
+        )),
+        Format::Json | Format::Csv => Ok(()),
+        other => Err(usage(format!(
+            "--format {} draws the graph: training writes a log as table, csv or json",
+            format!("{other:?}").to_lowercase()
+        ))),
+    }
+}
+
+/// Where the starting values and the data come from.
+pub struct Data {
+    /// `--at` texts: the parameters' starting values and, without a
+    /// dataset, the one example.
+    pub at: Vec<String>,
+    /// `--points FILE` (`-` for stdin): the dataset.
+    pub points: Option<String>,
+}
+
+/// A SplitMix64 generator (Steele, Lea and Flood 2014): the shuffle's
+/// source, small enough that the test generator reimplements it.
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Shuffles `order` in place (Fisher–Yates from the end: position i
+    /// swaps with `next % (i + 1)`; the modulo's bias is below n/2⁶⁴).
+    pub fn shuffle(&mut self, order: &mut [u32]) {
+        for i in (1..order.len()).rev() {
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+    }
+}
+
+/// The rows of a dataset: in memory (row-major, the data variables only),
+/// or read again from the file each epoch.
+enum Rows {
+    Memory {
+        values: Vec<f64>,
+        /// Each row's line in the file, for messages.
+        lines: Vec<u64>,
+    },
+    Stream,
+}
+
+/// What the training loop needs to know about the graph's variables.
+struct Layout {
+    /// For each variable: `Ok(i)` the i-th parameter, `Err(j)` the j-th data column.
+    slots: Vec<std::result::Result<usize, usize>>,
+    /// The parameters' variable indices.
+    params: Vec<usize>,
+    /// The data variables' indices, in the order of a data row.
+    data: Vec<usize>,
+}
+
+impl Layout {
+    /// Fills `matrix` with full points (every variable) from data rows.
+    fn points(&self, params: &[f64], rows: &[f64], n: usize, matrix: &mut Vec<f64>) {
+        let width = self.data.len();
+        matrix.clear();
+        for r in 0..n {
+            for slot in &self.slots {
+                matrix.push(match *slot {
+                    Ok(p) => params[p],
+                    Err(c) => rows[r * width + c],
+                });
+            }
+        }
+    }
+}
+
+/// Trains `graph`'s output as the loss, writing the log to `out`.
+pub fn train(
+    graph: &Graph,
+    config: &Config,
+    data: Data,
+    look: &log::Look,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(String),
+) -> Result<()> {
+    let variables = graph.variables();
+    let mut params = Vec::with_capacity(config.params.len());
+    for p in &config.params {
+        match variables.iter().position(|v| v == p) {
+            Some(v) => params.push(v),
+            None => {
+                return Err(usage(format!(
+                    "--train {p}: the program has no variable `{p}` (its variables: {})",
+                    variables.join(", ")
+                )))
+            }
+        }
+    }
+    let data_vars: Vec<usize> = (0..variables.len())
+        .filter(|v| !params.contains(v))
+        .collect();
+    let slots = (0..variables.len())
+        .map(|v| match params.iter().position(|&p| p == v) {
+            Some(i) => Ok(i),
+            None => Err(data_vars.iter().position(|&d| d == v).unwrap_or(0)),
+        })
+        .collect();
+    let layout = Layout {
+        slots,
+        params,
+        data: data_vars,
+    };
+    let (at_texts, csv) = (data.at, data.points);
+    let at_texts = match (&csv, at_texts.as_slice()) {
+        (_, [one]) => vec![one.clone()],
+        (Some(_), []) | (None, []) => {
+            return Err(usage(format!(
+                "--train needs the parameters' starting values: --at {}",
+                config.params.iter().map(|p| format!("{p}=…")).collect::<Vec<_>>().join(",")
+            )))
+        }
+        _ => {
+            return Err(usage(
+                "--train trains on one example from --at: give one --at (for many examples, a dataset with --points)",
+            ))
+        }
+    };
+    let text = crate::input::nfc(&at_texts[0]).into_owned();
+    let bound = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
+    let mut start = vec![f64::NAN; layout.params.len()];
+    let mut example = vec![f64::NAN; layout.data.len()];
+    let mut missing = Vec::new();
+    for b in &bound {
+        match variables.iter().position(|v| *v == b.name) {
+            Some(v) => match layout.slots[v] {
+                Ok(p) => start[p] = b.value,
+                Err(_) if csv.is_some() => {
+                    return Err(Error::at(
+                        ErrorKind::Usage(format!(
+                            "`{}` is data, which comes from --points: --at gives the parameters' starting values only",
+                            b.name
+                        )),
+                        b.span,
+                    )
+                    .in_source(&text, "--at"))
+                }
+                Err(c) => example[c] = b.value,
+            },
+            None => warn(format!("`{}` is bound by --at but the expression does not use it", b.name)),
+        }
+    }
+    for (i, &v) in layout.params.iter().enumerate() {
+        if start[i].is_nan() {
+            missing.push(variables[v].clone());
+        }
+    }
+    if csv.is_none() {
+        for (c, &v) in layout.data.iter().enumerate() {
+            if example[c].is_nan() {
+                missing.push(variables[v].clone());
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::new(ErrorKind::MissingBindings(missing))
+            .with_help("--at gives the parameters' starting values (and, without --points, the example's data)"));
+    }
+    let mut trainer = Trainer {
+        graph,
+        config,
+        layout: &layout,
+        params: start,
+        states: vec![State::default(); config.params.len()],
+        step: 0,
+        matrix: Vec::new(),
+        chunk: Vec::new(),
+    };
+    let names: Vec<&str> = layout
+        .params
+        .iter()
+        .map(|&v| variables[v].as_str())
+        .collect();
+    let mut logger = log::Logger::new(look, graph, &names, csv.is_some());
+    logger.begin(out)?;
+    let result = match &csv {
+        None => {
+            let rows = Rows::Memory {
+                values: example,
+                lines: vec![0],
+            };
+            trainer.run(&rows, None, &mut logger, out)
+        }
+        Some(path) => {
+            let rows = trainer.load(path, warn)?;
+            trainer.run(&rows, Some(path), &mut logger, out)
+        }
+    };
+    match result {
+        Ok(loss) => logger.end(out, &trainer.params, loss),
+        Err(e) => {
+            let _ = logger.abort(out, &e);
+            Err(e)
+        }
+    }
+}
+
+/// The state of a training run.
+struct Trainer<'a> {
+    graph: &'a Graph,
+    config: &'a Config,
+    layout: &'a Layout,
+    /// The parameters' current values, in `--train`'s order.
+    params: Vec<f64>,
+    states: Vec<State>,
+    /// Steps taken.
+    step: u64,
+    /// Scratch: full points of a chunk, and data rows of a chunk.
+    matrix: Vec<f64>,
+    chunk: Vec<f64>,
+}
+
+/// A CSV file of data rows, opened for one pass.
+fn open_points<'p>(
+    path: &str,
+    graph: &Graph,
+    layout: &Layout,
+) -> Result<Points<Box<dyn BufRead + 'p>>> {
+    let reader: Box<dyn BufRead> = match path {
+        "-" => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
+        _ => Box::new(io::BufReader::with_capacity(
+            1 << 16,
+            crate::input::open(path)?,
+        )),
+    };
+    let origin = if path == "-" { "stdin" } else { path };
+    Points::for_variables(reader, graph, &layout.data, origin)
+}
+
+impl Trainer<'_> {
+    /// Reads the dataset into memory, or finds it too large and streams it.
+    fn load(&mut self, path: &str, warn: &mut dyn FnMut(String)) -> Result<Rows> {
+        let mut points = open_points(path, self.graph, self.layout)?;
+        let origin = if path == "-" { "stdin" } else { path };
+        for (c, name) in points.layout.names.iter().enumerate() {
+            if let Some(v) = points.layout.variable[c] {
+                if self.layout.params.contains(&v) {
+                    warn(format!(
+                        "column `{name}` of {origin} is a parameter: its starting value comes from --at, and the column is not used"
+                    ));
+                }
+            }
+        }
+        let mut values = Vec::new();
+        let mut lines = Vec::new();
+        let mut row = Vec::new();
+        while points.next_point(&mut row)? {
+            if values.len() + row.len() > self.config.memory_limit {
+                if path == "-" {
+                    return Err(Error::new(ErrorKind::Limit(format!(
+                        "the dataset on stdin holds more than {} numbers, the most kept in memory, and stdin cannot be read again for the next epoch: give it as a file",
+                        self.config.memory_limit
+                    ))));
+                }
+                if self.config.shuffle.is_some() {
+                    return Err(Error::new(ErrorKind::Limit(format!(
+                        "{path} holds more than {} numbers, the most kept in memory, so it is read from the file each epoch in file order: --shuffle cannot be used with it",
+                        self.config.memory_limit
+                    ))));
+                }
+                return Ok(Rows::Stream);
+            }
+            values.extend_from_slice(&row);
+            lines.push(points.line());
+        }
+        if lines.is_empty() {
+            return Err(Error::new(ErrorKind::Input(format!(
+                "{path} has no rows: training needs at least one example"
+            ))));
+        }
+        Ok(Rows::Memory { values, lines })
+    }
+
+    /// Every epoch; returns the loss after the last update (over every row).
+    fn run(
+        &mut self,
+        rows: &Rows,
+        path: Option<&str>,
+        logger: &mut log::Logger<'_>,
+        out: &mut dyn Write,
+    ) -> Result<f64> {
+        let width = self.layout.data.len();
+        let mut shuffler = self.config.shuffle.map(SplitMix64);
+        for epoch in 1..=self.config.epochs {
+            match rows {
+                Rows::Memory { values, lines } => {
+                    let n = lines.len();
+                    let batch = self.config.batch_size.unwrap_or(n).min(n);
+                    let mut order: Vec<u32> = Vec::new();
+                    if let Some(s) = &mut shuffler {
+                        order = (0..n as u32).collect();
+                        s.shuffle(&mut order);
+                    }
+                    let mut first = 0;
+                    while first < n {
+                        let last = (first + batch).min(n);
+                        let mut sums = Sums::new(self.layout.params.len());
+                        let mut at = first;
+                        while at < last {
+                            let end = (at + CHUNK).min(last);
+                            self.chunk.clear();
+                            match order.is_empty() {
+                                true => self
+                                    .chunk
+                                    .extend_from_slice(&values[at * width..end * width]),
+                                false => {
+                                    for &r in &order[at..end] {
+                                        let r = r as usize;
+                                        self.chunk
+                                            .extend_from_slice(&values[r * width..(r + 1) * width]);
+                                    }
+                                }
+                            }
+                            let where_ = |i: usize| {
+                                let r = if order.is_empty() {
+                                    at + i
+                                } else {
+                                    order[at + i] as usize
+                                };
+                                (r, lines.get(r).copied().unwrap_or(0))
+                            };
+                            self.accumulate(end - at, &mut sums, path, &where_)?;
+                            at = end;
+                        }
+                        self.update(&sums, epoch, logger, out)?;
+                        first = last;
+                    }
+                }
+                Rows::Stream => {
+                    let path = path.unwrap_or("-");
+                    let mut points = open_points(path, self.graph, self.layout)?;
+                    let batch = self.config.batch_size.unwrap_or(usize::MAX);
+                    let mut row = Vec::new();
+                    let mut lines = Vec::new();
+                    let mut index = 0usize;
+                    let mut more = true;
+                    while more {
+                        let mut sums = Sums::new(self.layout.params.len());
+                        let mut in_batch = 0;
+                        while in_batch < batch {
+                            self.chunk.clear();
+                            lines.clear();
+                            let want = CHUNK.min(batch - in_batch);
+                            while lines.len() < want {
+                                more = points.next_point(&mut row)?;
+                                if !more {
+                                    break;
+                                }
+                                self.chunk.extend_from_slice(&row);
+                                lines.push(points.line());
+                            }
+                            if lines.is_empty() {
+                                break;
+                            }
+                            let first = index;
+                            let where_ = |i: usize| (first + i, lines[i]);
+                            self.accumulate(lines.len(), &mut sums, Some(path), &where_)?;
+                            index += lines.len();
+                            in_batch += lines.len();
+                            if !more {
+                                break;
+                            }
+                        }
+                        if sums.rows > 0 {
+                            self.update(&sums, epoch, logger, out)?;
+                        } else if index == 0 {
+                            return Err(Error::new(ErrorKind::Input(format!(
+                                "{path} has no rows: training needs at least one example"
+                            ))));
+                        }
+                    }
+                }
+            }
+        }
+        self.final_loss(rows, path)
+    }
+
+    /// The loss over every row at the final parameters.
+    fn final_loss(&mut self, rows: &Rows, path: Option<&str>) -> Result<f64> {
+        let mut sums = Sums::new(0);
+        match rows {
+            Rows::Memory { values, lines } => {
+                let width = self.layout.data.len();
+                let n = lines.len();
+                let mut at = 0;
+                while at < n {
+                    let end = (at + CHUNK).min(n);
+                    self.chunk.clear();
+                    self.chunk
+                        .extend_from_slice(&values[at * width..end * width]);
+                    let where_ = |i: usize| (at + i, lines.get(at + i).copied().unwrap_or(0));
+                    self.accumulate_value(end - at, &mut sums, path, &where_)?;
+                    at = end;
+                }
+            }
+            Rows::Stream => {
+                let path = path.unwrap_or("-");
+                let mut points = open_points(path, self.graph, self.layout)?;
+                let mut row = Vec::new();
+                let mut lines = Vec::new();
+                let mut more = true;
+                let mut index = 0;
+                while more {
+                    self.chunk.clear();
+                    lines.clear();
+                    while lines.len() < CHUNK {
+                        more = points.next_point(&mut row)?;
+                        if !more {
+                            break;
+                        }
+                        self.chunk.extend_from_slice(&row);
+                        lines.push(points.line());
+                    }
+                    let first = index;
+                    let where_ = |i: usize| (first + i, lines[i]);
+                    self.accumulate_value(lines.len(), &mut sums, Some(path), &where_)?;
+                    index += lines.len();
+                }
+            }
+        }
+        Ok(self.reduce(sums.value, sums.rows))
+    }
+
+    fn reduce(&self, sum: f64, rows: usize) -> f64 {
+        match self.config.reduce {
+            Reduce::Mean => sum / rows.max(1) as f64,
+            Reduce::Sum => sum,
+        }
+    }
+
+    /// The loss and gradients of the chunk in `self.chunk` (`n` rows)
+    /// added to `sums`; `where_(i)` is row i's index and line, for errors.
+    fn accumulate(
+        &mut self,
+        n: usize,
+        sums: &mut Sums,
+        path: Option<&str>,
+        where_: &dyn Fn(usize) -> (usize, u64),
+    ) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.layout
+            .points(&self.params, &self.chunk, n, &mut self.matrix);
+        let part = batch::sums(
+            self.graph,
+            &self.matrix,
+            n,
+            &self.layout.params,
+            self.config.threads,
+        );
+        if !part.is_finite() {
+            return Err(self.nonfinite(n, path, where_, true));
+        }
+        sums.add(&part);
+        Ok(())
+    }
+
+    /// As [`Trainer::accumulate`], for the loss alone.
+    fn accumulate_value(
+        &mut self,
+        n: usize,
+        sums: &mut Sums,
+        path: Option<&str>,
+        where_: &dyn Fn(usize) -> (usize, u64),
+    ) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.layout
+            .points(&self.params, &self.chunk, n, &mut self.matrix);
+        let part = batch::sums(self.graph, &self.matrix, n, &[], self.config.threads);
+        if !part.is_finite() {
+            return Err(self.nonfinite(n, path, where_, false));
+        }
+        sums.add(&part);
+        Ok(())
+    }
+
+    /// The error for a chunk whose sums are not finite: the first row whose
+    /// loss or gradient is not, found with the scalar passes, and the node.
+    fn nonfinite(
+        &self,
+        n: usize,
+        path: Option<&str>,
+        where_: &dyn Fn(usize) -> (usize, u64),
+        gradients: bool,
+    ) -> Error {
+        let graph = self.graph;
+        let width = graph.variables().len();
+        let step = match gradients {
+            true => format!("at step {}", self.step + 1),
+            false => "after the last step".to_string(),
+        };
+        let place = |i: usize| {
+            let (row, line) = where_(i);
+            match path {
+                Some(p) => format!(
+                    "{step}, row {} of {} (line {line})",
+                    row + 1,
+                    if p == "-" { "stdin" } else { p }
+                ),
+                None => step.clone(),
+            }
+        };
+        let mut eval = crate::Evaluation::default();
+        for i in 0..n {
+            let point = &self.matrix[i * width..(i + 1) * width];
+            if let Err(mut e) = graph.forward(point, &mut eval.values, true) {
+                // Not --allow-nonfinite's hint: training refuses that option.
+                e.help = Some(
+                    "training stops here; the log so far shows the steps before (a smaller --lr may keep the loss finite)".into(),
+                );
+                return e.with_note(format!("the loss is not finite {}", place(i)));
+            }
+            if !gradients {
+                continue;
+            }
+            graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
+            for &v in &self.layout.params {
+                let g = eval.grads[graph.variable_node(v) as usize];
+                if g.is_finite() {
+                    continue;
+                }
+                let output = graph.name(graph.output()).to_string();
+                let name = &graph.variables()[v];
+                let origin = eval.nonfinite_locals.first().map(|&id| {
+                    format!(
+                        ", from the local derivative of {} = {}",
+                        graph.name(id),
+                        graph.definition(id)
+                    )
+                });
+                let kind = ErrorKind::NonFinite {
+                    node: format!("∂{output}/∂{name}"),
+                    def: "the gradient of the loss".into(),
+                    reason: format!(
+                        "it is {}{}",
+                        crate::number::format(g),
+                        origin.unwrap_or_default()
+                    ),
+                };
+                let e = match eval.nonfinite_locals.first() {
+                    Some(&id) => Error::at(kind, graph.span(id)),
+                    None => Error::new(kind),
+                };
+                return e.with_note(format!("training stops {}", place(i)));
+            }
+        }
+        // Every row is finite: their sum is not (an overflow).
+        Error::new(ErrorKind::NonFinite {
+            node: graph.name(graph.output()).to_string(),
+            def: "the loss summed over the batch".into(),
+            reason: "the sum overflows (every row's loss and gradient are finite)".into(),
+        })
+        .with_note(format!("training stops {step}"))
+    }
+
+    /// One optimizer step from the batch's sums, logged.
+    fn update(
+        &mut self,
+        sums: &Sums,
+        epoch: u64,
+        logger: &mut log::Logger<'_>,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        self.step += 1;
+        let loss = self.reduce(sums.value, sums.rows);
+        let grads: Vec<f64> = sums
+            .grads
+            .iter()
+            .map(|&g| self.reduce(g, sums.rows))
+            .collect();
+        let before = self.params.clone();
+        let def = self.config.optim;
+        let mut explained = String::new();
+        let num = logger.formatter();
+        let explain = logger.explains();
+        for (i, (p, g)) in self.params.iter_mut().zip(&grads).enumerate() {
+            let mut e = optim::Explain {
+                out: &mut explained,
+                name: &self.config.params[i],
+                num: &num,
+            };
+            let ex = explain.then_some(&mut e);
+            *p = (def.rule)(
+                &self.config.hyper,
+                self.step,
+                *p,
+                *g,
+                &mut self.states[i],
+                ex,
+            );
+        }
+        logger.step(
+            out,
+            &log::StepRecord {
+                step: self.step,
+                epoch,
+                rows: sums.rows,
+                loss,
+                params: &before,
+                grads: &grads,
+                explained: &explained,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(text: &str) -> Graph {
+        crate::parse::parse_program(text)
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program")
+    }
+
+    fn args(extra: &[&str]) -> TrainArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            train: TrainArgs,
+        }
+        let mut all = vec!["test", "--train", "w,b"];
+        all.extend(extra);
+        <Cli as clap::Parser>::try_parse_from(all)
+            .expect("flags")
+            .train
+    }
+
+    /// The JSON log of a run over `path` with `memory_limit` numbers.
+    fn log(path: &str, memory_limit: usize, extra: &[&str]) -> Result<String> {
+        let g = graph("z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)");
+        let mut config = args(extra).config(true, 2)?;
+        config.memory_limit = memory_limit;
+        let look = log::Look {
+            format: Format::Json,
+            explain: false,
+            digits: None,
+            color: false,
+            plot: None,
+        };
+        let data = Data {
+            at: vec!["w=0.5,b=-1".into()],
+            points: Some(path.into()),
+        };
+        let mut out = Vec::new();
+        train(&g, &config, data, &look, &mut out, &mut |_| {})?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// A file over the memory limit is read again each epoch, with the same
+    /// log to the last digit; a chunk boundary inside a batch changes nothing.
+    #[test]
+    fn streamed_as_in_memory() {
+        let path = std::env::temp_dir().join(format!("autograd-train-{}.csv", std::process::id()));
+        let mut text = String::from("x,y\n");
+        for i in 0..(CHUNK + 77) {
+            let x = ((i * 7919) % 1000) as f64 / 250.0 - 2.0;
+            text.push_str(&format!("{x},{}\n", i % 3 % 2));
+        }
+        std::fs::write(&path, text).expect("a temporary file");
+        let path = path.to_string_lossy().into_owned();
+        for extra in [
+            &["--epochs", "2", "--lr", "0.5"][..],
+            &["--epochs", "2", "--batch-size", "40000", "--optim", "adam"][..],
+        ] {
+            let memory = log(&path, MEMORY_LIMIT, extra).expect("in memory");
+            let streamed = log(&path, 1000, extra).expect("streamed");
+            assert_eq!(memory, streamed, "{extra:?}");
+            assert!(memory.contains("\"step\": 2"), "{memory}");
+        }
+        let e = log(&path, 1000, &["--shuffle", "1"]).expect_err("no shuffle when streamed");
+        assert!(e.to_string().contains("--shuffle cannot be used"), "{e}");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// SplitMix64's first outputs from seed 0 (the published reference
+    /// values), and a shuffle is a permutation.
+    #[test]
+    fn splitmix64_and_the_shuffle() {
+        let mut g = SplitMix64(0);
+        assert_eq!(g.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(g.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        let mut order: Vec<u32> = (0..100).collect();
+        SplitMix64(7).shuffle(&mut order);
+        assert_ne!(order, (0..100).collect::<Vec<_>>());
+        order.sort_unstable();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+}
