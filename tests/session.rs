@@ -208,3 +208,44 @@ fn a_script_writes_no_history() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!data.exists());
 }
+
+#[test]
+fn train_takes_the_lecture_step_and_moves_the_point() {
+    let r = session(
+        &[],
+        "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)\n\
+         :at w=0.5,b=1,x=2,y=1\nL\n:train w,b --lr 0.1\n:at\n:train w,b --optim adam --lr 0.1 --steps 3\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "w = 0.5238405844044235\nb = 1.0119202922022117\n",
+            // The point holds the trained values; the next run starts there.
+            "the point is now w=0.5238405844044235,b=1.0119202922022117,x=2,y=1\n",
+            "\nw=0.5238405844044235,b=1.0119202922022117,x=2,y=1\n",
+            "1                     0.12000702776881621",
+        ],
+    );
+}
+
+#[test]
+fn train_refuses_what_it_cannot_do_and_goes_on() {
+    let r = session(
+        &[],
+        ":train w\n:at x=3\nx^2\n:train w\n:train x --optim adam --bogus\n:train x --epochs 2\n:train x --lr 0.25\n",
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_contains(
+        &r.stderr,
+        &[
+            ":train is about the last expression, and none was evaluated yet",
+            "= at: stdin, line 1",
+            "--train w: the program has no variable `w`",
+            "unexpected argument '--bogus'",
+            "= at: stdin, line 6",
+        ],
+    );
+    // x^2 at 3, gradient 6: x ← 3 − 0.25·6 = 1.5.
+    assert_contains(&r.stdout, &["the point is now x=1.5\n"]);
+}

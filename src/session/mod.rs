@@ -630,6 +630,80 @@ impl Session {
         })
     }
 
+    /// `:train PARAMS [OPTIONS]`: the command line's training on the last
+    /// expression at the point, then the point takes the trained values.
+    fn train(
+        &mut self,
+        call: &Call,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Flow> {
+        use clap::Parser;
+        /// `:train`'s arguments: the command line's training flags.
+        #[derive(Parser)]
+        #[command(name = ":train", no_binary_name = true, disable_help_flag = true)]
+        struct TrainLine {
+            #[command(flatten)]
+            args: crate::train::TrainArgs,
+        }
+        let mut words = call.args.split_whitespace();
+        let Some(params) = words.next() else {
+            return Err(Error::new(ErrorKind::Usage(
+                ":train needs the parameters to train, e.g. :train w,b --lr 0.1 --steps 5".into(),
+            )));
+        };
+        let tokens = ["--train", params].into_iter().chain(words);
+        let line = TrainLine::try_parse_from(tokens).map_err(|e| {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            Error::new(ErrorKind::Usage(
+                first.trim_start_matches("error: ").to_string(),
+            ))
+        })?;
+        let target = self.last_target(":train")?;
+        let (source, pieces) = compose(&self.steps, &target);
+        let of = match target {
+            Target::Step(name) => Some(name.to_string()),
+            Target::Expression { .. } => None,
+        };
+        let located = |e: Error| locate(e, &source, &pieces, call.line);
+        let program = crate::parse::parse_program(&source).map_err(located)?;
+        let graph = Graph::lower(program, of.as_deref()).map_err(located)?;
+        let missing = self.missing(&graph);
+        if !missing.is_empty() {
+            return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
+                .with_help(format!("give it a value: {}", fix(&missing))));
+        }
+        let at: Vec<String> = graph
+            .variables()
+            .iter()
+            .zip(self.values(&graph))
+            .map(|(name, value)| format!("{name}={}", number::format(value)))
+            .collect();
+        let config = line.args.config(false, self.options.threads)?;
+        let look = crate::train::log::Look {
+            format: Format::Table,
+            explain: false,
+            digits: self.options.digits,
+            color: self.options.color,
+            plot: None,
+        };
+        let data = crate::train::Data {
+            at: vec![at.join(",")],
+            points: None,
+        };
+        let mut warning = |m: String| warn(Notice::Warning(m));
+        let trained = crate::train::train(&graph, &config, data, &look, out, &mut warning)
+            .map_err(located)?;
+        for (name, value) in config.params.iter().zip(trained) {
+            if let Some(p) = self.point.iter_mut().find(|(n, _)| n == name) {
+                p.1 = value;
+            }
+        }
+        writeln!(out, "the point is now {}", self.point_text())?;
+        Ok(Flow::Go)
+    }
+
     /// `:at` bindings (`text`, composed as `nfc`) merged into the point;
     /// `offset` is where they start in `line`.
     fn set_point(&mut self, line: &str, text: &str, offset: usize, origin: &str) -> Result<()> {
@@ -815,6 +889,12 @@ pub static COMMANDS: &[Command] = &[
                 _ => e,
             })
         },
+    },
+    Command {
+        name: "train",
+        args: "PARAMS [OPTIONS]",
+        help: "train PARAMS of the last expression (the loss) from the point, as --train: e.g. `:train w,b --optim adam --lr 0.1 --steps 5`; the point then holds the trained values",
+        run: |s, call, out, warn| s.train(call, out, warn),
     },
     Command {
         name: "list",

@@ -332,7 +332,7 @@ impl TrainArgs {
         match result {
             Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => Err(in_source(e)),
             Err(e) => Err(e),
-            Ok(()) => {
+            Ok(_) => {
                 flushed?;
                 Ok(Some(std::process::ExitCode::SUCCESS))
             }
@@ -495,7 +495,8 @@ impl Layout {
     }
 }
 
-/// Trains `graph`'s output as the loss, writing the log to `out`.
+/// Trains `graph`'s output as the loss, writing the log to `out`; returns
+/// the final parameters in `--train`'s order.
 pub fn train(
     graph: &Graph,
     config: &Config,
@@ -503,7 +504,7 @@ pub fn train(
     look: &log::Look,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(String),
-) -> Result<()> {
+) -> Result<Vec<f64>> {
     let variables = graph.variables();
     let mut params = Vec::with_capacity(config.params.len());
     for p in &config.params {
@@ -617,7 +618,10 @@ pub fn train(
         }
     };
     match result {
-        Ok(loss) => logger.end(out, &trainer.params, loss),
+        Ok(loss) => {
+            logger.end(out, &trainer.params, loss)?;
+            Ok(trainer.params)
+        }
         Err(e) => {
             let _ = logger.abort(out, &e);
             Err(e)
