@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod points;
 pub mod report;
 pub mod sink;
+pub mod symbolic;
 
 pub use error::{Error, ErrorKind, Result};
 pub use eval::Evaluation;

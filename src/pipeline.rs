@@ -38,6 +38,8 @@ pub enum Format {
     Csv,
     Dot,
     Mermaid,
+    /// Formulas as LaTeX: written by `--symbolic` ([`crate::symbolic`]).
+    Latex,
 }
 
 /// Everything that decides what a run computes and prints, built by the
@@ -246,6 +248,8 @@ impl<'s> Job<'s> {
             )),
             Format::Dot => Box::<sink::Dot>::default(),
             Format::Mermaid => Box::<sink::Mermaid>::default(),
+            // Refused by `check_combinations`.
+            Format::Latex => Box::new(sink::Table::new(o.color)),
         }
     }
 
@@ -436,6 +440,9 @@ fn check_combinations(o: &Options) -> Result<()> {
     let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
     let judged = !o.expect.is_empty() || o.gradcheck;
     match o.format {
+        Format::Latex => {
+            return usage("--format latex writes formulas: it is made by --symbolic (see crate::symbolic)");
+        }
         Format::Dot if judged || o.explain => {
             return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
         }
