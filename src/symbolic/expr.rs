@@ -215,6 +215,20 @@ impl Exprs {
         }
     }
 
+    /// `a - b` as one subtraction, its operands kept whole: a kink's test
+    /// (`sign(max(a, b + 1) - (b + 1))`) must be exactly 0 at a tie, which
+    /// reassociating the sum would break.
+    pub fn exact_difference(&mut self, a: Id, b: Id) -> Id {
+        if a == b {
+            return self.num(0.0);
+        }
+        if let (Some(x), Some(y)) = (self.number(a), self.number(b)) {
+            return self.num(x - y);
+        }
+        let (one, minus) = (F::new(1.0), F::new(-1.0));
+        self.intern(Node::Add(Box::new([(a, one), (b, minus)]), F::new(0.0)))
+    }
+
     /// Π bᵢ^eᵢ (numeric exponents), canonical, multiplied out when smaller.
     pub fn mul(&mut self, items: &[(Id, f64)]) -> Id {
         let id = self.product(1.0, items.to_vec());

@@ -150,6 +150,7 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
                     first = false;
                     match term {
                         None => parts.push(Task::Text(crate::number::format(c.abs()))),
+                        Some(x) if matches!(ex.node(x), Node::Add(..) | Node::Mul(..)) && c.abs() == 1.0 && !matches!(ex.node(x), Node::Mul(k, _) if k.get() > 0.0) => parts.push(Task::Node(x, true)),
                         Some(x) => product(ex, x, c.abs(), &mut parts),
                     }
                 }

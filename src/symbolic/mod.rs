@@ -111,9 +111,10 @@ pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> 
 /// `(1 + sign(a - b))/2` for two arguments; for n, aᵢ's indicator
 /// `1 - sign(out - aᵢ)` over the sum of all of them (min: `aⱼ - out`).
 fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
-    let sign = if op == Op::Max { 1.0 } else { -1.0 };
+    let max = op == Op::Max;
     if a.len() == 2 {
-        let d = ex.add(&[(a[i], sign), (a[1 - i], -sign)]);
+        let (x, y) = if max { (a[i], a[1 - i]) } else { (a[1 - i], a[i]) };
+        let d = ex.exact_difference(x, y);
         let s = ex.call(Op::Sign, &[d]);
         let one = ex.num(1.0);
         return ex.add(&[(one, 0.5), (s, 0.5)]);
@@ -121,7 +122,11 @@ fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
     let one = ex.num(1.0);
     let mut indicators = Vec::with_capacity(a.len());
     for &aj in a {
-        let d = ex.add(&[(out, sign), (aj, -sign)]);
+        let d = if max {
+            ex.exact_difference(out, aj)
+        } else {
+            ex.exact_difference(aj, out)
+        };
         let s = ex.call(Op::Sign, &[d]);
         indicators.push(ex.add(&[(one, 1.0), (s, -1.0)]));
     }

@@ -160,6 +160,10 @@ fn node_parts(ex: &Exprs, id: Id, parts: &mut Vec<Task>) {
 /// A term `c·t` of a sum (c > 0): a product's coefficient merged in.
 fn term_parts(ex: &Exprs, t: Id, c: f64, parts: &mut Vec<Task>) {
     match ex.node(t) {
+        // Only in an exact difference (`a - (-2*x)`), never in a canonical sum.
+        Node::Mul(k, _) if k.get() < 0.0 => {
+            parts.push(Task::Node(t, Ctx::Factor))
+        }
         Node::Mul(k, fs) => {
             let fs: Vec<(Id, f64)> = fs.iter().map(|&(b, e)| (b, e.get())).collect();
             product_parts(ex, c * k.get(), &fs, parts)
