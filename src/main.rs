@@ -253,8 +253,24 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
     let (source, origin) = read_source(cli)?;
     if cli.symbolic.active(cli.format) {
         let (at, expect, s) = (&cli.at, &cli.expect, &cli.symbolic);
-        let req = autograd::symbolic::run::Request { source: &source, origin: &origin, of: cli.of.as_deref(), at, points: cli.points.is_some(), format: cli.format, explain: cli.explain, expect, gradcheck: cli.gradcheck, digits: cli.digits.map(usize::from), quiet: cli.quiet, args: s };
-        return Ok(ExitCode::from(autograd::symbolic::run(&req, &mut io::stdout().lock())?));
+        let req = autograd::symbolic::run::Request {
+            source: &source,
+            origin: &origin,
+            of: cli.of.as_deref(),
+            at,
+            points: cli.points.is_some(),
+            format: cli.format,
+            explain: cli.explain,
+            expect,
+            gradcheck: cli.gradcheck,
+            digits: cli.digits.map(usize::from),
+            quiet: cli.quiet,
+            args: s,
+        };
+        return Ok(ExitCode::from(autograd::symbolic::run(
+            &req,
+            &mut io::stdout().lock(),
+        )?));
     }
     let options = Options {
         of: cli.of.clone(),

@@ -441,7 +441,9 @@ fn check_combinations(o: &Options) -> Result<()> {
     let judged = !o.expect.is_empty() || o.gradcheck;
     match o.format {
         Format::Latex => {
-            return usage("--format latex writes formulas: it is made by --symbolic (see crate::symbolic)");
+            return usage(
+                "--format latex writes formulas: it is made by --symbolic (see crate::symbolic)",
+            );
         }
         Format::Dot if judged || o.explain => {
             return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");

@@ -34,8 +34,8 @@ fn every_oracle_formula_reads_back_to_the_gradient() {
                     continue;
                 };
                 let formula = f.text(g);
-                let got = formula_graph(&steps, &formula)
-                    .and_then(|fg| evaluate_graph(&fg, &point));
+                let got =
+                    formula_graph(&steps, &formula).and_then(|fg| evaluate_graph(&fg, &point));
                 checked += 1;
                 match got {
                     Ok(x) if close(x, expected) => {}

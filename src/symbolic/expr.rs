@@ -104,7 +104,12 @@ impl Exprs {
         let size = self.measure(&node);
         let rank = match &node {
             Node::Sym(i) => *i,
-            _ => self.children_of(&node).iter().map(|&c| self.ranks[c as usize]).min().unwrap_or(u32::MAX),
+            _ => self
+                .children_of(&node)
+                .iter()
+                .map(|&c| self.ranks[c as usize])
+                .min()
+                .unwrap_or(u32::MAX),
         };
         self.ranks.push(rank);
         let id = self.nodes.len() as Id;

@@ -11,9 +11,30 @@ use crate::graph::Graph;
 use crate::ops::Op;
 
 const GREEK: [&str; 24] = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
-    "omega", "varepsilon",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "varepsilon",
 ];
 
 /// A name in LaTeX: `yhat` → `\hat{y}`, `alpha` → `\alpha`, `w_1` → `w_{1}`,
@@ -22,7 +43,10 @@ pub fn name(text: &str) -> String {
     if let Some(base) = text.strip_suffix("hat").filter(|b| !b.is_empty()) {
         return format!("\\hat{{{}}}", name(base));
     }
-    if let Some((base, sub)) = text.split_once('_').filter(|(b, s)| !b.is_empty() && !s.is_empty()) {
+    if let Some((base, sub)) = text
+        .split_once('_')
+        .filter(|(b, s)| !b.is_empty() && !s.is_empty())
+    {
         return format!("{}_{{{}}}", name(base), name(sub));
     }
     let greek_letter = |c: char| {
@@ -31,8 +55,12 @@ pub fn name(text: &str) -> String {
     };
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
-        (Some(c), None) if greek_letter(c).is_some() => format!("\\{}", greek_letter(c).unwrap_or("")),
-        (Some(c), Some('\u{302}')) if chars.next().is_none() => format!("\\hat{{{}}}", name(&c.to_string())),
+        (Some(c), None) if greek_letter(c).is_some() => {
+            format!("\\{}", greek_letter(c).unwrap_or(""))
+        }
+        (Some(c), Some('\u{302}')) if chars.next().is_none() => {
+            format!("\\hat{{{}}}", name(&c.to_string()))
+        }
         (Some('ŷ'), None) => "\\hat{y}".into(),
         (Some(_), None) => text.to_string(),
         _ if GREEK.contains(&text) => format!("\\{text}"),
@@ -150,7 +178,13 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
                     first = false;
                     match term {
                         None => parts.push(Task::Text(crate::number::format(c.abs()))),
-                        Some(x) if matches!(ex.node(x), Node::Add(..) | Node::Mul(..)) && c.abs() == 1.0 && !matches!(ex.node(x), Node::Mul(k, _) if k.get() > 0.0) => parts.push(Task::Node(x, true)),
+                        Some(x)
+                            if matches!(ex.node(x), Node::Add(..) | Node::Mul(..))
+                                && c.abs() == 1.0
+                                && !matches!(ex.node(x), Node::Mul(k, _) if k.get() > 0.0) =>
+                        {
+                            parts.push(Task::Node(x, true))
+                        }
                         Some(x) => product(ex, x, c.abs(), &mut parts),
                     }
                 }
@@ -173,7 +207,10 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
 /// `c·t` with c > 0 (a product's own coefficient taken by its size).
 fn product(ex: &Exprs, id: Id, c: f64, parts: &mut Vec<Task>) {
     let (coeff, factors): (f64, Vec<(Id, f64)>) = match ex.node(id) {
-        Node::Mul(k, fs) => (c * k.get().abs(), fs.iter().map(|&(b, e)| (b, e.get())).collect()),
+        Node::Mul(k, fs) => (
+            c * k.get().abs(),
+            fs.iter().map(|&(b, e)| (b, e.get())).collect(),
+        ),
         _ => (c, vec![(id, 1.0)]),
     };
     let mut numerator: Vec<(Id, f64)> = factors.iter().copied().filter(|f| f.1 > 0.0).collect();
@@ -189,7 +226,9 @@ fn product(ex: &Exprs, id: Id, c: f64, parts: &mut Vec<Task>) {
     }
     for (i, &(b, e)) in numerator.iter().enumerate() {
         if i > 0 || coeff != 1.0 {
-            top.push(Task::Text(if coeff != 1.0 && i == 0 { "\\," } else { " " }.into()));
+            top.push(Task::Text(
+                if coeff != 1.0 && i == 0 { "\\," } else { " " }.into(),
+            ));
         }
         power(b, e, denominator.is_empty(), &mut top);
     }
@@ -220,7 +259,11 @@ fn power(b: Id, e: f64, wrap: bool, parts: &mut Vec<Task>) {
 }
 
 fn partial(output: &str, v: &str) -> String {
-    format!("\\frac{{\\partial {}}}{{\\partial {}}}", name(output), name(v))
+    format!(
+        "\\frac{{\\partial {}}}{{\\partial {}}}",
+        name(output),
+        name(v)
+    )
 }
 
 /// The whole document: steps, gradient, Hessian (one `aligned` block).
@@ -268,7 +311,10 @@ pub fn document(
             }
         }
     }
-    format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}\n", lines.join(" \\\\\n"))
+    format!(
+        "\\begin{{aligned}}\n{}\n\\end{{aligned}}\n",
+        lines.join(" \\\\\n")
+    )
 }
 
 /// A printed formula read back into formulas (for the Hessian's, kept as
@@ -282,7 +328,11 @@ fn reparse(ex: &mut Exprs, text: &str) -> Option<Id> {
             crate::Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
             crate::Kind::Const(c) => ex.num(graph.constant(c).value),
             crate::Kind::Op(op) => {
-                let args: Vec<Id> = graph.inputs(id).iter().map(|&i| value[i as usize]).collect();
+                let args: Vec<Id> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&i| value[i as usize])
+                    .collect();
                 ex.apply(op, &args)
             }
         };

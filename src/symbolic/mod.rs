@@ -96,7 +96,11 @@ pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> 
                     .collect();
                 match crate::ops::function(template.name(id), args.len()) {
                     Some(Ok(f)) => ex.apply(f, &args),
-                    _ => return Err(Error::internal("a derivative rule calls an unknown function")),
+                    _ => {
+                        return Err(Error::internal(
+                            "a derivative rule calls an unknown function",
+                        ))
+                    }
                 }
             }
         };
@@ -113,7 +117,11 @@ pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> 
 fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
     let max = op == Op::Max;
     if a.len() == 2 {
-        let (x, y) = if max { (a[i], a[1 - i]) } else { (a[1 - i], a[i]) };
+        let (x, y) = if max {
+            (a[i], a[1 - i])
+        } else {
+            (a[1 - i], a[i])
+        };
         let d = ex.exact_difference(x, y);
         let s = ex.call(Op::Sign, &[d]);
         let one = ex.num(1.0);
@@ -159,20 +167,65 @@ pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas
     let mut steps = Vec::new();
     let output = graph.output();
     let mut name = String::new();
+    let is_step = |id: NodeId| {
+        !inline
+            && graph.is_named(id)
+            && matches!(graph.kind(id), Kind::Op(_))
+            && !(bare && id == output)
+    };
+    let linear = |id: NodeId| matches!(graph.kind(id), Kind::Op(Op::Add | Op::Sub | Op::Neg));
+    // A sum used only by a sum is not built: its terms are handed on, so a
+    // chain of n additions makes one n-term sum, not n growing ones.
+    let mut users = vec![0u32; n];
+    let mut user = vec![0 as NodeId; n];
+    for id in 0..n as NodeId {
+        for &input in graph.inputs(id) {
+            users[input as usize] += 1;
+            user[input as usize] = id;
+        }
+    }
+    let mut pending: Vec<Option<Vec<(Id, f64)>>> = vec![None; n];
+    // What a pending sum's users would read: never, as the rules of +, -
+    // and negation do not name their inputs.
+    let unread = ex.num(f64::NAN);
     for id in 0..n as NodeId {
         let formula = match graph.kind(id) {
             Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
             Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Op(op) if linear(id) => {
+                let signs: &[f64] = match op {
+                    Op::Add => &[1.0, 1.0],
+                    Op::Sub => &[1.0, -1.0],
+                    _ => &[-1.0],
+                };
+                let mut items = Vec::new();
+                for (&input, &sign) in graph.inputs(id).iter().zip(signs) {
+                    match pending[input as usize].take() {
+                        Some(terms) => items.extend(terms.into_iter().map(|(t, c)| (t, c * sign))),
+                        None => items.push((value[input as usize], sign)),
+                    }
+                }
+                let handed_on = users[id as usize] == 1
+                    && linear(user[id as usize])
+                    && !is_step(id)
+                    && id != output;
+                if handed_on {
+                    pending[id as usize] = Some(items);
+                    value.push(unread);
+                    continue;
+                }
+                ex.add(&items)
+            }
             Kind::Op(op) => {
-                let args: Vec<Id> = graph.inputs(id).iter().map(|&i| value[i as usize]).collect();
+                let args: Vec<Id> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&i| value[i as usize])
+                    .collect();
                 ex.apply(op, &args)
             }
         };
-        let is_step = !inline
-            && graph.is_named(id)
-            && matches!(graph.kind(id), Kind::Op(_))
-            && !(bare && id == output);
-        if is_step {
+        if is_step(id) {
             steps.push((id, formula));
             name.clear();
             graph.write_name(&mut name, id);
@@ -333,7 +386,12 @@ mod tests {
         );
         assert_eq!(
             formulas("z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)"),
-            ["x*(yhat - y)", "yhat - y", "ln(1 - yhat) - ln(yhat)"]
+            [
+                "x*(yhat - y)",
+                "w*(yhat - y)",
+                "yhat - y",
+                "ln(1 - yhat) - ln(yhat)"
+            ]
         );
     }
 

@@ -80,9 +80,7 @@ fn needs_parens(ex: &Exprs, id: Id, ctx: Ctx) -> bool {
     match ctx {
         Ctx::Top => false,
         Ctx::Factor => matches!(node, Node::Add(..)) || is_negative(ex, id),
-        Ctx::Denominator => {
-            matches!(node, Node::Add(..) | Node::Mul(..)) || is_negative(ex, id)
-        }
+        Ctx::Denominator => matches!(node, Node::Add(..) | Node::Mul(..)) || is_negative(ex, id),
         Ctx::Power => !matches!(node, Node::Sym(_) | Node::Call(..)) && !is_plain_number(node),
     }
 }
@@ -161,9 +159,7 @@ fn node_parts(ex: &Exprs, id: Id, parts: &mut Vec<Task>) {
 fn term_parts(ex: &Exprs, t: Id, c: f64, parts: &mut Vec<Task>) {
     match ex.node(t) {
         // Only in an exact difference (`a - (-2*x)`), never in a canonical sum.
-        Node::Mul(k, _) if k.get() < 0.0 => {
-            parts.push(Task::Node(t, Ctx::Factor))
-        }
+        Node::Mul(k, _) if k.get() < 0.0 => parts.push(Task::Node(t, Ctx::Factor)),
         Node::Mul(k, fs) => {
             let fs: Vec<(Id, f64)> = fs.iter().map(|&(b, e)| (b, e.get())).collect();
             product_parts(ex, c * k.get(), &fs, parts)
@@ -314,7 +310,10 @@ mod tests {
             ("exp(-x)", 2),
             ("1e-3*x", 1),
             ("2.5E+4 + x", 1),
-            ("x*(-y*exp(b + w*x) - y + exp(b + w*x))/(exp(b + w*x) + 1)", 16),
+            (
+                "x*(-y*exp(b + w*x) - y + exp(b + w*x))/(exp(b + w*x) + 1)",
+                16,
+            ),
             ("sigmoid(w*x + b)", 3),
             ("log10 (x)", 1),
         ] {

@@ -67,7 +67,8 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
             "--explain --symbolic writes the chain rule as a table of lines: without --format or --hessian",
         ));
     }
-    if !req.expect.is_empty() && (!args.hessian || req.at.is_empty() || req.format != Format::Table) {
+    if !req.expect.is_empty() && (!args.hessian || req.at.is_empty() || req.format != Format::Table)
+    {
         return Err(usage(
             "with --symbolic, --expect checks second derivatives (d2f/dx2, d2f/dxdy): give --hessian and --at, in the table",
         ));
@@ -81,7 +82,11 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
     let steps = formulas.steps_program(&graph);
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables().to_vec();
-    let gradient: Vec<String> = formulas.gradient.iter().map(|&g| formulas.text(g)).collect();
+    let gradient: Vec<String> = formulas
+        .gradient
+        .iter()
+        .map(|&g| formulas.text(g))
+        .collect();
     let second = if args.hessian {
         Some(hessian(&graph, &formulas, &steps)?)
     } else {
@@ -94,8 +99,8 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
     // Every point first: an error leaves stdout empty.
     let mut evaluated = Vec::with_capacity(points.len());
     for (text, bindings) in &points {
-        let point = crate::bindings::resolve(&graph, bindings)
-            .map_err(|e| e.in_source(text, "--at"))?;
+        let point =
+            crate::bindings::resolve(&graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
         let named: FxHashMap<String, f64> = variables
             .iter()
             .cloned()
@@ -123,10 +128,15 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
     }
     let checks = parse_checks(req.expect, &output, &variables)?;
     let mut failed = 0;
-    let w = &mut Writer { out, digits: req.digits };
+    let w = &mut Writer {
+        out,
+        digits: req.digits,
+    };
     match req.format {
         Format::Json => {
-            let doc = json_doc(&graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare);
+            let doc = json_doc(
+                &graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare,
+            );
             let text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| Error::internal(format!("JSON: {e}")))?;
             w.line(&text)?;
@@ -169,7 +179,8 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
                     }
                 }
             }
-            let several = evaluated.len() > 1 || (symbolic && !evaluated.is_empty() && (evaluated.len() > 1));
+            let several =
+                evaluated.len() > 1 || (symbolic && !evaluated.is_empty() && (evaluated.len() > 1));
             for (text, value, grads, h) in &evaluated {
                 if !symbolic || several {
                     if several {
@@ -233,7 +244,12 @@ impl Writer<'_> {
     }
 }
 
-fn hessian_table(w: &mut Writer<'_>, output: &str, variables: &[String], h: &[Vec<f64>]) -> Result<()> {
+fn hessian_table(
+    w: &mut Writer<'_>,
+    output: &str,
+    variables: &[String],
+    h: &[Vec<f64>],
+) -> Result<()> {
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(variables.len() + 1);
     let mut head = vec![format!("∂²{output}")];
     head.extend(variables.iter().cloned());
@@ -287,7 +303,13 @@ fn json_doc(
         o.insert("value".into(), num(*value));
         o.insert(
             "gradient".into(),
-            Value::Object(variables.iter().cloned().zip(grads.iter().map(|&g| num(g))).collect()),
+            Value::Object(
+                variables
+                    .iter()
+                    .cloned()
+                    .zip(grads.iter().map(|&g| num(g)))
+                    .collect(),
+            ),
         );
         if let Some(h) = h {
             o.insert("hessian".into(), matrix(variables, |i, j| num(h[i][j])));
@@ -311,13 +333,25 @@ fn json_doc(
     doc.insert("steps".into(), Value::Object(steps));
     doc.insert(
         "gradient".into(),
-        Value::Object(variables.iter().cloned().zip(gradient.iter().map(|g| json!(g))).collect()),
+        Value::Object(
+            variables
+                .iter()
+                .cloned()
+                .zip(gradient.iter().map(|g| json!(g)))
+                .collect(),
+        ),
     );
     if let Some(h) = second {
-        doc.insert("hessian".into(), matrix(variables, |i, j| json!(h.rows[i][j])));
+        doc.insert(
+            "hessian".into(),
+            matrix(variables, |i, j| json!(h.rows[i][j])),
+        );
     }
     if !evaluated.is_empty() {
-        doc.insert("points".into(), Value::Array(evaluated.iter().map(numbers).collect()));
+        doc.insert(
+            "points".into(),
+            Value::Array(evaluated.iter().map(numbers).collect()),
+        );
     }
     Value::Object(doc)
 }
@@ -379,7 +413,8 @@ fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<
                     variables.join(", ")
                 ))
             })?;
-            let parsed = crate::check::parse_expectations(&format!("{output}={}", answer.trim()), output)?;
+            let parsed =
+                crate::check::parse_expectations(&format!("{output}={}", answer.trim()), output)?;
             let Some(mut expectation) = parsed.into_iter().next() else {
                 return Err(bad("no expected value".into()));
             };
@@ -404,7 +439,9 @@ fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(us
     let rest = rest
         .strip_prefix(output)
         .or_else(|| rest.strip_prefix('f'))?;
-    let rest = rest.strip_prefix("/d").or_else(|| rest.strip_prefix("/∂"))?;
+    let rest = rest
+        .strip_prefix("/d")
+        .or_else(|| rest.strip_prefix("/∂"))?;
     let find = |name: &str| variables.iter().position(|v| v == name);
     if let Some(v) = rest.strip_suffix('2').or_else(|| rest.strip_suffix('²')) {
         if let Some(i) = find(v) {
