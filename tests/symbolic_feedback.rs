@@ -55,3 +55,50 @@ fn every_oracle_formula_reads_back_to_the_gradient() {
         failures[..failures.len().min(30)].join("\n")
     );
 }
+
+/// `--hessian`: the second derivatives of the oracle's expressions against
+/// PyTorch's double backward (tests/symbolic/hessians.json, written by
+/// tests/symbolic/generate.py), 1e-8 relative with an absolute floor of 1e-10.
+#[test]
+fn hessians_match_pytorchs_double_backward() {
+    let text = std::fs::read_to_string("tests/symbolic/hessians.json").unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(cases.len() >= 500, "{}", cases.len());
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for case in &cases {
+        let source = autograd::input::nfc(case["expr"].as_str().unwrap()).into_owned();
+        let bindings = autograd::bindings::parse(case["at"].as_str().unwrap()).unwrap();
+        let point: FxHashMap<String, f64> =
+            bindings.iter().map(|b| (b.name.clone(), b.value)).collect();
+        let program = autograd::parse::parse_program(&source).unwrap();
+        let graph = Graph::lower(program, None).unwrap();
+        let f = differentiate(&graph, false, true).unwrap();
+        let steps = f.steps_program(&graph);
+        let h = autograd::symbolic::hessian(&graph, &f, &steps).unwrap();
+        for (i, u) in graph.variables().iter().enumerate() {
+            for (j, v) in graph.variables().iter().enumerate() {
+                let expected = case["hessian"][u][v].as_f64().unwrap();
+                let got = formula_graph(&steps, &h.rows[i][j])
+                    .and_then(|g| evaluate_graph(&g, &point))
+                    .unwrap_or(f64::NAN);
+                cells += 1;
+                let ok = got == expected
+                    || (got - expected).abs() <= 1e-8 * got.abs().max(expected.abs())
+                    || (got - expected).abs() <= 1e-10;
+                if !ok {
+                    failures.push(format!(
+                        "{source} at {}: ∂²/∂{u}∂{v} = {}\n  gives {got}, PyTorch {expected}",
+                        case["at"], h.rows[i][j]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}

@@ -182,6 +182,23 @@ def hessian(tree, variables, point):
 def main():
     cases = json.load(open(os.path.join(HERE, "..", "oracle", "vectors.json")))
     single = [c for c in cases if "\n" not in c["expr"] and ";" not in c["expr"] and "=" not in c["expr"]]
+    hess = []
+    for c in single:
+        try:
+            tree = tree_of(c["expr"])
+        except Exception:
+            continue
+        point = {}
+        for item in c["at"].split(","):
+            k, v = item.split("=")
+            point[k] = float(v)
+        variables = list(c["gradient"].keys())
+        h = hessian(tree, variables, point)
+        if h is not None:
+            hess.append({"expr": c["expr"], "at": c["at"], "hessian": h})
+    json.dump(hess, open(os.path.join(HERE, "hessians.json"), "w"), ensure_ascii=False, indent=0)
+    print(len(hess), "Hessians", file=sys.stderr)
+
     sizes, seen = [], set()
     signal.signal(signal.SIGALRM, on_alarm)
     for c in single:
@@ -202,7 +219,7 @@ def main():
         except Exception:
             continue
         for v in variables:
-            signal.alarm(20)
+            signal.alarm(8)
             try:
                 d = sympy.simplify(sympy.diff(expr, syms[v]))
                 signal.alarm(0)
@@ -212,25 +229,11 @@ def main():
             finally:
                 signal.alarm(0)
             sizes.append({"expr": text, "variable": v, "sympy": str(d), "count_ops": int(sympy.count_ops(d))})
+            if len(sizes) % 50 == 0:
+                print(len(sizes), "done", file=sys.stderr, flush=True)
     json.dump(sizes, open(os.path.join(HERE, "sympy_sizes.json"), "w"), ensure_ascii=False, indent=0)
     print(len(sizes), "SymPy derivatives", file=sys.stderr)
 
-    hess = []
-    for c in single:
-        try:
-            tree = tree_of(c["expr"])
-        except Exception:
-            continue
-        point = {}
-        for item in c["at"].split(","):
-            k, v = item.split("=")
-            point[k] = float(v)
-        variables = list(c["gradient"].keys())
-        h = hessian(tree, variables, point)
-        if h is not None:
-            hess.append({"expr": c["expr"], "at": c["at"], "hessian": h})
-    json.dump(hess, open(os.path.join(HERE, "hessians.json"), "w"), ensure_ascii=False, indent=0)
-    print(len(hess), "Hessians", file=sys.stderr)
 
 
 if __name__ == "__main__":
