@@ -102,3 +102,49 @@ fn hessians_match_pytorchs_double_backward() {
         failures[..failures.len().min(20)].join("\n")
     );
 }
+
+/// Size against SymPy (tests/symbolic/sympy_sizes.json): on the smooth
+/// oracle expressions, the `--inline` formula has no more operations than
+/// SymPy's `simplify(diff(…))` in at least 95% of cases, and at most 90% of
+/// SymPy's total — both counted on the printed text by one counter.
+#[test]
+fn inline_formulas_are_no_bigger_than_sympys() {
+    use autograd::symbolic::print::count_ops;
+    let text = std::fs::read_to_string("tests/symbolic/sympy_sizes.json").unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(cases.len() > 1000, "{}", cases.len());
+    let (mut ours, mut theirs, mut no_bigger) = (0, 0, 0);
+    let mut bigger = Vec::new();
+    for case in &cases {
+        let source = autograd::input::nfc(case["expr"].as_str().unwrap()).into_owned();
+        let v = case["variable"].as_str().unwrap();
+        let program = autograd::parse::parse_program(&source).unwrap();
+        let graph = Graph::lower(program, None).unwrap();
+        let f = differentiate(&graph, true, true).unwrap();
+        let i = graph.variables().iter().position(|x| x == v).unwrap();
+        let formula = f.text(f.gradient[i]);
+        let sympy = case["sympy"].as_str().unwrap();
+        let (a, b) = (count_ops(&formula), count_ops(sympy));
+        ours += a;
+        theirs += b;
+        if a <= b {
+            no_bigger += 1;
+        } else {
+            bigger.push(format!("{source} ∂/∂{v}: {a} `{formula}` vs SymPy {b} `{sympy}`"));
+        }
+    }
+    let share = no_bigger as f64 / cases.len() as f64;
+    let ratio = ours as f64 / theirs as f64;
+    eprintln!(
+        "sizes: {no_bigger} of {} no bigger ({:.1}%), total {ours} vs SymPy {theirs} ({:.1}%)",
+        cases.len(),
+        100.0 * share,
+        100.0 * ratio
+    );
+    assert!(
+        share >= 0.95 && ratio <= 0.90,
+        "{:.3} no bigger, ratio {ratio:.3}; bigger:\n{}",
+        share,
+        bigger[..bigger.len().min(25)].join("\n")
+    );
+}
