@@ -34,8 +34,12 @@ fn bench(c: &mut Criterion) {
     let sum = big_sum(10_000);
     let mut group = c.benchmark_group("symbolic");
     group.sample_size(10);
-    group.bench_function("sum of 10,000 terms", |b| b.iter(|| formulas(black_box(&sum))));
-    group.bench_function("logistic loss", |b| b.iter(|| formulas(black_box(LOGISTIC))));
+    group.bench_function("sum of 10,000 terms", |b| {
+        b.iter(|| formulas(black_box(&sum)))
+    });
+    group.bench_function("logistic loss", |b| {
+        b.iter(|| formulas(black_box(LOGISTIC)))
+    });
     group.finish();
 }
 

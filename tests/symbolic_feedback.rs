@@ -130,7 +130,9 @@ fn inline_formulas_are_no_bigger_than_sympys() {
         if a <= b {
             no_bigger += 1;
         } else {
-            bigger.push(format!("{source} ∂/∂{v}: {a} `{formula}` vs SymPy {b} `{sympy}`"));
+            bigger.push(format!(
+                "{source} ∂/∂{v}: {a} `{formula}` vs SymPy {b} `{sympy}`"
+            ));
         }
     }
     let share = no_bigger as f64 / cases.len() as f64;

@@ -331,7 +331,7 @@ pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> 
     for &g in &first.gradient {
         let text = first.text(g);
         let second_graph = formula_graph(steps, &text)?;
-        let second = differentiate(&second_graph, steps.is_empty(), false)?;
+        let second = differentiate(&second_graph, steps.is_empty(), true)?;
         let by_name: FxHashMap<&str, Id> = second_graph
             .variables()
             .iter()
