@@ -216,8 +216,62 @@ impl Exprs {
                 let (t, c) = merged[0];
                 self.scale(t, c.get())
             }
-            _ => self.intern(Node::Add(merged.into(), F::new(constant))),
+            _ => {
+                let common = if constant == 0.0 {
+                    self.common_factors(&merged)
+                } else {
+                    Vec::new()
+                };
+                let sum = self.intern(Node::Add(merged.clone().into(), F::new(constant)));
+                if common.is_empty() {
+                    return sum;
+                }
+                let factored = self.factor_out(&merged, common);
+                if self.size(factored) < self.size(sum) {
+                    factored
+                } else {
+                    sum
+                }
+            }
         }
+    }
+
+    /// The factors every term of a sum has (`x` in `x*yhat - x*y`), each
+    /// with the exponent nearest 0 among the terms, of one sign.
+    fn common_factors(&self, terms: &[(Id, F)]) -> Vec<(Id, f64)> {
+        let (_, mut common) = self.factors_of(terms[0].0);
+        for &(t, _) in &terms[1..] {
+            if common.is_empty() {
+                break;
+            }
+            let (_, fs) = self.factors_of(t);
+            common.retain_mut(|(b, e)| match fs.iter().find(|f| f.0 == *b) {
+                Some(&(_, d)) if d.signum() == e.signum() => {
+                    if d.abs() < e.abs() {
+                        *e = d;
+                    }
+                    true
+                }
+                _ => false,
+            });
+        }
+        common
+    }
+
+    /// `common · Σ cᵢ·(tᵢ / common)`.
+    fn factor_out(&mut self, terms: &[(Id, F)], common: Vec<(Id, f64)>) -> Id {
+        let mut inner = Vec::with_capacity(terms.len());
+        for &(t, c) in terms {
+            let (k, mut fs) = self.factors_of(t);
+            for &(b, e) in &common {
+                fs.push((b, -e));
+            }
+            inner.push((self.product(k, fs), c.get()));
+        }
+        let inner = self.add(&inner);
+        let mut items = common;
+        items.push((inner, 1.0));
+        self.product(1.0, items)
     }
 
     /// `a - b` as one subtraction, its operands kept whole: a kink's test
@@ -265,6 +319,21 @@ impl Exprs {
                     coeff *= k.get().powf(e);
                     work.extend(fs.iter().rev().map(|&(b, d)| (b, d.get() * e)));
                 }
+                // (c·u)^e = c^e·u^e for c > 0, whatever the sign of u.
+                Node::Mul(k, fs) if k.get() > 0.0 && k.get() != 1.0 => {
+                    coeff *= k.get().powf(e);
+                    let unit = self.product(1.0, unpack(&fs.clone()));
+                    factors.push((unit, e));
+                }
+                // A sum that prints with a leading minus is negated under
+                // an integer power: (-a - b)^2 = (a + b)^2.
+                Node::Add(..) if e.fract() == 0.0 && self.is_negative_sum(t) => {
+                    let positive = self.scale(t, -1.0);
+                    if e % 2.0 != 0.0 {
+                        coeff = -coeff;
+                    }
+                    factors.push((positive, e));
+                }
                 _ => factors.push((t, e)),
             }
         }
@@ -302,7 +371,37 @@ impl Exprs {
     }
 
     /// A function call; numbers fold where the value is finite.
+    /// Whether a sum's terms are all negative (it prints as `-a - b`).
+    pub fn is_negative_sum(&self, t: Id) -> bool {
+        match self.node(t) {
+            Node::Add(terms, k) => k.get() <= 0.0 && terms.iter().all(|x| x.1.get() < 0.0),
+            _ => false,
+        }
+    }
+
+    /// Whether a formula prints with a leading minus.
+    fn is_negative(&self, t: Id) -> bool {
+        match self.node(t) {
+            Node::Mul(k, _) => k.get() < 0.0,
+            _ => self.is_negative_sum(t),
+        }
+    }
+
+    /// A function call; numbers fold where the value is finite, and a
+    /// negated argument leaves an even or odd function (`cos(-k)` =
+    /// `cos(k)`, `sin(-k)` = `-sin(k)`, exactly in floating point too).
     pub fn call(&mut self, op: Op, args: &[Id]) -> Id {
+        let even = matches!(op, Op::Cos | Op::Cosh);
+        let odd = matches!(op, Op::Sin | Op::Tan | Op::Asin | Op::Atan | Op::Sinh | Op::Tanh);
+        if (even || odd) && self.is_negative(args[0]) {
+            let positive = self.scale(args[0], -1.0);
+            let f = self.call_plain(op, &[positive]);
+            return if even { f } else { self.scale(f, -1.0) };
+        }
+        self.call_plain(op, args)
+    }
+
+    fn call_plain(&mut self, op: Op, args: &[Id]) -> Id {
         let values: Option<Vec<f64>> = args.iter().map(|&a| self.number(a)).collect();
         if let Some(values) = values {
             let v = op.forward(&values);
