@@ -354,6 +354,27 @@ impl Exprs {
                 merged.push((b, F::new(e)));
             }
         }
+        // b^e · b^k = b^(e + k): `z*z^(z*λ - 1)` is `z^(z*λ)`.
+        let joined = merged.iter().enumerate().find_map(|(i, &(p, one))| match self.node(p) {
+            Node::Pow(b, e) if one.get() == 1.0 => merged
+                .iter()
+                .position(|f| f.0 == *b)
+                .map(|j| (i, j, *b, *e, merged[j].1.get())),
+            _ => None,
+        });
+        if let Some((i, j, b, e, k)) = joined {
+            let k = self.num(k);
+            let exponent = self.add(&[(e, 1.0), (k, 1.0)]);
+            let power = self.pow(b, exponent);
+            let mut items: Vec<(Id, f64)> = merged
+                .iter()
+                .enumerate()
+                .filter(|&(x, _)| x != i && x != j)
+                .map(|(_, &(f, d))| (f, d.get()))
+                .collect();
+            items.push((power, 1.0));
+            return self.product(coeff, items);
+        }
         match merged.len() {
             0 => self.num(coeff),
             1 if merged[0].1.get() == 1.0 => self.scale(merged[0].0, coeff),
