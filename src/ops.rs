@@ -454,8 +454,7 @@ op_table! {
         )
     },
     Tan => OpDef {
-        // 1/cos² rather than 1 + tan²: one operation fewer in print.
-        derivative: &["1/cos(a)^2"],
+        derivative: &["1 + out^2"],
         ..unary(
             "tan",
             |a| a[0].tan(),

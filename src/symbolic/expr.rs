@@ -62,7 +62,13 @@ pub struct Exprs {
     ranks: Vec<u32>,
     names: Vec<String>,
     symbols: FxHashMap<String, Id>,
+    /// How deep the optional rewrites (factoring, multiplying out, joining
+    /// powers) have nested: beyond [`MAX_REWRITE_DEPTH`] they are skipped,
+    /// so two rewrites that undo each other cannot recurse without end.
+    rewrites: u32,
 }
+
+const MAX_REWRITE_DEPTH: u32 = 12;
 
 impl Exprs {
     pub fn new() -> Self {
@@ -217,7 +223,7 @@ impl Exprs {
                 self.scale(t, c.get())
             }
             _ => {
-                let common = if constant == 0.0 {
+                let common = if constant == 0.0 && self.rewrites < MAX_REWRITE_DEPTH {
                     self.common_factors(&merged)
                 } else {
                     Vec::new()
@@ -226,7 +232,9 @@ impl Exprs {
                 if common.is_empty() {
                     return sum;
                 }
+                self.rewrites += 1;
                 let factored = self.factor_out(&merged, common);
+                self.rewrites -= 1;
                 if self.size(factored) < self.size(sum) {
                     factored
                 } else {
@@ -325,6 +333,13 @@ impl Exprs {
                     let unit = self.product(1.0, unpack(&fs.clone()));
                     factors.push((unit, e));
                 }
+                // exp(u)^k = exp(k·u) (k > 0: a quotient by exp(u) must still
+                // cancel it, see `factor_out`).
+                Node::Call(Op::Exp, args) if e > 0.0 && e != 1.0 => {
+                    let u = args[0];
+                    let ku = self.scale(u, e);
+                    work.push((self.call(Op::Exp, &[ku]), 1.0));
+                }
                 // A sum that prints with a leading minus is negated under
                 // an integer power: (-a - b)^2 = (a + b)^2.
                 Node::Add(..) if e.fract() == 0.0 && self.is_negative_sum(t) => {
@@ -355,14 +370,18 @@ impl Exprs {
             }
         }
         // b^e · b^k = b^(e + k): `z*z^(z*λ - 1)` is `z^(z*λ)`.
-        let joined = merged.iter().enumerate().find_map(|(i, &(p, one))| match self.node(p) {
-            Node::Pow(b, e) if one.get() == 1.0 => merged
-                .iter()
-                .position(|f| f.0 == *b)
-                .map(|j| (i, j, *b, *e, merged[j].1.get())),
-            _ => None,
-        });
-        if let Some((i, j, b, e, k)) = joined {
+        let joined = merged
+            .iter()
+            .enumerate()
+            .find_map(|(i, &(p, one))| match self.node(p) {
+                Node::Pow(b, e) if one.get() == 1.0 => merged
+                    .iter()
+                    .position(|f| f.0 == *b)
+                    .map(|j| (i, j, *b, *e, merged[j].1.get())),
+                _ => None,
+            });
+        if let Some((i, j, b, e, k)) = joined.filter(|_| self.rewrites < MAX_REWRITE_DEPTH) {
+            self.rewrites += 1;
             let k = self.num(k);
             let exponent = self.add(&[(e, 1.0), (k, 1.0)]);
             let power = self.pow(b, exponent);
@@ -373,7 +392,9 @@ impl Exprs {
                 .map(|(_, &(f, d))| (f, d.get()))
                 .collect();
             items.push((power, 1.0));
-            return self.product(coeff, items);
+            let joined = self.product(coeff, items);
+            self.rewrites -= 1;
+            return joined;
         }
         match merged.len() {
             0 => self.num(coeff),
@@ -413,7 +434,10 @@ impl Exprs {
     /// `cos(k)`, `sin(-k)` = `-sin(k)`, exactly in floating point too).
     pub fn call(&mut self, op: Op, args: &[Id]) -> Id {
         let even = matches!(op, Op::Cos | Op::Cosh);
-        let odd = matches!(op, Op::Sin | Op::Tan | Op::Asin | Op::Atan | Op::Sinh | Op::Tanh);
+        let odd = matches!(
+            op,
+            Op::Sin | Op::Tan | Op::Asin | Op::Atan | Op::Sinh | Op::Tanh
+        );
         if (even || odd) && self.is_negative(args[0]) {
             let positive = self.scale(args[0], -1.0);
             let f = self.call_plain(op, &[positive]);
@@ -464,10 +488,13 @@ impl Exprs {
         let has_sum = fs
             .iter()
             .any(|&(b, e)| matches!(self.node(b), Node::Add(..)) && is_small_power(e.get()));
-        if !has_sum {
+        if !has_sum || self.rewrites >= MAX_REWRITE_DEPTH {
             return id;
         }
-        match self.expand(id) {
+        self.rewrites += 1;
+        let expanded = self.expand(id);
+        self.rewrites -= 1;
+        match expanded {
             Some(e) if self.size(e) < self.size(id) => e,
             _ => id,
         }

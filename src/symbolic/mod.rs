@@ -56,13 +56,27 @@ static RULES: LazyLock<Vec<Vec<Result<crate::ast::Program<'static>>>>> = LazyLoc
         .collect()
 });
 
+/// tan' and tanh' where the gate's value is not a named step.
+static UNNAMED_RULES: LazyLock<[Vec<Result<crate::ast::Program<'static>>>; 2]> =
+    LazyLock::new(|| {
+        ["1/cos(a)^2", "1/cosh(a)^2"].map(|t| vec![crate::parse::parse_expression(t)])
+    });
+
 /// The local derivative ∂out/∂a\[i\] of `op` as a formula of the inputs
 /// `a` and the gate's own value `out`.
 pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Result<Id> {
     if matches!(op, Op::Max | Op::Min) {
         return Ok(extremum_share(ex, op, a, out, i));
     }
-    let template = RULES[op as usize]
+    // In terms of its own value when that value has a name (`1 - h^2` for
+    // `h = tanh(z)`); written out, the shorter form SymPy also prints.
+    let unnamed = !matches!(ex.node(out), expr::Node::Sym(_));
+    let rules = match op {
+        Op::Tan if unnamed => &UNNAMED_RULES[0],
+        Op::Tanh if unnamed => &UNNAMED_RULES[1],
+        _ => &RULES[op as usize],
+    };
+    let template = rules
         .get(i)
         .ok_or_else(|| Error::internal(format!("{} has no derivative rule {i}", op.name())))?
         .as_ref()
