@@ -111,11 +111,9 @@ struct Cli {
     /// Print the manual page (roff) and exit.
     #[arg(long)]
     man: bool,
-
     #[command(flatten)]
     symbolic: autograd::symbolic::SymbolicArgs,
 }
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -251,27 +249,6 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         )));
     }
     let (source, origin) = read_source(cli)?;
-    if cli.symbolic.active(cli.format) {
-        let (at, expect, s) = (&cli.at, &cli.expect, &cli.symbolic);
-        let req = autograd::symbolic::run::Request {
-            source: &source,
-            origin: &origin,
-            of: cli.of.as_deref(),
-            at,
-            points: cli.points.is_some(),
-            format: cli.format,
-            explain: cli.explain,
-            expect,
-            gradcheck: cli.gradcheck,
-            digits: cli.digits.map(usize::from),
-            quiet: cli.quiet,
-            args: s,
-        };
-        return Ok(ExitCode::from(autograd::symbolic::run(
-            &req,
-            &mut io::stdout().lock(),
-        )?));
-    }
     let options = Options {
         of: cli.of.clone(),
         format: cli.format,
@@ -285,6 +262,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         quiet: cli.quiet,
         summary: cli.summary,
         color: cli.color.enabled(io::stdout().is_terminal()),
+        symbolic: cli.symbolic.clone(),
         ..Options::default()
     };
     let job = Job::new(&source, &origin, options)?;
@@ -316,7 +294,6 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
 mod tests {
     #[test]
     fn verify_cli() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

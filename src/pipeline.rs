@@ -69,6 +69,8 @@ pub struct Options {
     pub quiet: bool,
     /// Print one line of verdicts at the end (`--summary`).
     pub summary: bool,
+    /// `--symbolic`, `--inline`, `--hessian`: the run is [`crate::symbolic`]'s.
+    pub symbolic: crate::symbolic::SymbolicArgs,
 }
 
 impl Default for Options {
@@ -87,6 +89,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             quiet: false,
             summary: false,
+            symbolic: Default::default(),
         }
     }
 }
@@ -171,7 +174,11 @@ impl<'s> Job<'s> {
     /// Parses and lowers `source` (`origin` names it in errors:
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
-        check_combinations(&options)?;
+        // Formulas (`--symbolic`, latex) check their own options and targets.
+        let symbolic = options.symbolic.active(options.format);
+        if !symbolic {
+            check_combinations(&options)?;
+        }
         let source = crate::input::nfc(source);
         let in_source = |e: Error| e.in_source(&source, origin);
         let program = crate::parse::parse_program(&source).map_err(in_source)?;
@@ -185,7 +192,7 @@ impl<'s> Job<'s> {
         let expect = lists.join(", ");
         let mut expectations = Vec::new();
         let mut unused_targets = Vec::new();
-        if !expect.is_empty() {
+        if !expect.is_empty() && !symbolic {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
             expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
@@ -268,6 +275,15 @@ impl<'s> Job<'s> {
         out: &mut dyn Write,
         warn: &mut dyn FnMut(Notice),
     ) -> Result<Summary> {
+        if self.options.symbolic.active(self.options.format) {
+            return crate::symbolic::run::run_job(
+                &self.source,
+                self.origin,
+                &self.options,
+                points,
+                out,
+            );
+        }
         let unit = match points {
             PointSource::At(_) => "points",
             PointSource::Csv { .. } => "rows",

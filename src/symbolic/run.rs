@@ -32,6 +32,41 @@ fn usage(text: &str) -> Error {
     Error::new(ErrorKind::Usage(text.to_string()))
 }
 
+/// [`run`] for a [`crate::pipeline::Job`] whose options ask for formulas.
+pub fn run_job(
+    source: &str,
+    origin: &str,
+    o: &crate::pipeline::Options,
+    points: crate::pipeline::PointSource<'_>,
+    out: &mut dyn Write,
+) -> Result<crate::pipeline::Summary> {
+    let (at, csv): (Vec<String>, bool) = match points {
+        crate::pipeline::PointSource::At(list) => (list.into_iter().map(|p| p.0).collect(), false),
+        crate::pipeline::PointSource::Csv { .. } => (Vec::new(), true),
+    };
+    let req = Request {
+        source,
+        origin,
+        of: o.of.as_deref(),
+        at: &at,
+        points: csv,
+        format: o.format,
+        explain: o.explain,
+        expect: &o.expect,
+        gradcheck: o.gradcheck,
+        digits: o.digits,
+        quiet: o.quiet,
+        args: &o.symbolic,
+    };
+    let failed = run(&req, out)?;
+    Ok(crate::pipeline::Summary {
+        points: at.len(),
+        checks: o.expect.len(),
+        failed: usize::from(failed),
+        errors: 0,
+    })
+}
+
 /// Runs the request and writes its output; the exit code (0, or 1 when a
 /// check failed).
 pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
