@@ -291,7 +291,7 @@ pub fn document(
             for (j, v) in vars.iter().enumerate().skip(i) {
                 let text = &h.rows[i][j];
                 let mut ex = Exprs::new();
-                let id = reparse(&mut ex, text);
+                let id = super::read(&mut ex, text);
                 let lhs = if i == j {
                     format!(
                         "\\frac{{\\partial^2 {}}}{{\\partial {}^2}}",
@@ -315,30 +315,6 @@ pub fn document(
         "\\begin{{aligned}}\n{}\n\\end{{aligned}}\n",
         lines.join(" \\\\\n")
     )
-}
-
-/// A printed formula read back into formulas (for the Hessian's, kept as
-/// text); names that are not variables of it stay symbols.
-fn reparse(ex: &mut Exprs, text: &str) -> Option<Id> {
-    let program = crate::parse::parse_expression(text).ok()?;
-    let graph = Graph::lower(program, None).ok()?;
-    let mut value: Vec<Id> = Vec::with_capacity(graph.len());
-    for id in 0..graph.len() as u32 {
-        let v = match graph.kind(id) {
-            crate::Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
-            crate::Kind::Const(c) => ex.num(graph.constant(c).value),
-            crate::Kind::Op(op) => {
-                let args: Vec<Id> = graph
-                    .inputs(id)
-                    .iter()
-                    .map(|&i| value[i as usize])
-                    .collect();
-                ex.apply(op, &args)
-            }
-        };
-        value.push(v);
-    }
-    value.last().copied()
 }
 
 #[cfg(test)]

@@ -377,6 +377,30 @@ pub fn hessian_label(output: &str, u: &str, v: &str) -> String {
     }
 }
 
+/// A formula read from text into `ex`, simplified as it is built (names
+/// are symbols); `None` when the text is not a formula of the language.
+pub fn read(ex: &mut Exprs, text: &str) -> Option<Id> {
+    let program = crate::parse::parse_expression(text).ok()?;
+    let graph = Graph::lower(program, None).ok()?;
+    let mut value: Vec<Id> = Vec::with_capacity(graph.len());
+    for id in 0..graph.len() as NodeId {
+        let v = match graph.kind(id) {
+            Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
+            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Op(op) => {
+                let args: Vec<Id> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&i| value[i as usize])
+                    .collect();
+                ex.apply(op, &args)
+            }
+        };
+        value.push(v);
+    }
+    value.last().copied()
+}
+
 pub mod run;
 pub use run::run;
 
@@ -407,6 +431,39 @@ mod tests {
                 "ln(1 - yhat) - ln(yhat)"
             ]
         );
+    }
+
+    /// The simplifier's identities, and the printer's parentheses: each
+    /// text, read and printed, gives the second.
+    #[test]
+    fn identities_and_parentheses() {
+        for (text, printed) in [
+            ("0 + a", "a"),
+            ("1*a", "a"),
+            ("a^1", "a"),
+            ("a - a", "0"),
+            ("a/a", "1"),
+            ("x*x*x", "x^3"),
+            ("2*x + 3*x", "5*x"),
+            ("-(a - b)", "b - a"),
+            ("x*y - x*z", "x*(y - z)"),
+            ("(x + 1)*(x - 1) - x^2", "-1"),
+            ("-x^2", "-x^2"),
+            ("(-2)^x", "(-2)^x"),
+            ("2^-1", "0.5"),
+            ("x^(y - 1)*x", "x^y"),
+            ("1/(2*x)", "1/(2*x)"),
+            ("x/3", "x/3"),
+            ("(a + b)/(c*d)", "(a + b)/(c*d)"),
+            ("cos(-x) + sin(-x)", "cos(x) - sin(x)"),
+            ("exp(x)^2", "exp(2*x)"),
+            ("(-a - b)^2", "(a + b)^2"),
+            ("2*3 + ln(1)", "6"),
+        ] {
+            let mut ex = Exprs::new();
+            let id = read(&mut ex, text).unwrap();
+            assert_eq!(print::to_text(&ex, id), printed, "{text}");
+        }
     }
 
     #[test]
