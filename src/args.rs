@@ -1,5 +1,5 @@
 //! The flags of the modes beyond one evaluation (formula answers, the
-//! session, training), each defined by its own module and gathered here so
+//! session, training, formulas), each defined by its own module and gathered here so
 //! the command line flattens them in one line.
 
 /// Every mode's flags; `#[command(flatten)]` into a clap parser.
@@ -11,6 +11,8 @@ pub struct ModeArgs {
     pub session: crate::session::SessionArgs,
     #[command(flatten)]
     pub train: crate::train::TrainArgs,
+    #[command(flatten)]
+    pub symbolic: crate::symbolic::SymbolicArgs,
 }
 
 /// `autograd-cli -h --at h=2 --expect f=999` would exit 0, a pass to a grading

@@ -187,7 +187,8 @@ pub fn run(
                     out.write_all(buf)?;
                 }
             }
-            Format::Svg => {}
+            // Refused before: svg above, latex by `Job::new` (formulas take one output).
+            Format::Svg | Format::Latex => {}
             Format::Dot | Format::Mermaid => {
                 for (k, (buf, _)) in row.iter().enumerate() {
                     if options.format == Format::Mermaid && (i > 0 || k > 0) {

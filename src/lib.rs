@@ -35,6 +35,7 @@ pub mod points;
 pub mod report;
 pub mod session;
 pub mod sink;
+pub mod symbolic;
 pub mod train;
 
 pub use error::{Error, ErrorKind, Result};

@@ -112,7 +112,6 @@ struct Cli {
     #[command(flatten)]
     modes: autograd::args::ModeArgs,
 }
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -242,6 +241,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         summary: cli.summary,
         domain: cli.modes.answers.domain.clone(),
         color: cli.color.enabled(io::stdout().is_terminal()),
+        symbolic: cli.modes.symbolic.clone(),
         ..Options::default()
     };
     if cli

@@ -107,6 +107,11 @@ pub struct OpDef {
     pub local_is_other_input: bool,
     /// Why a local derivative of this gate is not finite, when warning.
     pub nonfinite_local: Option<&'static str>,
+    /// The local derivative with respect to each input as a formula of the
+    /// language (`--symbolic`, `symbolic::rules`): `a`, `b` are the inputs,
+    /// `out` the gate's own value (σ: `out*(1 - out)`). Empty for max and
+    /// min, whose n-argument rule is built in code.
+    pub derivative: &'static [&'static str],
 }
 
 impl OpDef {
@@ -275,6 +280,7 @@ const fn entry(
         routes: false,
         local_is_other_input: false,
         nonfinite_local: None,
+        derivative: &[],
     }
 }
 
@@ -317,29 +323,36 @@ const fn infix(
 }
 
 op_table! {
-    Add => infix(
-        "add",
-        " + ",
-        |a| a[0] + a[1],
-        |_, _, d| {
-            d[0] = 1.0;
-            d[1] = 1.0;
-        },
-        overflow,
-        "add distributes",
-    ),
-    Sub => infix(
-        "sub",
-        " - ",
-        |a| a[0] - a[1],
-        |_, _, d| {
-            d[0] = 1.0;
-            d[1] = -1.0;
-        },
-        overflow,
-        "sub distributes, negated on the right",
-    ),
+    Add => OpDef {
+        derivative: &["1", "1"],
+        ..infix(
+            "add",
+            " + ",
+            |a| a[0] + a[1],
+            |_, _, d| {
+                d[0] = 1.0;
+                d[1] = 1.0;
+            },
+            overflow,
+            "add distributes",
+        )
+    },
+    Sub => OpDef {
+        derivative: &["1", "-1"],
+        ..infix(
+            "sub",
+            " - ",
+            |a| a[0] - a[1],
+            |_, _, d| {
+                d[0] = 1.0;
+                d[1] = -1.0;
+            },
+            overflow,
+            "sub distributes, negated on the right",
+        )
+    },
     Mul => OpDef {
+        derivative: &["b", "a"],
         local_is_other_input: true,
         ..infix(
             "mul",
@@ -353,22 +366,26 @@ op_table! {
             "mul swaps",
         )
     },
-    Div => infix(
-        "div",
-        "/",
-        |a| a[0] / a[1],
-        |a, y, d| {
-            d[0] = 1.0 / a[1];
-            d[1] = -y / a[1];
-        },
-        |a| match (a[0], a[1]) {
-            (n, d) if d == 0.0 && n == 0.0 => "0/0 is undefined".into(),
-            (_, 0.0) => "division by zero".into(),
-            _ => "the result is too large for a 64-bit float".into(),
-        },
-        "quotient rule",
-    ),
+    Div => OpDef {
+        derivative: &["1/b", "-out/b"],
+        ..infix(
+            "div",
+            "/",
+            |a| a[0] / a[1],
+            |a, y, d| {
+                d[0] = 1.0 / a[1];
+                d[1] = -y / a[1];
+            },
+            |a| match (a[0], a[1]) {
+                (n, d) if d == 0.0 && n == 0.0 => "0/0 is undefined".into(),
+                (_, 0.0) => "division by zero".into(),
+                _ => "the result is too large for a 64-bit float".into(),
+            },
+            "quotient rule",
+        )
+    },
     Pow => OpDef {
+        derivative: &["b*a^(b - 1)", "out*ln(a)"],
         aliases: &[Alias {
             name: "pow",
             arity: Arity::exactly(2),
@@ -404,86 +421,120 @@ op_table! {
             "power rule",
         )
     },
-    Neg => entry(
-        "neg",
-        Notation::Prefix("-"),
-        Arity::exactly(1),
-        |a| -a[0],
-        |_, _, d| d[0] = -1.0,
-        not_finite,
-        "negation flips the sign",
-    ),
-    Sin => unary(
-        "sin",
-        |a| a[0].sin(),
-        |a, _, d| d[0] = a[0].cos(),
-        not_finite,
-        "sin' = cos",
-    ),
-    Cos => unary(
-        "cos",
-        |a| a[0].cos(),
-        |a, _, d| d[0] = -a[0].sin(),
-        not_finite,
-        "cos' = -sin",
-    ),
-    Tan => unary(
-        "tan",
-        |a| a[0].tan(),
-        |_, y, d| d[0] = 1.0 + y * y,
-        not_finite,
-        "tan' = 1 + tan²",
-    ),
-    Asin => unary(
-        "asin",
-        |a| a[0].asin(),
-        |a, _, d| d[0] = 1.0 / (1.0 - a[0] * a[0]).sqrt(),
-        |a| unit_domain("asin", a[0]),
-        "asin' = 1/√(1-x²)",
-    ),
-    Acos => unary(
-        "acos",
-        |a| a[0].acos(),
-        |a, _, d| d[0] = -1.0 / (1.0 - a[0] * a[0]).sqrt(),
-        |a| unit_domain("acos", a[0]),
-        "acos' = -1/√(1-x²)",
-    ),
-    Atan => unary(
-        "atan",
-        |a| a[0].atan(),
-        |a, _, d| d[0] = 1.0 / (1.0 + a[0] * a[0]),
-        not_finite,
-        "atan' = 1/(1+x²)",
-    ),
-    Sinh => unary(
-        "sinh",
-        |a| a[0].sinh(),
-        |a, _, d| d[0] = a[0].cosh(),
-        |a| grows("sinh", a[0]),
-        "sinh' = cosh",
-    ),
-    Cosh => unary(
-        "cosh",
-        |a| a[0].cosh(),
-        |a, _, d| d[0] = a[0].sinh(),
-        |a| grows("cosh", a[0]),
-        "cosh' = sinh",
-    ),
-    Tanh => unary(
-        "tanh",
-        |a| a[0].tanh(),
-        |_, y, d| d[0] = 1.0 - y * y,
-        not_finite,
-        "tanh' = 1 - tanh²",
-    ),
-    Exp => unary(
-        "exp",
-        |a| a[0].exp(),
-        |_, y, d| d[0] = y,
-        |a| grows("exp", a[0]),
-        "exp' = exp",
-    ),
+    Neg => OpDef {
+        derivative: &["-1"],
+        ..entry(
+            "neg",
+            Notation::Prefix("-"),
+            Arity::exactly(1),
+            |a| -a[0],
+            |_, _, d| d[0] = -1.0,
+            not_finite,
+            "negation flips the sign",
+        )
+    },
+    Sin => OpDef {
+        derivative: &["cos(a)"],
+        ..unary(
+            "sin",
+            |a| a[0].sin(),
+            |a, _, d| d[0] = a[0].cos(),
+            not_finite,
+            "sin' = cos",
+        )
+    },
+    Cos => OpDef {
+        derivative: &["-sin(a)"],
+        ..unary(
+            "cos",
+            |a| a[0].cos(),
+            |a, _, d| d[0] = -a[0].sin(),
+            not_finite,
+            "cos' = -sin",
+        )
+    },
+    Tan => OpDef {
+        derivative: &["1 + out^2"],
+        ..unary(
+            "tan",
+            |a| a[0].tan(),
+            |_, y, d| d[0] = 1.0 + y * y,
+            not_finite,
+            "tan' = 1 + tan²",
+        )
+    },
+    Asin => OpDef {
+        derivative: &["1/sqrt(1 - a^2)"],
+        ..unary(
+            "asin",
+            |a| a[0].asin(),
+            |a, _, d| d[0] = 1.0 / (1.0 - a[0] * a[0]).sqrt(),
+            |a| unit_domain("asin", a[0]),
+            "asin' = 1/√(1-x²)",
+        )
+    },
+    Acos => OpDef {
+        derivative: &["-1/sqrt(1 - a^2)"],
+        ..unary(
+            "acos",
+            |a| a[0].acos(),
+            |a, _, d| d[0] = -1.0 / (1.0 - a[0] * a[0]).sqrt(),
+            |a| unit_domain("acos", a[0]),
+            "acos' = -1/√(1-x²)",
+        )
+    },
+    Atan => OpDef {
+        derivative: &["1/(1 + a^2)"],
+        ..unary(
+            "atan",
+            |a| a[0].atan(),
+            |a, _, d| d[0] = 1.0 / (1.0 + a[0] * a[0]),
+            not_finite,
+            "atan' = 1/(1+x²)",
+        )
+    },
+    Sinh => OpDef {
+        derivative: &["cosh(a)"],
+        ..unary(
+            "sinh",
+            |a| a[0].sinh(),
+            |a, _, d| d[0] = a[0].cosh(),
+            |a| grows("sinh", a[0]),
+            "sinh' = cosh",
+        )
+    },
+    Cosh => OpDef {
+        derivative: &["sinh(a)"],
+        ..unary(
+            "cosh",
+            |a| a[0].cosh(),
+            |a, _, d| d[0] = a[0].sinh(),
+            |a| grows("cosh", a[0]),
+            "cosh' = sinh",
+        )
+    },
+    Tanh => OpDef {
+        derivative: &["1 - out^2"],
+        ..unary(
+            "tanh",
+            |a| a[0].tanh(),
+            |_, y, d| d[0] = 1.0 - y * y,
+            not_finite,
+            "tanh' = 1 - tanh²",
+        )
+    },
+    Exp => OpDef {
+        derivative: &["out"],
+        ..unary(
+            "exp",
+            |a| a[0].exp(),
+            |_, y, d| d[0] = y,
+            |a| grows("exp", a[0]),
+            "exp' = exp",
+        )
+    },
     Ln => OpDef {
+        derivative: &["1/a"],
         aliases: &[Alias {
             name: "log",
             arity: Arity::exactly(1),
@@ -496,38 +547,48 @@ op_table! {
             "ln' = 1/x",
         )
     },
-    Log => entry(
-        "log",
-        Notation::Call,
-        Arity::exactly(2),
-        |a| a[0].ln() / a[1].ln(),
-        |a, _, d| {
-            let lb = a[1].ln();
-            d[0] = 1.0 / (a[0] * lb);
-            d[1] = -a[0].ln() / (a[1] * lb * lb);
-        },
-        |a| match (a[0], a[1]) {
-            (x, _) if x <= 0.0 => positive_domain("log", x),
-            (_, 1.0) => "log base 1 is a division by zero (ln 1 = 0)".into(),
-            (_, b) => format!("log base {} is undefined (needs a base > 0)", num(b)),
-        },
-        "log(x, b)' = 1/(x ln b)",
-    ),
-    Log2 => unary(
-        "log2",
-        |a| a[0].log2(),
-        |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_2),
-        |a| positive_domain("log2", a[0]),
-        "log2' = 1/(x ln 2)",
-    ),
-    Log10 => unary(
-        "log10",
-        |a| a[0].log10(),
-        |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_10),
-        |a| positive_domain("log10", a[0]),
-        "log10' = 1/(x ln 10)",
-    ),
+    Log => OpDef {
+        derivative: &["1/(a*ln(b))", "-ln(a)/(b*ln(b)^2)"],
+        ..entry(
+            "log",
+            Notation::Call,
+            Arity::exactly(2),
+            |a| a[0].ln() / a[1].ln(),
+            |a, _, d| {
+                let lb = a[1].ln();
+                d[0] = 1.0 / (a[0] * lb);
+                d[1] = -a[0].ln() / (a[1] * lb * lb);
+            },
+            |a| match (a[0], a[1]) {
+                (x, _) if x <= 0.0 => positive_domain("log", x),
+                (_, 1.0) => "log base 1 is a division by zero (ln 1 = 0)".into(),
+                (_, b) => format!("log base {} is undefined (needs a base > 0)", num(b)),
+            },
+            "log(x, b)' = 1/(x ln b)",
+        )
+    },
+    Log2 => OpDef {
+        derivative: &["1/(a*ln(2))"],
+        ..unary(
+            "log2",
+            |a| a[0].log2(),
+            |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_2),
+            |a| positive_domain("log2", a[0]),
+            "log2' = 1/(x ln 2)",
+        )
+    },
+    Log10 => OpDef {
+        derivative: &["1/(a*ln(10))"],
+        ..unary(
+            "log10",
+            |a| a[0].log10(),
+            |a, _, d| d[0] = 1.0 / (a[0] * std::f64::consts::LN_10),
+            |a| positive_domain("log10", a[0]),
+            "log10' = 1/(x ln 10)",
+        )
+    },
     Sqrt => OpDef {
+        derivative: &["1/(2*out)"],
         nonfinite_local: Some("sqrt'(0) = +inf"),
         ..unary(
             "sqrt",
@@ -540,6 +601,7 @@ op_table! {
     // abs'(0) = 0, as sign(0) = 0. A multiplication by the sign in
     // PyTorch, not a select: sqrt(abs(x))' at 0 is inf × 0 = NaN there too.
     Abs => OpDef {
+        derivative: &["sign(a)"],
         kink: at_zero,
         convention: "at 0 the derivative is taken as 0, as PyTorch does",
         ..unary(
@@ -559,6 +621,7 @@ op_table! {
         )
     },
     Sigmoid => OpDef {
+        derivative: &["out*(1 - out)"],
         aliases: &[Alias {
             name: "σ",
             arity: Arity::exactly(1),
@@ -573,6 +636,7 @@ op_table! {
     },
     // relu'(0) = 0; a select, as PyTorch's threshold_backward.
     Relu => OpDef {
+        derivative: &["step(a)"],
         kink: at_zero,
         convention: "at 0 the derivative is taken as 0, as PyTorch does",
         routes: true,
@@ -585,13 +649,16 @@ op_table! {
         )
     },
     // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|).
-    Softplus => unary(
-        "softplus",
-        |a| a[0].max(0.0) + (-a[0].abs()).exp().ln_1p(),
-        |a, _, d| d[0] = sigmoid(a[0]),
-        not_finite,
-        "softplus' = σ",
-    ),
+    Softplus => OpDef {
+        derivative: &["sigmoid(a)"],
+        ..unary(
+            "softplus",
+            |a| a[0].max(0.0) + (-a[0].abs()).exp().ln_1p(),
+            |a, _, d| d[0] = sigmoid(a[0]),
+            not_finite,
+            "softplus' = σ",
+        )
+    },
     // A select, as torch.maximum/minimum (ties share). PyTorch's amax of a
     // stack multiplies by its mask instead, so for three or more arguments
     // it can give NaN (inf × 0) where this gives 0.
@@ -623,16 +690,56 @@ op_table! {
             "min routes",
         )
     },
+    // The derivatives of the kinked functions (`--symbolic`): relu' =
+    // step, abs' = sign, max/min from sign. Constant where they are not
+    // kinked, so their own derivative is 0 everywhere, as PyTorch's.
+    /// 1 for x > 0, else 0 (so step(0) = 0, relu'(0) = 0).
+    Step => OpDef {
+        derivative: &["0"],
+        kink: at_zero,
+        convention: "at 0 the derivative is taken as 0, as PyTorch does",
+        ..unary(
+            "step",
+            |a| if a[0] > 0.0 { 1.0 } else if a[0].is_nan() { f64::NAN } else { 0.0 },
+            |_, _, d| d[0] = 0.0,
+            not_finite,
+            "step is flat: step' = 0",
+        )
+    },
+    /// -1, 0 or 1 (sign(0) = 0, so abs'(0) = 0).
+    Sign => OpDef {
+        derivative: &["0"],
+        kink: at_zero,
+        convention: "at 0 the derivative is taken as 0, as PyTorch does",
+        ..unary(
+            "sign",
+            |a| {
+                if a[0] > 0.0 {
+                    1.0
+                } else if a[0] < 0.0 {
+                    -1.0
+                } else {
+                    a[0] * 0.0
+                }
+            },
+            |_, _, d| d[0] = 0.0,
+            not_finite,
+            "sign is flat: sign' = 0",
+        )
+    },
     /// A named statement that is just another node or a constant (`b = a`).
-    Id => entry(
-        "id",
-        Notation::Bare,
-        Arity::exactly(1),
-        |a| a[0],
-        |_, _, d| d[0] = 1.0,
-        not_finite,
-        "a name passes the gradient through",
-    ),
+    Id => OpDef {
+        derivative: &["1"],
+        ..entry(
+            "id",
+            Notation::Bare,
+            Arity::exactly(1),
+            |a| a[0],
+            |_, _, d| d[0] = 1.0,
+            not_finite,
+            "a name passes the gradient through",
+        )
+    },
 }
 
 /// Every callable name (README, "The language"), in the table's order, for lookup, "did
@@ -733,7 +840,7 @@ mod tests {
         assert_eq!(
             FUNCTIONS.join(" "),
             "sin cos tan asin acos atan sinh cosh tanh exp ln log log2 log10 sqrt abs \
-             sigmoid σ relu softplus max min"
+             sigmoid σ relu softplus max min step sign"
         );
         assert_eq!(
             function("log", 3),

@@ -39,6 +39,8 @@ pub enum Format {
     Dot,
     Mermaid,
     Svg,
+    /// Formulas as LaTeX: written by `--symbolic` ([`crate::symbolic`]).
+    Latex,
 }
 
 /// Everything that decides what a run computes and prints, built by the
@@ -70,6 +72,8 @@ pub struct Options {
     pub summary: bool,
     /// Where formula answers are compared (`--domain 'x=1..5, y=0|1'`).
     pub domain: Option<String>,
+    /// `--symbolic`, `--inline`, `--hessian`: the run is [`crate::symbolic`]'s.
+    pub symbolic: crate::symbolic::SymbolicArgs,
 }
 
 impl Default for Options {
@@ -89,6 +93,7 @@ impl Default for Options {
             quiet: false,
             summary: false,
             domain: None,
+            symbolic: Default::default(),
         }
     }
 }
@@ -183,8 +188,17 @@ impl<'s> Job<'s> {
     /// Parses and lowers `source` (`origin` names it in errors:
     /// `expression`, `stdin`, a file name) and parses the checks.
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
-        check_combinations(&options)?;
+        // Formulas (`--symbolic`, latex) check their own options and targets.
+        let symbolic = options.symbolic.active(options.format);
+        if !symbolic {
+            check_combinations(&options)?;
+        }
         if let Some(names) = crate::jacobian::several(&options) {
+            if symbolic {
+                return Err(Error::new(ErrorKind::Usage(
+                    "--symbolic and --hessian take one output: give --of one name".into(),
+                )));
+            }
             let mut jobs = crate::jacobian::jobs(source, origin, &options, &names)?;
             let mut first = jobs.remove(0);
             first.others = jobs;
@@ -210,7 +224,7 @@ impl<'s> Job<'s> {
         let mut expectations = Vec::new();
         let mut unused_targets = Vec::new();
         let mut formulas = Vec::new();
-        if !expect.is_empty() {
+        if !expect.is_empty() && !symbolic {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
             expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
@@ -309,6 +323,8 @@ impl<'s> Job<'s> {
             Format::Dot => Box::<sink::Dot>::default(),
             Format::Mermaid => Box::<sink::Mermaid>::default(),
             Format::Svg => Box::<sink::Svg>::default(),
+            // Refused by `check_combinations`.
+            Format::Latex => Box::new(sink::Table::new(o.color)),
         }
     }
 
@@ -327,6 +343,15 @@ impl<'s> Job<'s> {
         out: &mut dyn Write,
         warn: &mut dyn FnMut(Notice),
     ) -> Result<Summary> {
+        if self.options.symbolic.active(self.options.format) {
+            return crate::symbolic::run::run_job(
+                &self.source,
+                self.origin,
+                &self.options,
+                points,
+                out,
+            );
+        }
         match &self.several {
             Some(options) => {
                 let jobs: Vec<&Job> = std::iter::once(self).chain(&self.others).collect();
@@ -559,6 +584,11 @@ fn check_combinations(o: &Options) -> Result<()> {
     let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
     let judged = !o.expect.is_empty() || o.gradcheck;
     match o.format {
+        Format::Latex => {
+            return usage(
+                "--format latex writes formulas: it is made by --symbolic (see crate::symbolic)",
+            );
+        }
         Format::Dot if judged || o.explain => {
             return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
         }

@@ -1,0 +1,483 @@
+//! Gradients as formulas (README, "Formulas: --symbolic"): reverse mode run
+//! on formulas instead of numbers. Each node of the graph gets its formula
+//! ([`expr`]), each adjoint is built from its users' adjoints and the op
+//! table's local derivative templates (`OpDef::derivative`), the simplifier
+//! being the canonical constructors themselves. The printed formulas are a
+//! program of the language again: the values (`--at`) and the Hessian come
+//! from lowering that text to a [`Graph`] and running the same evaluator on
+//! it, or differentiating it once more.
+
+pub mod expr;
+pub mod latex;
+pub mod print;
+
+use crate::ast::ExprKind;
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Kind, NodeId};
+use crate::ops::{Op, TABLE};
+use expr::{Exprs, Id};
+use rustc_hash::FxHashMap;
+use std::sync::LazyLock;
+
+/// The command-line flags of this module (flattened into the tool's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct SymbolicArgs {
+    /// Print each gradient ∂f/∂v as a formula (no point needed; with --at,
+    /// its value too). Named steps stay as shorthand.
+    #[arg(long)]
+    pub symbolic: bool,
+    /// With --symbolic: substitute the named steps, so formulas name
+    /// variables only.
+    #[arg(long)]
+    pub inline: bool,
+    /// The matrix of second derivatives at the point (with --symbolic, as
+    /// formulas).
+    #[arg(long)]
+    pub hessian: bool,
+}
+
+impl SymbolicArgs {
+    /// Whether this module answers the run.
+    pub fn active(&self, format: crate::pipeline::Format) -> bool {
+        self.symbolic || self.hessian || self.inline || format == crate::pipeline::Format::Latex
+    }
+}
+
+/// The derivative templates of the op table, parsed once.
+static RULES: LazyLock<Vec<Vec<Result<crate::ast::Program<'static>>>>> = LazyLock::new(|| {
+    TABLE
+        .iter()
+        .map(|def| {
+            def.derivative
+                .iter()
+                .map(|t| crate::parse::parse_expression(t))
+                .collect()
+        })
+        .collect()
+});
+
+/// tan' and tanh' where the gate's value is not a named step.
+static UNNAMED_RULES: LazyLock<[Vec<Result<crate::ast::Program<'static>>>; 2]> =
+    LazyLock::new(|| {
+        ["1/cos(a)^2", "1/cosh(a)^2"].map(|t| vec![crate::parse::parse_expression(t)])
+    });
+
+/// The local derivative ∂out/∂a\[i\] of `op` as a formula of the inputs
+/// `a` and the gate's own value `out`.
+pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Result<Id> {
+    if matches!(op, Op::Max | Op::Min) {
+        return Ok(extremum_share(ex, op, a, out, i));
+    }
+    // In terms of its own value when that value has a name (`1 - h^2` for
+    // `h = tanh(z)`); written out, the shorter form SymPy also prints.
+    let unnamed = !matches!(ex.node(out), expr::Node::Sym(_));
+    let rules = match op {
+        Op::Tan if unnamed => &UNNAMED_RULES[0],
+        Op::Tanh if unnamed => &UNNAMED_RULES[1],
+        _ => &RULES[op as usize],
+    };
+    let template = rules
+        .get(i)
+        .ok_or_else(|| Error::internal(format!("{} has no derivative rule {i}", op.name())))?
+        .as_ref()
+        .map_err(|e| Error::internal(format!("the rule of {}: {e}", op.name())))?;
+    let mut made: Vec<Id> = Vec::with_capacity(template.exprs.len());
+    for id in 0..template.exprs.len() as u32 {
+        let node = match template.expr(id).kind {
+            ExprKind::Number(v) => ex.num(v),
+            ExprKind::Name => match template.name(id) {
+                "a" => a[0],
+                "b" => a[1],
+                "out" => out,
+                other => ex.num(crate::ops::constant(other).unwrap_or(f64::NAN)),
+            },
+            ExprKind::Neg(x) => ex.scale(made[x as usize], -1.0),
+            ExprKind::Binary(b, l, r) => {
+                let op = match b {
+                    crate::ast::BinOp::Add => Op::Add,
+                    crate::ast::BinOp::Sub => Op::Sub,
+                    crate::ast::BinOp::Mul => Op::Mul,
+                    crate::ast::BinOp::Div => Op::Div,
+                    crate::ast::BinOp::Pow => Op::Pow,
+                };
+                ex.apply(op, &[made[l as usize], made[r as usize]])
+            }
+            ExprKind::Call { .. } => {
+                let args: Vec<Id> = template
+                    .call_args(id)
+                    .iter()
+                    .map(|&x| made[x as usize])
+                    .collect();
+                match crate::ops::function(template.name(id), args.len()) {
+                    Some(Ok(f)) => ex.apply(f, &args),
+                    _ => {
+                        return Err(Error::internal(
+                            "a derivative rule calls an unknown function",
+                        ))
+                    }
+                }
+            }
+        };
+        made.push(node);
+    }
+    made.last()
+        .copied()
+        .ok_or_else(|| Error::internal("an empty derivative rule"))
+}
+
+/// ∂max/∂aᵢ with PyTorch's ties (tied arguments share equally):
+/// `(1 + sign(a - b))/2` for two arguments; for n, aᵢ's indicator
+/// `1 - sign(out - aᵢ)` over the sum of all of them (min: `aⱼ - out`).
+fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
+    let max = op == Op::Max;
+    if a.len() == 2 {
+        let (x, y) = if max {
+            (a[i], a[1 - i])
+        } else {
+            (a[1 - i], a[i])
+        };
+        let d = ex.exact_difference(x, y);
+        let s = ex.call(Op::Sign, &[d]);
+        let one = ex.num(1.0);
+        return ex.add(&[(one, 0.5), (s, 0.5)]);
+    }
+    let one = ex.num(1.0);
+    let mut indicators = Vec::with_capacity(a.len());
+    for &aj in a {
+        let d = if max {
+            ex.exact_difference(out, aj)
+        } else {
+            ex.exact_difference(aj, out)
+        };
+        let s = ex.call(Op::Sign, &[d]);
+        indicators.push(ex.add(&[(one, 1.0), (s, -1.0)]));
+    }
+    let count: Vec<(Id, f64)> = indicators.iter().map(|&t| (t, 1.0)).collect();
+    let count = ex.add(&count);
+    ex.mul(&[(indicators[i], 1.0), (count, -1.0)])
+}
+
+/// The formulas of one program: each node's, and each adjoint.
+pub struct Formulas {
+    pub ex: Exprs,
+    /// What a user of the node refers to: its step's name, or its formula.
+    pub value: Vec<Id>,
+    /// The named steps kept as shorthand, in evaluation order, with their
+    /// definitions in terms of variables and earlier steps.
+    pub steps: Vec<(NodeId, Id)>,
+    /// ∂output/∂node, `None` where the output does not depend on the node.
+    pub adjoint: Vec<Option<Id>>,
+    /// ∂output/∂v for each variable of the graph, in order.
+    pub gradient: Vec<Id>,
+}
+
+/// Symbolic reverse mode on `graph`. Named statements stay as steps unless
+/// `inline`; `bare` says the output is a bare expression (named `f` by the
+/// tool, not by the user), which is never a step.
+pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas> {
+    let mut ex = Exprs::new();
+    let n = graph.len();
+    let mut value: Vec<Id> = Vec::with_capacity(n);
+    let mut steps = Vec::new();
+    let output = graph.output();
+    let mut name = String::new();
+    let is_step = |id: NodeId| {
+        !inline
+            && graph.is_named(id)
+            && matches!(graph.kind(id), Kind::Op(_))
+            && !(bare && id == output)
+    };
+    let linear = |id: NodeId| matches!(graph.kind(id), Kind::Op(Op::Add | Op::Sub | Op::Neg));
+    // A sum used only by a sum is not built: its terms are handed on, so a
+    // chain of n additions makes one n-term sum, not n growing ones.
+    let mut users = vec![0u32; n];
+    let mut user = vec![0 as NodeId; n];
+    for id in 0..n as NodeId {
+        for &input in graph.inputs(id) {
+            users[input as usize] += 1;
+            user[input as usize] = id;
+        }
+    }
+    let mut pending: Vec<Option<Vec<(Id, f64)>>> = vec![None; n];
+    // What a pending sum's users would read: never, as the rules of +, -
+    // and negation do not name their inputs.
+    let unread = ex.num(f64::NAN);
+    for id in 0..n as NodeId {
+        let formula = match graph.kind(id) {
+            Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
+            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Op(op) if linear(id) => {
+                let signs: &[f64] = match op {
+                    Op::Add => &[1.0, 1.0],
+                    Op::Sub => &[1.0, -1.0],
+                    _ => &[-1.0],
+                };
+                let mut items = Vec::new();
+                for (&input, &sign) in graph.inputs(id).iter().zip(signs) {
+                    match pending[input as usize].take() {
+                        Some(terms) => items.extend(terms.into_iter().map(|(t, c)| (t, c * sign))),
+                        None => items.push((value[input as usize], sign)),
+                    }
+                }
+                let handed_on = users[id as usize] == 1
+                    && linear(user[id as usize])
+                    && !is_step(id)
+                    && id != output;
+                if handed_on {
+                    pending[id as usize] = Some(items);
+                    value.push(unread);
+                    continue;
+                }
+                ex.add(&items)
+            }
+            Kind::Op(op) => {
+                let args: Vec<Id> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&i| value[i as usize])
+                    .collect();
+                ex.apply(op, &args)
+            }
+        };
+        if is_step(id) {
+            steps.push((id, formula));
+            name.clear();
+            graph.write_name(&mut name, id);
+            value.push(ex.sym(&name));
+        } else {
+            value.push(formula);
+        }
+    }
+    let mut parts: Vec<Vec<Id>> = vec![Vec::new(); n];
+    let mut adjoint: Vec<Option<Id>> = vec![None; n];
+    for id in (0..n as NodeId).rev() {
+        let upstream = if id == output {
+            ex.num(1.0)
+        } else if parts[id as usize].is_empty() {
+            continue;
+        } else {
+            let items: Vec<(Id, f64)> = parts[id as usize].iter().map(|&p| (p, 1.0)).collect();
+            parts[id as usize] = Vec::new();
+            ex.add(&items)
+        };
+        adjoint[id as usize] = Some(upstream);
+        let Kind::Op(op) = graph.kind(id) else {
+            continue;
+        };
+        let inputs = graph.inputs(id);
+        let args: Vec<Id> = inputs.iter().map(|&i| value[i as usize]).collect();
+        for (i, &input) in inputs.iter().enumerate() {
+            if matches!(graph.kind(input), Kind::Const(_)) {
+                continue;
+            }
+            let local = local_derivative(&mut ex, op, &args, value[id as usize], i)?;
+            let flow = ex.times(upstream, local);
+            parts[input as usize].push(flow);
+        }
+    }
+    let zero = ex.num(0.0);
+    let gradient = (0..graph.variables().len())
+        .map(|v| adjoint[graph.variable_node(v) as usize].unwrap_or(zero))
+        .collect();
+    Ok(Formulas {
+        ex,
+        value,
+        steps,
+        adjoint,
+        gradient,
+    })
+}
+
+impl Formulas {
+    pub fn text(&self, id: Id) -> String {
+        print::to_text(&self.ex, id)
+    }
+
+    /// The steps as statements (`z = w*x + b`), one a line: the program the
+    /// formulas are read after.
+    pub fn steps_program(&self, graph: &Graph) -> String {
+        let mut out = String::new();
+        for &(node, def) in &self.steps {
+            graph.write_name(&mut out, node);
+            out.push_str(" = ");
+            print::write(&self.ex, def, &mut out);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The name of the statement a formula is read as, after the steps.
+const FORMULA_NAME: &str = "__formula";
+
+/// The graph of `formula` read after `steps` (a program, one statement a
+/// line): the formula as a program of the language.
+pub fn formula_graph(steps: &str, formula: &str) -> Result<Graph> {
+    let text = format!("{steps}{FORMULA_NAME} = {formula}\n");
+    let program = crate::parse::parse_program(&text)
+        .map_err(|e| Error::internal(format!("a printed formula does not read back: {e}")))?;
+    Graph::lower(program, Some(FORMULA_NAME))
+        .map_err(|e| Error::internal(format!("a printed formula does not lower: {e}")))
+}
+
+/// The value of a formula's graph at the named values.
+pub fn evaluate_graph(graph: &Graph, point: &FxHashMap<String, f64>) -> Result<f64> {
+    let values: Vec<f64> = graph
+        .variables()
+        .iter()
+        .map(|v| point.get(v).copied().unwrap_or(f64::NAN))
+        .collect();
+    let e = graph.evaluate(&values, false)?;
+    Ok(e.values[graph.output() as usize])
+}
+
+/// The Hessian as formulas: for each variable u, ∂(∂f/∂u)/∂v, the gradient
+/// formula read back as a program and differentiated again (its steps kept
+/// as shorthand, or none with `inline`).
+pub struct Hessian {
+    /// Row u: the formulas of ∂²f/∂u∂v for every variable v of the program.
+    pub rows: Vec<Vec<String>>,
+}
+
+pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> {
+    let variables = graph.variables();
+    let mut rows = Vec::with_capacity(variables.len());
+    for &g in &first.gradient {
+        let text = first.text(g);
+        let second_graph = formula_graph(steps, &text)?;
+        let second = differentiate(&second_graph, steps.is_empty(), true)?;
+        let by_name: FxHashMap<&str, Id> = second_graph
+            .variables()
+            .iter()
+            .zip(&second.gradient)
+            .map(|(v, &d)| (v.as_str(), d))
+            .collect();
+        let row = variables
+            .iter()
+            .map(|v| match by_name.get(v.as_str()) {
+                Some(&d) => second.text(d),
+                None => "0".to_string(),
+            })
+            .collect();
+        rows.push(row);
+    }
+    Ok(Hessian { rows })
+}
+
+/// `∂L/∂w`, `∂²L/∂w∂b` labels.
+pub fn grad_label(output: &str, v: &str) -> String {
+    format!("∂{output}/∂{v}")
+}
+
+pub fn hessian_label(output: &str, u: &str, v: &str) -> String {
+    if u == v {
+        format!("∂²{output}/∂{u}²")
+    } else {
+        format!("∂²{output}/∂{u}∂{v}")
+    }
+}
+
+/// A formula read from text into `ex`, simplified as it is built (names
+/// are symbols); `None` when the text is not a formula of the language.
+pub fn read(ex: &mut Exprs, text: &str) -> Option<Id> {
+    let program = crate::parse::parse_expression(text).ok()?;
+    let graph = Graph::lower(program, None).ok()?;
+    let mut value: Vec<Id> = Vec::with_capacity(graph.len());
+    for id in 0..graph.len() as NodeId {
+        let v = match graph.kind(id) {
+            Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
+            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Op(op) => {
+                let args: Vec<Id> = graph
+                    .inputs(id)
+                    .iter()
+                    .map(|&i| value[i as usize])
+                    .collect();
+                ex.apply(op, &args)
+            }
+        };
+        value.push(v);
+    }
+    value.last().copied()
+}
+
+pub mod run;
+pub use run::run;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formulas(source: &str) -> Vec<String> {
+        let program = crate::parse::parse_program(source).unwrap();
+        let bare = program.statements.last().unwrap().name.is_none();
+        let graph = Graph::lower(program, None).unwrap();
+        let f = differentiate(&graph, false, bare).unwrap();
+        f.gradient.iter().map(|&g| f.text(g)).collect()
+    }
+
+    #[test]
+    fn the_lectures_forms() {
+        assert_eq!(
+            formulas("(2*x+y^2)*z^3"),
+            ["2*z^3", "2*y*z^3", "3*z^2*(2*x + y^2)"]
+        );
+        assert_eq!(
+            formulas("z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)"),
+            [
+                "x*(yhat - y)",
+                "w*(yhat - y)",
+                "yhat - y",
+                "ln(1 - yhat) - ln(yhat)"
+            ]
+        );
+    }
+
+    /// The simplifier's identities, and the printer's parentheses: each
+    /// text, read and printed, gives the second.
+    #[test]
+    fn identities_and_parentheses() {
+        for (text, printed) in [
+            ("0 + a", "a"),
+            ("1*a", "a"),
+            ("a^1", "a"),
+            ("a - a", "0"),
+            ("a/a", "1"),
+            ("x*x*x", "x^3"),
+            ("2*x + 3*x", "5*x"),
+            ("-(a - b)", "b - a"),
+            ("x*y - x*z", "x*(y - z)"),
+            ("(x + 1)*(x - 1) - x^2", "-1"),
+            ("-x^2", "-x^2"),
+            ("(-2)^x", "(-2)^x"),
+            ("2^-1", "0.5"),
+            ("x^(y - 1)*x", "x^y"),
+            ("1/(2*x)", "1/(2*x)"),
+            ("x/3", "x/3"),
+            ("(a + b)/(c*d)", "(a + b)/(c*d)"),
+            ("cos(-x) + sin(-x)", "cos(x) - sin(x)"),
+            ("exp(x)^2", "exp(2*x)"),
+            ("(-a - b)^2", "(a + b)^2"),
+            ("2*3 + ln(1)", "6"),
+        ] {
+            let mut ex = Exprs::new();
+            let id = read(&mut ex, text).unwrap();
+            assert_eq!(print::to_text(&ex, id), printed, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_rule_parses_and_has_the_ops_arity() {
+        for op in crate::ops::ALL {
+            let def = op.def();
+            if matches!(op, Op::Max | Op::Min) {
+                assert!(def.derivative.is_empty());
+                continue;
+            }
+            assert_eq!(Some(def.derivative.len()), def.arity.max, "{op:?}");
+            for (i, rule) in RULES[op as usize].iter().enumerate() {
+                assert!(rule.is_ok(), "{op:?} rule {i}");
+            }
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! `--symbolic`, `--hessian` and `--format latex` from the command line:
+//! the formulas, their values at the `--at` points, the Hessian, and the
+//! checks of second derivatives (`d2f/dx2`, `d2f/dxdy` in `--expect`).
+
+use super::{differentiate, formula_graph, grad_label, hessian, hessian_label, Formulas};
+use super::{evaluate_graph, print, SymbolicArgs};
+use crate::error::{Error, ErrorKind, Result};
+use crate::graph::{Graph, Kind, NodeId};
+use crate::pipeline::Format;
+use rustc_hash::FxHashMap;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+
+/// What the command line asks of this module.
+pub struct Request<'a> {
+    pub source: &'a str,
+    pub origin: &'a str,
+    pub of: Option<&'a str>,
+    pub at: &'a [String],
+    /// `--points` was given (not read here).
+    pub points: bool,
+    pub format: Format,
+    pub explain: bool,
+    pub expect: &'a [String],
+    pub gradcheck: bool,
+    pub digits: Option<usize>,
+    pub quiet: bool,
+    pub args: &'a SymbolicArgs,
+}
+
+fn usage(text: &str) -> Error {
+    Error::new(ErrorKind::Usage(text.to_string()))
+}
+
+/// [`run`] for a [`crate::pipeline::Job`] whose options ask for formulas.
+pub fn run_job(
+    source: &str,
+    origin: &str,
+    o: &crate::pipeline::Options,
+    points: crate::pipeline::PointSource<'_>,
+    out: &mut dyn Write,
+) -> Result<crate::pipeline::Summary> {
+    let (at, csv): (Vec<String>, bool) = match points {
+        crate::pipeline::PointSource::At(list) => (list.into_iter().map(|p| p.0).collect(), false),
+        crate::pipeline::PointSource::Csv { .. } => (Vec::new(), true),
+    };
+    let req = Request {
+        source,
+        origin,
+        of: o.of.as_deref(),
+        at: &at,
+        points: csv,
+        format: o.format,
+        explain: o.explain,
+        expect: &o.expect,
+        gradcheck: o.gradcheck,
+        digits: o.digits,
+        quiet: o.quiet,
+        args: &o.symbolic,
+    };
+    let failed = run(&req, out)?;
+    Ok(crate::pipeline::Summary {
+        points: at.len(),
+        checks: o.expect.len(),
+        failed: usize::from(failed),
+        errors: 0,
+    })
+}
+
+/// Runs the request and writes its output; the exit code (0, or 1 when a
+/// check failed).
+pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
+    let args = req.args;
+    let symbolic = args.symbolic || req.format == Format::Latex;
+    if req.points {
+        return Err(usage(
+            "--symbolic and --hessian take their points from --at, not --points",
+        ));
+    }
+    if req.gradcheck {
+        return Err(usage(
+            "--gradcheck checks the numeric gradients: it cannot go with --symbolic or --hessian",
+        ));
+    }
+    if matches!(req.format, Format::Csv | Format::Dot | Format::Mermaid | Format::Svg) {
+        return Err(usage(
+            "--symbolic and --hessian write the table, --format json or --format latex",
+        ));
+    }
+    if args.inline && !symbolic {
+        return Err(usage(
+            "--inline substitutes the steps in the formulas: give --symbolic too",
+        ));
+    }
+    if args.hessian && !symbolic && req.at.is_empty() {
+        return Err(usage(
+            "--hessian needs a point (--at x=…) or --symbolic for formulas",
+        ));
+    }
+    if req.explain && (req.format != Format::Table || args.hessian) {
+        return Err(usage(
+            "--explain --symbolic writes the chain rule as a table of lines: without --format or --hessian",
+        ));
+    }
+    if !req.expect.is_empty() && (!args.hessian || req.at.is_empty() || req.format != Format::Table)
+    {
+        return Err(usage(
+            "with --symbolic, --expect checks second derivatives (d2f/dx2, d2f/dxdy): give --hessian and --at, in the table",
+        ));
+    }
+    let source = crate::input::nfc(req.source);
+    let in_source = |e: Error| e.in_source(&source, req.origin);
+    let program = crate::parse::parse_program(&source).map_err(in_source)?;
+    let bare = req.of.is_none() && program.statements.last().is_some_and(|s| s.name.is_none());
+    let graph = Graph::lower(program, req.of).map_err(in_source)?;
+    let formulas = differentiate(&graph, args.inline, bare)?;
+    let steps = formulas.steps_program(&graph);
+    let output = graph.name(graph.output()).to_string();
+    let variables = graph.variables().to_vec();
+    let gradient: Vec<String> = formulas
+        .gradient
+        .iter()
+        .map(|&g| formulas.text(g))
+        .collect();
+    let second = if args.hessian {
+        Some(hessian(&graph, &formulas, &steps)?)
+    } else {
+        None
+    };
+    let points = crate::pipeline::PointSource::at(req.at)?;
+    let crate::pipeline::PointSource::At(points) = points else {
+        return Err(Error::internal("--at gave a stream of points"));
+    };
+    // Every point first: an error leaves stdout empty.
+    let mut evaluated = Vec::with_capacity(points.len());
+    for (text, bindings) in &points {
+        let point =
+            crate::bindings::resolve(&graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
+        let named: FxHashMap<String, f64> = variables
+            .iter()
+            .cloned()
+            .zip(point.values.iter().copied())
+            .collect();
+        let value = graph.evaluate(&point.values, true)?.values[graph.output() as usize];
+        let grads = gradient
+            .iter()
+            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
+            .collect::<Result<Vec<f64>>>()?;
+        let h = match &second {
+            Some(h) => Some(
+                h.rows
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
+                            .collect::<Result<Vec<f64>>>()
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        evaluated.push((text.clone(), value, grads, h));
+    }
+    let checks = parse_checks(req.expect, &output, &variables)?;
+    let mut failed = 0;
+    let w = &mut Writer {
+        out,
+        digits: req.digits,
+    };
+    match req.format {
+        Format::Json => {
+            let doc = json_doc(
+                &graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare,
+            );
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| Error::internal(format!("JSON: {e}")))?;
+            w.line(&text)?;
+        }
+        Format::Latex => {
+            let text = super::latex::document(&graph, &formulas, &output, second.as_ref(), bare);
+            w.text(&text)?;
+        }
+        _ if req.explain => {
+            let text = explain(&graph, &output, bare, args.inline)?;
+            w.text(&text)?;
+        }
+        _ => {
+            if req.quiet {
+                return Ok(0);
+            }
+            if symbolic {
+                if !steps.is_empty() {
+                    w.text(&steps)?;
+                    w.line("")?;
+                }
+                for (i, v) in variables.iter().enumerate() {
+                    let mut line = format!("{} = {}", grad_label(&output, v), gradient[i]);
+                    if let [(_, _, grads, _)] = evaluated.as_slice() {
+                        line.push_str(&format!(" = {}", w.num(grads[i])));
+                    }
+                    w.line(&line)?;
+                }
+                if let Some(h) = &second {
+                    w.line("")?;
+                    for (i, u) in variables.iter().enumerate() {
+                        for (j, v) in variables.iter().enumerate().skip(i) {
+                            let mut line =
+                                format!("{} = {}", hessian_label(&output, u, v), h.rows[i][j]);
+                            if let [(_, _, _, Some(hv))] = evaluated.as_slice() {
+                                line.push_str(&format!(" = {}", w.num(hv[i][j])));
+                            }
+                            w.line(&line)?;
+                        }
+                    }
+                }
+            }
+            let several =
+                evaluated.len() > 1 || (symbolic && !evaluated.is_empty() && (evaluated.len() > 1));
+            for (text, value, grads, h) in &evaluated {
+                if !symbolic || several {
+                    if several {
+                        w.line("")?;
+                        w.line(&format!("at: {text}"))?;
+                    }
+                    if !symbolic {
+                        w.line(&format!("{output} = {}", w.num(*value)))?;
+                        for (i, v) in variables.iter().enumerate() {
+                            w.line(&format!("{} = {}", grad_label(&output, v), w.num(grads[i])))?;
+                        }
+                    } else {
+                        for (i, v) in variables.iter().enumerate() {
+                            w.line(&format!("{} = {}", grad_label(&output, v), w.num(grads[i])))?;
+                        }
+                    }
+                }
+                if let Some(h) = h {
+                    if !symbolic || several {
+                        w.line("")?;
+                        hessian_table(w, &output, &variables, h)?;
+                    }
+                }
+                for c in &checks {
+                    let actual = h.as_ref().map_or(f64::NAN, |h| h[c.row][c.column]);
+                    let outcome = c.expectation.judge(actual, None, None);
+                    if !outcome.passed {
+                        failed += 1;
+                    }
+                    w.line(&format!(
+                        "{} {}: expected {}, got {}",
+                        if outcome.passed { "passed" } else { "FAILED" },
+                        c.expectation.label,
+                        c.expectation.expected_text,
+                        w.num(actual)
+                    ))?;
+                }
+            }
+        }
+    }
+    w.out.flush()?;
+    Ok(u8::from(failed > 0))
+}
+
+struct Writer<'o> {
+    out: &'o mut dyn Write,
+    digits: Option<usize>,
+}
+
+impl Writer<'_> {
+    fn line(&mut self, text: &str) -> Result<()> {
+        writeln!(self.out, "{text}")?;
+        Ok(())
+    }
+    fn text(&mut self, text: &str) -> Result<()> {
+        write!(self.out, "{text}")?;
+        Ok(())
+    }
+    fn num(&self, x: f64) -> String {
+        crate::number::format_digits(x, self.digits)
+    }
+}
+
+fn hessian_table(
+    w: &mut Writer<'_>,
+    output: &str,
+    variables: &[String],
+    h: &[Vec<f64>],
+) -> Result<()> {
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(variables.len() + 1);
+    let mut head = vec![format!("∂²{output}")];
+    head.extend(variables.iter().cloned());
+    rows.push(head);
+    for (i, u) in variables.iter().enumerate() {
+        let mut row = vec![u.clone()];
+        row.extend(h[i].iter().map(|&x| w.num(x)));
+        rows.push(row);
+    }
+    let columns = rows[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            if c + 1 < columns {
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count()));
+            }
+        }
+        w.line(&line)?;
+    }
+    Ok(())
+}
+
+type Point = (String, f64, Vec<f64>, Option<Vec<Vec<f64>>>);
+
+#[allow(clippy::too_many_arguments)]
+fn json_doc(
+    graph: &Graph,
+    formulas: &Formulas,
+    output: &str,
+    gradient: &[String],
+    second: &Option<super::Hessian>,
+    symbolic: bool,
+    evaluated: &[Point],
+    _bare: bool,
+) -> Value {
+    let variables = graph.variables();
+    let numbers = |(text, value, grads, h): &Point| {
+        let mut o = Map::new();
+        if !symbolic {
+            o.insert("output".into(), json!(output));
+        } else {
+            o.insert("at".into(), json!(text));
+        }
+        o.insert("value".into(), num(*value));
+        o.insert(
+            "gradient".into(),
+            Value::Object(
+                variables
+                    .iter()
+                    .cloned()
+                    .zip(grads.iter().map(|&g| num(g)))
+                    .collect(),
+            ),
+        );
+        if let Some(h) = h {
+            o.insert("hessian".into(), matrix(variables, |i, j| num(h[i][j])));
+        }
+        Value::Object(o)
+    };
+    if !symbolic {
+        let list: Vec<Value> = evaluated.iter().map(numbers).collect();
+        return match <[Value; 1]>::try_from(list) {
+            Ok([one]) => one,
+            Err(list) => Value::Array(list),
+        };
+    }
+    let mut doc = Map::new();
+    doc.insert("output".into(), json!(output));
+    let steps: Map<String, Value> = formulas
+        .steps
+        .iter()
+        .map(|&(node, def)| (graph.name(node).to_string(), json!(formulas.text(def))))
+        .collect();
+    doc.insert("steps".into(), Value::Object(steps));
+    doc.insert(
+        "gradient".into(),
+        Value::Object(
+            variables
+                .iter()
+                .cloned()
+                .zip(gradient.iter().map(|g| json!(g)))
+                .collect(),
+        ),
+    );
+    if let Some(h) = second {
+        doc.insert(
+            "hessian".into(),
+            matrix(variables, |i, j| json!(h.rows[i][j])),
+        );
+    }
+    if !evaluated.is_empty() {
+        doc.insert(
+            "points".into(),
+            Value::Array(evaluated.iter().map(numbers).collect()),
+        );
+    }
+    Value::Object(doc)
+}
+
+fn num(x: f64) -> Value {
+    if x.is_finite() {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    } else {
+        Value::Null
+    }
+}
+
+fn matrix(variables: &[String], cell: impl Fn(usize, usize) -> Value) -> Value {
+    Value::Object(
+        variables
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let row: Map<String, Value> = variables
+                    .iter()
+                    .enumerate()
+                    .map(|(j, v)| (v.clone(), cell(i, j)))
+                    .collect();
+                (u.clone(), Value::Object(row))
+            })
+            .collect(),
+    )
+}
+
+/// A second-derivative check: the expectation and its cell of the Hessian.
+struct SecondCheck {
+    expectation: crate::check::Expectation,
+    row: usize,
+    column: usize,
+}
+
+/// `d2f/dx2` (also `∂²f/∂x²`, `d2L/dx2`) and `d2f/dxdy` targets.
+fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<Vec<SecondCheck>> {
+    let mut checks = Vec::new();
+    for list in lists {
+        for (_, item) in crate::bindings::split_top_level(list) {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let bad = |reason: String| {
+                Error::new(ErrorKind::Check {
+                    check: item.to_string(),
+                    reason,
+                })
+            };
+            let Some((target, answer)) = item.split_once('=') else {
+                return Err(bad("write TARGET=VALUE, e.g. d2f/dxdy=6".into()));
+            };
+            let target = target.trim();
+            let (row, column) = second_target(target, output, variables).ok_or_else(|| {
+                bad(format!(
+                    "with --hessian a target is a second derivative: d2{output}/dx2 or d2{output}/dxdy, with x and y among {}",
+                    variables.join(", ")
+                ))
+            })?;
+            let parsed =
+                crate::check::parse_expectations(&format!("{output}={}", answer.trim()), output)?;
+            let Some(mut expectation) = parsed.into_iter().next() else {
+                return Err(bad("no expected value".into()));
+            };
+            expectation.label = target.to_string();
+            checks.push(SecondCheck {
+                expectation,
+                row,
+                column,
+            });
+        }
+    }
+    Ok(checks)
+}
+
+/// The Hessian cell of a `d2f/dxdy` target: longest variable names first,
+/// so that `d2f/dxdy` with variables `x`, `y`, `xd` reads unambiguously
+/// where it can.
+fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
+    let rest = target
+        .strip_prefix("d2")
+        .or_else(|| target.strip_prefix("∂²"))?;
+    let rest = rest
+        .strip_prefix(output)
+        .or_else(|| rest.strip_prefix('f'))?;
+    let rest = rest
+        .strip_prefix("/d")
+        .or_else(|| rest.strip_prefix("/∂"))?;
+    let find = |name: &str| variables.iter().position(|v| v == name);
+    if let Some(v) = rest.strip_suffix('2').or_else(|| rest.strip_suffix('²')) {
+        if let Some(i) = find(v) {
+            return Some((i, i));
+        }
+    }
+    for (i, u) in variables.iter().enumerate() {
+        if let Some(v) = rest
+            .strip_prefix(u.as_str())
+            .and_then(|r| r.strip_prefix('d').or_else(|| r.strip_prefix('∂')))
+        {
+            if let Some(j) = find(v) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
+
+/// `--explain --symbolic`: for each node, output first, the chain rule as
+/// the lecture writes it: `∂L/∂z = ∂L/∂yhat · ∂yhat/∂z = ∂L/∂yhat ·
+/// yhat*(1 - yhat) = yhat - y`.
+fn explain(graph: &Graph, output: &str, bare: bool, inline: bool) -> Result<String> {
+    // Every node named, so each local derivative reads in its inputs' names.
+    let mut named = differentiate_named(graph);
+    let full = differentiate(graph, inline, bare)?;
+    let n = graph.len();
+    let mut users: Vec<Vec<(NodeId, usize)>> = vec![Vec::new(); n];
+    for id in 0..n as NodeId {
+        for (i, &input) in graph.inputs(id).iter().enumerate() {
+            users[input as usize].push((id, i));
+        }
+    }
+    let mut text = String::new();
+    let out = graph.output();
+    let name = |id: NodeId| graph.name(id).to_string();
+    text.push_str(&format!("∂{output}/∂{output} = 1\n"));
+    for id in (0..n as NodeId).rev() {
+        if id == out || matches!(graph.kind(id), Kind::Const(_)) {
+            continue;
+        }
+        let Some(adjoint) = full.adjoint[id as usize] else {
+            continue;
+        };
+        let me = name(id);
+        let mut chain = Vec::new();
+        let mut locals = Vec::new();
+        for &(user, i) in &users[id as usize] {
+            if full.adjoint[user as usize].is_none() {
+                continue;
+            }
+            let u = name(user);
+            let up = if user == out {
+                String::new()
+            } else {
+                format!("∂{output}/∂{u} · ")
+            };
+            if !up.is_empty() {
+                chain.push(format!("{up}∂{u}/∂{me}"));
+            }
+            let Kind::Op(op) = graph.kind(user) else {
+                continue;
+            };
+            let args: Vec<_> = graph
+                .inputs(user)
+                .iter()
+                .map(|&a| named.value[a as usize])
+                .collect();
+            let value = named.value[user as usize];
+            let local = super::local_derivative(&mut named.ex, op, &args, value, i)?;
+            let mut local_text = print::to_text(&named.ex, local);
+            let compound = matches!(named.ex.node(local), super::expr::Node::Add(..))
+                || local_text.starts_with('-');
+            if compound && !up.is_empty() {
+                local_text = format!("({local_text})");
+            }
+            locals.push(format!("{up}{local_text}"));
+        }
+        let result = full.text(adjoint);
+        let mut line = format!("∂{output}/∂{me}");
+        if !chain.is_empty() {
+            line.push_str(&format!(" = {}", chain.join(" + ")));
+        }
+        let local_line = locals.join(" + ");
+        line.push_str(&format!(" = {local_line}"));
+        if result != local_line {
+            line.push_str(&format!(" = {result}"));
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// The formulas with every operation node a step (`g1`, `yhat`, …), for
+/// local derivatives written in the nodes' names.
+fn differentiate_named(graph: &Graph) -> Formulas {
+    let mut ex = super::expr::Exprs::new();
+    let mut value = Vec::with_capacity(graph.len());
+    let mut name = String::new();
+    for id in 0..graph.len() as NodeId {
+        value.push(match graph.kind(id) {
+            Kind::Const(c) => ex.num(graph.constant(c).value),
+            _ => {
+                name.clear();
+                graph.write_name(&mut name, id);
+                ex.sym(&name)
+            }
+        });
+    }
+    Formulas {
+        ex,
+        value,
+        steps: Vec::new(),
+        adjoint: Vec::new(),
+        gradient: Vec::new(),
+    }
+}
