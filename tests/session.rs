@@ -249,3 +249,31 @@ fn train_refuses_what_it_cannot_do_and_goes_on() {
     // x^2 at 3, gradient 6: x ← 3 − 0.25·6 = 1.5.
     assert_contains(&r.stdout, &["the point is now x=1.5\n"]);
 }
+
+#[test]
+fn symbolic_needs_no_point_and_shows_values_when_there_is_one() {
+    let r = session(
+        &[],
+        "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)\nL\n:symbolic\n\
+         :at w=0.5,b=1,x=2,y=1\n:symbolic hessian\n:symbolic inline\n:symbolic sideways\n",
+    );
+    // Line 2 lacks values (exit 2), line 7 is refused; the rest go through.
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "∂L/∂w = x*(yhat - y)\n∂L/∂x = w*(yhat - y)\n∂L/∂b = yhat - y\n",
+            "∂L/∂w = x*(yhat - y) = -0.23840584404423537\n",
+            "∂²L/∂b² = yhat*(1 - yhat) = 0.10499358540350662\n",
+            "∂L/∂b = sigmoid(w*x + b) - y = -0.11920292202211769\n",
+        ],
+    );
+    assert_contains(
+        &r.stderr,
+        &[
+            "no value for `w`, `x`, `b` and `y`",
+            ":symbolic takes `inline` and `hessian`, not `sideways`",
+            "= at: stdin, line 7",
+        ],
+    );
+}

@@ -526,12 +526,18 @@ impl Session {
         match target {
             Target::Step("") => Ok(Flow::Go),
             target => {
-                let flow = self.evaluate(&target, self.options.clone(), line, out, warn)?;
-                self.last = Some(match target {
-                    Target::Step(name) => name.to_string(),
-                    Target::Expression { text, .. } => text.to_string(),
-                });
-                Ok(flow)
+                let result = self.evaluate(&target, self.options.clone(), line, out, warn);
+                // An expression that only lacks values is still the last one:
+                // `:symbolic` needs no point, and `:at` then `:explain` work on it.
+                let lacks_values =
+                    matches!(&result, Err(e) if matches!(e.kind, ErrorKind::MissingBindings(_)));
+                if result.is_ok() || lacks_values {
+                    self.last = Some(match target {
+                        Target::Step(name) => name.to_string(),
+                        Target::Expression { text, .. } => text.to_string(),
+                    });
+                }
+                result
             }
         }
     }
@@ -605,14 +611,18 @@ impl Session {
         let job = Job::new(&source, PROGRAM, options);
         let job = job.map_err(|e| locate(e, &source, &pieces, line))?;
         let missing = self.missing(job.graph());
-        if !missing.is_empty() {
+        // Formulas need no point: without a whole one, they come alone.
+        let formulas = job.options().symbolic.symbolic;
+        if !missing.is_empty() && !formulas {
             return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
                 .with_help(format!("give it a value: {}", fix(&missing))));
         }
         // Only the variables this expression uses: the point may hold more.
-        let bindings: Vec<String> = job
-            .graph()
-            .variables()
+        let bindings: Vec<String> = match missing.is_empty() {
+            true => job.graph().variables().to_vec(),
+            false => Vec::new(),
+        };
+        let bindings: Vec<String> = bindings
             .iter()
             .zip(self.values(job.graph()))
             .map(|(name, value)| format!("{name}={}", number::format(value)))
@@ -888,6 +898,34 @@ pub static COMMANDS: &[Command] = &[
                 }
                 _ => e,
             })
+        },
+    },
+    Command {
+        name: "symbolic",
+        args: "[inline] [hessian]",
+        help: "the gradient of the last expression as formulas, with values when the point has them (as --symbolic); `inline` names variables only, `hessian` adds the second derivatives",
+        run: |s, call, out, warn| {
+            let mut args = crate::symbolic::SymbolicArgs {
+                symbolic: true,
+                ..Default::default()
+            };
+            for word in call.args.split_whitespace() {
+                match word {
+                    "inline" => args.inline = true,
+                    "hessian" => args.hessian = true,
+                    _ => {
+                        return Err(Error::new(ErrorKind::Usage(format!(
+                            ":symbolic takes `inline` and `hessian`, not `{word}`"
+                        ))))
+                    }
+                }
+            }
+            let options = Options {
+                symbolic: args,
+                ..s.options.clone()
+            };
+            let target = s.last_target(":symbolic")?;
+            s.evaluate(&target, options, call.line, out, warn)
         },
     },
     Command {

@@ -82,7 +82,10 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
             "--gradcheck checks the numeric gradients: it cannot go with --symbolic or --hessian",
         ));
     }
-    if matches!(req.format, Format::Csv | Format::Dot | Format::Mermaid | Format::Svg) {
+    if matches!(
+        req.format,
+        Format::Csv | Format::Dot | Format::Mermaid | Format::Svg
+    ) {
         return Err(usage(
             "--symbolic and --hessian write the table, --format json or --format latex",
         ));
