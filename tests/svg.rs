@@ -3,9 +3,9 @@
 //! label inside the canvas and inside its own box, no two labels or boxes
 //! overlapping; and, where Chromium is installed, in a browser too.
 //!
-//! Fonts: the text is laid out with the machine's fonts, so the tests need
-//! DejaVu Sans Mono, the first of the picture's fonts (Debian's
-//! `fonts-dejavu-core`, which `.ci/run` installs).
+//! Fonts: the text is laid out with DejaVu Sans Mono, the first of the
+//! picture's fonts, shipped in `tests/fonts/` (its licence beside it), so
+//! the tests need no font package.
 
 mod common;
 
@@ -25,7 +25,10 @@ struct Picture {
 
 fn options() -> usvg::Options<'static> {
     let mut options = usvg::Options::default();
-    options.fontdb_mut().load_system_fonts();
+    // The picture's first font, shipped with the tests so that every machine
+    // lays the text out the same, with no font package to install.
+    let fonts = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fonts");
+    options.fontdb_mut().load_fonts_dir(fonts);
     let has_dejavu = options.fontdb.faces().any(|f| {
         f.families
             .iter()
@@ -33,7 +36,7 @@ fn options() -> usvg::Options<'static> {
     });
     assert!(
         has_dejavu,
-        "these tests lay out text with DejaVu Sans Mono: install it (Debian: apt-get install fonts-dejavu-core; .ci/run does)"
+        "these tests lay out text with DejaVu Sans Mono, from tests/fonts/"
     );
     options
 }
