@@ -14,13 +14,17 @@ pub enum Target {
     Value(String),
     /// The output's gradient with respect to a node: `df/dx=16`, `∂L/∂w=…`.
     Grad(String),
+    /// A second derivative of the output, as written: `d2f/dx2`, `d2f/dxdy`,
+    /// `∂²f/∂x∂y` (its variables are read against the program's, see
+    /// [`crate::symbolic::run::second_target`]).
+    Second(String),
 }
 
 impl Target {
     /// The node the target is about.
     pub fn name(&self) -> &str {
         match self {
-            Target::Value(n) | Target::Grad(n) => n,
+            Target::Value(n) | Target::Grad(n) | Target::Second(n) => n,
         }
     }
 }
@@ -154,6 +158,10 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
     let Some((top, bottom)) = label.split_once('/') else {
         return Ok(Target::Value(label.to_string()));
     };
+    // No name starts with a digit, so `d2…/` is always a second derivative.
+    if top.trim().starts_with("d2") || top.trim().starts_with("∂²") {
+        return Ok(Target::Second(label.to_string()));
+    }
     let strip = |s: &str| {
         s.trim()
             .strip_prefix('d')
@@ -319,6 +327,8 @@ impl Expectation {
     pub fn node(&self, graph: &Graph) -> Result<NodeId> {
         let name = match &self.target {
             Target::Value(n) | Target::Grad(n) => n,
+            // About the output, as its gradient is.
+            Target::Second(_) => return Ok(graph.output()),
         };
         // `f` is always the output, whatever its name (`L`, `loss`).
         if name == "f" {
@@ -347,6 +357,11 @@ impl Expectation {
         let actual = match self.target {
             Target::Value(_) => eval.values[id],
             Target::Grad(_) => eval.grads[id],
+            Target::Second(_) => {
+                return Err(Error::internal(
+                    "a second derivative is checked with its Hessian cell (pipeline)",
+                ))
+            }
         };
         Ok(self.judge(actual, tol, min_sig))
     }

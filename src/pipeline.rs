@@ -173,6 +173,9 @@ pub struct Job<'s> {
     unused_targets: Vec<Option<String>>,
     /// Each expectation's formula, compiled, when its answer is one.
     formulas: Vec<Option<crate::formula::Formula>>,
+    /// Each second-derivative target's Hessian cell, as a formula's graph
+    /// (in the variables) evaluated at each point.
+    seconds: Vec<Option<Graph>>,
     domain: crate::formula::Domain,
     options: Options,
     /// `--of p1,p2`: the jobs of the other outputs, and the options as
@@ -258,6 +261,8 @@ impl<'s> Job<'s> {
                 unused_targets.push(unused);
             }
         }
+        let seconds = second_derivatives(&graph, &expectations)
+            .map_err(|e| e.in_source(&expect, "--expect"))?;
         let domain = match &options.domain {
             Some(text) => {
                 let text = crate::input::nfc(text);
@@ -274,6 +279,7 @@ impl<'s> Job<'s> {
             expectations,
             unused_targets,
             formulas,
+            seconds,
             domain,
             options,
             others: Vec::new(),
@@ -858,7 +864,10 @@ impl Run<'_, '_> {
                     &resolved
                 }
                 Err(reason) => {
-                    let actual = e.check(view.graph, view.eval, None, None);
+                    let actual = match &job.seconds[i] {
+                        Some(cell) => second(cell, view).map(|actual| e.judge(actual, None, None)),
+                        None => e.check(view.graph, view.eval, None, None),
+                    };
                     let actual = actual.map_err(|err| err.in_source(&job.expect, "--expect"))?;
                     return Ok(CheckResult {
                         target: e.label.clone(),
@@ -885,13 +894,16 @@ impl Run<'_, '_> {
                     .ok_or_else(|| job.unknown_target(i, name))?;
                 let actual = match e.target {
                     check::Target::Value(_) => value,
-                    check::Target::Grad(_) => 0.0,
+                    check::Target::Grad(_) | check::Target::Second(_) => 0.0,
                 };
                 e.judge(actual, tol, sig)
             }
-            None => e
-                .check(view.graph, view.eval, tol, sig)
-                .map_err(|err| err.in_source(&job.expect, "--expect"))?,
+            None => match &job.seconds[i] {
+                Some(cell) => e.judge(second(cell, view)?, tol, sig),
+                None => e
+                    .check(view.graph, view.eval, tol, sig)
+                    .map_err(|err| err.in_source(&job.expect, "--expect"))?,
+            },
         };
         Ok(CheckResult {
             target: e.label.clone(),
@@ -1035,6 +1047,73 @@ impl Run<'_, '_> {
             }
         }
     }
+}
+
+/// The Hessian cell of each `d2f/dxdy` target, as a formula in the
+/// variables (symbolic reverse mode twice, [`crate::symbolic::hessian`]);
+/// `None` for the other targets. The Hessian is built only when a check
+/// asks for it.
+fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec<Option<Graph>>> {
+    if !expectations
+        .iter()
+        .any(|e| matches!(e.target, check::Target::Second(_)))
+    {
+        return Ok(vec![None; expectations.len()]);
+    }
+    let output = graph.name(graph.output()).to_string();
+    let variables = graph.variables();
+    let first = crate::symbolic::differentiate(graph, true, true)?;
+    let hessian = crate::symbolic::hessian(graph, &first, "")?;
+    let mut cells = Vec::with_capacity(expectations.len());
+    for e in expectations {
+        let check::Target::Second(label) = &e.target else {
+            cells.push(None);
+            continue;
+        };
+        let bad = |reason: String| {
+            Error::at(
+                ErrorKind::Check {
+                    check: label.clone(),
+                    reason,
+                },
+                e.span,
+            )
+        };
+        if e.formula {
+            return Err(bad(
+                "the answer of a second derivative is a number here (formula answers are checked for values and first derivatives)".into(),
+            ));
+        }
+        let cell = crate::symbolic::run::second_target(label.trim(), &output, variables);
+        let Some((row, column)) = cell else {
+            return Err(bad(format!(
+                "a second derivative is written d2{output}/dx2 or d2{output}/dxdy, with x and y among the variables: {}",
+                variables.join(", ")
+            )));
+        };
+        cells.push(Some(crate::symbolic::formula_graph(
+            "",
+            &hessian.rows[row][column],
+        )?));
+    }
+    Ok(cells)
+}
+
+/// A Hessian cell's value at the point of `view`.
+fn second(cell: &Graph, view: &View<'_>) -> Result<f64> {
+    let graph = view.graph;
+    let named = graph
+        .variables()
+        .iter()
+        .enumerate()
+        .map(|(v, name)| {
+            (
+                name.clone(),
+                view.eval.values[graph.variable_node(v) as usize],
+            )
+        })
+        .collect();
+    crate::symbolic::evaluate_graph(cell, &named)
 }
 
 #[cfg(test)]

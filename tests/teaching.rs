@@ -897,3 +897,85 @@ fn a_bound_but_unused_variable_can_be_checked() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn second_derivatives_are_targets_of_expect() {
+    // f = (2x + y²)z³: f_zz = 6z(2x + y²), f_xz = 6z², f_yz = 6yz², f_yy = 2z³.
+    let (x, y, z) = (4.0_f64, 3.0_f64, 2.0_f64);
+    let cells = [
+        ("d2f/dz2", 6.0 * z * (2.0 * x + y * y)),
+        ("∂²f/∂x∂z", 6.0 * z * z),
+        ("d2f/dydz", 6.0 * y * z * z),
+        ("d2f/dy2", 2.0 * z.powi(3)),
+        ("d2f/dx2", 0.0),
+    ];
+    let list: Vec<String> = cells.iter().map(|(t, v)| format!("{t}={v}")).collect();
+    let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", &list.join(", ")]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.ends_with("checks: 5 of 5 correct\n"),
+        "{}",
+        r.stdout
+    );
+
+    // The lecture's loss: ∂²L/∂w² = x²·σ(z)(1 − σ(z)), as a decimal answer.
+    let s = 1.0 / (1.0 + (-2.0_f64).exp());
+    let r = run(&[
+        LOGISTIC,
+        "--at",
+        "w=0.5,b=1,x=2,y=1",
+        "--expect",
+        &format!(
+            "d2L/dw2={:.6}, d2L/dwdb={:.6}",
+            4.0 * s * (1.0 - s),
+            2.0 * s * (1.0 - s)
+        ),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // A wrong cell fails (exit 1) in JSON too; a row's answer may come from a column.
+    let r = run(&[
+        LECTURE,
+        "--at",
+        "x=4,y=3,z=2",
+        "--expect",
+        "d2f/dz2=200",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1);
+    assert_contains(
+        &r.stdout,
+        &["\"target\": \"d2f/dz2\", \"expected\": 200, \"actual\": 204, \"passed\": false"],
+    );
+    let csv = "x,y,z,ans\n4,3,2,204\n1,1,1,18\n1,1,1,17\n";
+    let r = run_with_stdin(
+        &[
+            LECTURE,
+            "--points",
+            "-",
+            "--expect",
+            "d2f/dz2=@ans",
+            "--format",
+            "csv",
+        ],
+        Some(csv.as_bytes()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_contains(&r.stdout, &[",true,true\n", ",false,false\n"]);
+}
+
+#[test]
+fn a_second_derivative_target_must_name_variables_and_take_a_number() {
+    for (check, says) in [
+        ("d2f/dq2=1", "with x and y among the variables: x, y, z"),
+        (
+            "d2f/dz2=6*z",
+            "the answer of a second derivative is a number here",
+        ),
+    ] {
+        let r = run(&[LECTURE, "--at", "x=4,y=3,z=2", "--expect", check]);
+        assert_eq!(r.code, 2, "{check}: {}", r.stderr);
+        assert_contains(&r.stderr, &[says, "^^^"]);
+    }
+}

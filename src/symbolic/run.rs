@@ -470,7 +470,7 @@ fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<
 /// The Hessian cell of a `d2f/dxdy` target: longest variable names first,
 /// so that `d2f/dxdy` with variables `x`, `y`, `xd` reads unambiguously
 /// where it can.
-fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
+pub fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
     let rest = target
         .strip_prefix("d2")
         .or_else(|| target.strip_prefix("∂²"))?;
