@@ -249,8 +249,10 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         .session
         .starts(cli.expr.is_some() || cli.file.is_some())
     {
-        let given = cli.expr.is_some() || cli.file.is_some() || cli.points.is_some();
-        return autograd::session::run(given, &cli.at, options, warnings.color).map(ExitCode::from);
+        let program = (cli.expr.is_some() || cli.file.is_some()).then(|| read_source(cli));
+        let (points, program) = (cli.points.is_some(), program.transpose()?);
+        return autograd::session::run(program, points, &cli.at, options, warnings.color)
+            .map(ExitCode::from);
     }
     let (source, origin) = read_source(cli)?;
     if let Some(code) = cli

@@ -108,8 +108,7 @@ fn save_writes_a_program_that_f_runs_to_the_same_numbers() {
 #[test]
 fn flags_without_a_place_in_a_session_are_refused() {
     for args in [
-        &["x^2"][..],
-        &["--points", "p.csv"],
+        &["--points", "p.csv"][..],
         &["--format", "json"],
         &["--expect", "f=1"],
         &["--at", "x=1", "--at", "x=2"],
@@ -276,4 +275,38 @@ fn symbolic_needs_no_point_and_shows_values_when_there_is_one() {
             "= at: stdin, line 7",
         ],
     );
+}
+
+#[test]
+fn a_program_given_is_read_first_and_its_output_is_the_last_expression() {
+    let dir = std::env::temp_dir().join(format!("autograd-session-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("loss.txt");
+    let program =
+        "# the lecture's loss\nz = w*x + b\nyhat = σ(z)\nL = -y*ln(yhat) - (1-y)*ln(1-yhat)\n";
+    std::fs::write(&path, program).unwrap_or_else(|e| panic!("{e}"));
+    let path = path.to_string_lossy().to_string();
+    let r = session(
+        &["-f", &path],
+        ":symbolic\n:at w=0.5,b=1,x=2,y=1\n:explain\n:list\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "∂L/∂w = x*(yhat - y)\n",
+            "3 | L = -y*ln(yhat) - (1-y)*ln(1-yhat)\n",
+            "last expression: L\n",
+        ],
+    );
+    // An error in the program names its line, and the session goes on.
+    let r = session(&["a = 2*x\nb = a +"], ":at x=1\na\n");
+    assert_eq!(r.code, 2);
+    assert_contains(&r.stderr, &["= at: expression, line 2"]);
+    assert_contains(&r.stdout, &["a     mul  2*x         2      1\n"]);
+    // The session's lines come from stdin, so the program cannot.
+    let r = session(&["-"], "x^2\n");
+    assert_eq!(r.code, 2);
+    assert_contains(&r.stderr, &["give it with -f FILE or as EXPR"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -58,19 +58,44 @@ pub fn no_program() -> Error {
     ))
 }
 
-/// The session of the command line: `given` says whether a program or
-/// `--points` came too (a usage error), `at` is the starting point, and
-/// `options` the flags (only those that make sense in a session are
-/// accepted). On a terminal it uses the line editor, otherwise plain lines
-/// from stdin. Returns the exit code (see [`drive`]).
-pub fn run(given: bool, at: &[String], options: Options, stderr_color: bool) -> Result<u8> {
-    refuse_options(given, at, &options)?;
+/// The session of the command line. `program` (its text and where it came
+/// from), when given, is read first, a line at a time as if typed: its
+/// statements become the steps, a bare last expression the last one.
+/// `points` says whether `--points` came too (a usage error), `at` is the
+/// starting point, and `options` the flags (only those that make sense in a
+/// session are accepted). On a terminal it uses the line editor, otherwise
+/// plain lines from stdin. Returns the exit code (see [`drive`]).
+pub fn run(
+    program: Option<(String, String)>,
+    points: bool,
+    at: &[String],
+    options: Options,
+    stderr_color: bool,
+) -> Result<u8> {
+    refuse_options(points, at, &options)?;
+    if program
+        .as_ref()
+        .is_some_and(|(_, origin)| origin == "stdin")
+    {
+        return Err(Error::new(ErrorKind::Usage(
+            "a session reads its lines from stdin, so its program cannot come from there too: give it with -f FILE or as EXPR".into(),
+        )));
+    }
     let mut session = Session::new(options, stderr_color);
     if let Some(text) = at.first() {
         session.set_point(text, &crate::input::nfc(text), 0, "--at")?;
     }
     let (stdout, mut stderr) = (io::stdout(), io::stderr());
-    if io::stdin().is_terminal() {
+    let mut worst = 0;
+    if let Some((text, origin)) = &program {
+        let mut lines = Plain::new(text.as_bytes(), origin);
+        worst = drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr)?;
+        // The program's output is what `:explain`, `:symbolic`, `:train` are about.
+        if session.last.is_none() {
+            session.last = session.steps.last().map(|s| s.name.clone());
+        }
+    }
+    let code = if io::stdin().is_terminal() {
         let mut lines = Terminal::new(&mut stderr);
         let code = drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr);
         lines.save_history(&mut stderr);
@@ -78,13 +103,14 @@ pub fn run(given: bool, at: &[String], options: Options, stderr_color: bool) -> 
     } else {
         let mut lines = Plain::new(io::stdin().lock(), "stdin");
         drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr)
-    }
+    };
+    code.map(|code| more_serious(worst, code))
 }
 
 /// Flags with no place in a session are refused, not ignored.
-fn refuse_options(given: bool, at: &[String], o: &Options) -> Result<()> {
+fn refuse_options(points: bool, at: &[String], o: &Options) -> Result<()> {
     let refused = [
-        (given, "a program (EXPR, -f) or --points"),
+        (points, "--points"),
         (at.len() > 1, "several --at (a session has one point)"),
         (o.of.is_some(), "--of"),
         (
@@ -101,7 +127,7 @@ fn refuse_options(given: bool, at: &[String], o: &Options) -> Result<()> {
     ];
     match refused.iter().find(|(given, _)| *given) {
         Some((_, what)) => Err(Error::new(ErrorKind::Usage(format!(
-            "an interactive session does not take {what}: start it with at most --at, --digits, --color, --tol, --sig and --allow-nonfinite"
+            "an interactive session does not take {what}: start it with at most a program (EXPR or -f FILE), --at, --digits, --color, --tol, --sig and --allow-nonfinite"
         )))),
         None => Ok(()),
     }
