@@ -8,7 +8,8 @@
 //! - a run that keeps going at non-finite values (`--allow-nonfinite`)
 //!   never fails;
 //! - a strict run that succeeds prints exactly what the non-strict one does;
-//! - JSON output is valid JSON.
+//! - JSON output is valid JSON;
+//! - `--symbolic --hessian` (every formula read back) is never internal.
 #![no_main]
 
 use autograd::error::INTERNAL_EXIT_CODE;
@@ -77,6 +78,22 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Err(e) = run(source, teaching, &at) {
             panic!("a teaching run failed:\n{}", e.report());
+        }
+        // Formulas: every printed formula reads back (an internal error if
+        // not), with values and the Hessian at the point, as text and JSON.
+        for format in [Format::Table, Format::Json, Format::Latex] {
+            let formulas = Options {
+                format,
+                symbolic: autograd::symbolic::SymbolicArgs {
+                    symbolic: true,
+                    inline: x < 0.0,
+                    hessian: true,
+                },
+                allow_nonfinite: true,
+                threads: 1,
+                ..Options::default()
+            };
+            let _ = run(source, formulas, &at);
         }
     }
 });
