@@ -36,6 +36,11 @@ macro_rules! bad {
 }
 
 bad! {
+    // ---- formulas ----
+    // Found by fuzzing: a derivative that is a constant and not finite is the
+    // program's evaluation error, not an internal one.
+    symbolic_infinite_constant_derivative: ["k / (0.)", "--hessian", "--at", "k=1", "--allow-nonfinite"] => 3, ["1/0 = inf: division by zero", "in the formula of a derivative: 1/0"];
+
     // ---- syntax ----
     unclosed_parenthesis: ["(x+1", "-a", "x=1"] => 2, ["expected an operator or `)`", "one `(` not closed", "1 | (x+1\n  |     ^"];
     two_unclosed_parentheses: ["((x+1", "-a", "x=1"] => 2, ["2 `(` not closed"];

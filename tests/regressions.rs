@@ -54,6 +54,11 @@ const CASES: &[(&str, &str, Expect)] = &[
         Tree(&[("(+ x y)", (0, 4))]),
     ),
     (
+        "pipeline-symbolic-infinite-constant-derivative",
+        "`k / (0.)`: its derivative `1/0` folds to inf as it is read back; that is the program's evaluation error (exit 3, `tests/catalogue.rs`), not an internal one",
+        Tree(&[("(/ k 0)", (0, 8))]),
+    ),
+    (
         "batching-trailing-blank-span",
         "`i `: a statement's span ends at its last token, not after its blanks",
         Tree(&[("i", (0, 1))]),

@@ -316,8 +316,12 @@ pub fn formula_graph(steps: &str, formula: &str) -> Result<Graph> {
     let text = format!("{steps}{FORMULA_NAME} = {formula}\n");
     let program = crate::parse::parse_program(&text)
         .map_err(|e| Error::internal(format!("a printed formula does not read back: {e}")))?;
-    Graph::lower(program, Some(FORMULA_NAME))
-        .map_err(|e| Error::internal(format!("a printed formula does not lower: {e}")))
+    Graph::lower(program, Some(FORMULA_NAME)).map_err(|e| match e.exit_code() {
+        // A derivative that is a constant and not finite (`1/0` for k/0):
+        // an evaluation error of the user's program, not a bug.
+        3 => e.with_note(format!("in the formula of a derivative: {formula}")),
+        _ => Error::internal(format!("a printed formula does not lower: {e}")),
+    })
 }
 
 /// The value of a formula's graph at the named values.
