@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::eval::backprop;
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
-use crate::ops::{OpDef, PerOp, TABLE};
+use crate::ops::{OpDef, PerOp, DEFS};
 use crate::report::View;
 
 /// What one part of a batch produced: its rows' output in order, and the
@@ -513,7 +513,13 @@ impl PerOp for Forward<'_> {
     type Output = ();
     #[inline(always)]
     fn run<const K: usize>(self) {
-        forward_with(&TABLE[K], self.ins, self.values, self.cap, self.out)
+        forward_with(
+            const { &DEFS[K] },
+            self.ins,
+            self.values,
+            self.cap,
+            self.out,
+        )
     }
 }
 
@@ -528,7 +534,7 @@ impl PerOp for Backward<'_> {
     type Output = ();
     #[inline(always)]
     fn run<const K: usize>(self) {
-        backward_with(&TABLE[K], self.node, self.values, self.grads)
+        backward_with(const { &DEFS[K] }, self.node, self.values, self.grads)
     }
 }
 

@@ -139,8 +139,8 @@ impl OpDef {
 }
 
 /// A computation made once per operation, with the operation's index in
-/// [`TABLE`] a compile-time constant: `&TABLE[K]` is then a constant, and its
-/// rules are inlined (the batch engine's loops).
+/// [`DEFS`] a compile-time constant: `const { &DEFS[K] }` is then a
+/// constant, and its rules are inlined (the batch engine's loops).
 pub trait PerOp {
     type Output;
     fn run<const K: usize>(self) -> Self::Output;
@@ -160,8 +160,13 @@ macro_rules! op_table {
         /// Every operation, in the table's order.
         pub const ALL: [Op; [$(Op::$variant),*].len()] = [$(Op::$variant),*];
 
-        /// Indexed by `Op as usize`.
-        pub static TABLE: [OpDef; ALL.len()] = [$($def,)*];
+        /// Indexed by `Op as usize`: the table as a constant, so that a
+        /// specialised loop's `const { &DEFS[K] }` calls its rules directly
+        /// (inlined) rather than through pointers loaded from a static.
+        pub const DEFS: [OpDef; ALL.len()] = [$($def,)*];
+
+        /// [`DEFS`] at one address, for `&'static` references at run time.
+        pub static TABLE: [OpDef; ALL.len()] = DEFS;
 
         impl Op {
             /// Runs `f` for this operation, its table index a constant.
