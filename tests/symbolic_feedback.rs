@@ -135,6 +135,9 @@ fn inline_formulas_are_no_bigger_than_sympys() {
             ));
         }
     }
+    if let Ok(path) = std::env::var("SIZES_DUMP") {
+        std::fs::write(path, bigger.join("\n")).unwrap();
+    }
     let share = no_bigger as f64 / cases.len() as f64;
     let ratio = ours as f64 / theirs as f64;
     eprintln!(
@@ -143,10 +146,11 @@ fn inline_formulas_are_no_bigger_than_sympys() {
         100.0 * share,
         100.0 * ratio
     );
-    // The issue asks for 95% no bigger; 88.7% is where the simplifier
-    // stands (README, "Formulas"): this floor keeps it from slipping back.
+    // The issue asks for 95% no bigger; 89.0% is where the simplifier
+    // stands (README, "Formulas"; losing cases by cause in
+    // tests/symbolic/LOSING.md): this floor keeps it from slipping back.
     assert!(
-        share >= 0.885 && ratio <= 0.90,
+        share >= 0.889 && ratio <= 0.90,
         "{:.3} no bigger, ratio {ratio:.3}; bigger:\n{}",
         share,
         bigger[..bigger.len().min(25)].join("\n")

@@ -340,6 +340,19 @@ impl Exprs {
                     let ku = self.scale(u, e);
                     work.push((self.call(Op::Exp, &[ku]), 1.0));
                 }
+                // (b^p)^n = b^(n·p) for an integer n > 1 (not below: `1/w^x` prints
+                // smaller than `w^(-x)`): equal wherever the
+                // left side is defined (`(λ^β)^2` is `λ^(2*β)`).
+                Node::Pow(b, p)
+                    if e.fract() == 0.0 && e > 1.0 && self.rewrites < MAX_REWRITE_DEPTH =>
+                {
+                    let (b, p) = (*b, *p);
+                    self.rewrites += 1;
+                    let np = self.scale(p, e);
+                    let power = self.pow(b, np);
+                    self.rewrites -= 1;
+                    work.push((power, 1.0));
+                }
                 // A sum that prints with a leading minus is negated under
                 // an integer power: (-a - b)^2 = (a + b)^2.
                 Node::Add(..) if e.fract() == 0.0 && self.is_negative_sum(t) => {
@@ -369,21 +382,34 @@ impl Exprs {
                 merged.push((b, F::new(e)));
             }
         }
-        // b^e · b^k = b^(e + k): `z*z^(z*λ - 1)` is `z^(z*λ)`.
+        // b^e · b^k = b^(e + k): `z*z^(z*λ - 1)` is `z^(z*λ)`, and
+        // `λ^(2*β)*λ^(β - 1)` is `λ^(3*β - 1)` (an integer power of the
+        // second: `0.5^(2*x1)/0.5^x1` is `0.5^x1`).
         let joined = merged
             .iter()
             .enumerate()
             .find_map(|(i, &(p, one))| match self.node(p) {
-                Node::Pow(b, e) if one.get() == 1.0 => merged
-                    .iter()
-                    .position(|f| f.0 == *b)
-                    .map(|j| (i, j, *b, *e, merged[j].1.get())),
+                Node::Pow(b, e) if one.get() == 1.0 => {
+                    merged
+                        .iter()
+                        .enumerate()
+                        .find_map(|(j, f)| match self.node(f.0) {
+                            _ if f.0 == *b => Some((i, j, *b, *e, None, f.1.get())),
+                            Node::Pow(c, k) if j != i && c == b && f.1.get().fract() == 0.0 => {
+                                Some((i, j, *b, *e, Some(*k), f.1.get()))
+                            }
+                            _ => None,
+                        })
+                }
                 _ => None,
             });
-        if let Some((i, j, b, e, k)) = joined.filter(|_| self.rewrites < MAX_REWRITE_DEPTH) {
+        if let Some((i, j, b, e, kp, k)) = joined.filter(|_| self.rewrites < MAX_REWRITE_DEPTH) {
             self.rewrites += 1;
-            let k = self.num(k);
-            let exponent = self.add(&[(e, 1.0), (k, 1.0)]);
+            let (k, m) = match kp {
+                Some(kp) => (kp, k),
+                None => (self.num(k), 1.0),
+            };
+            let exponent = self.add(&[(e, 1.0), (k, m)]);
             let power = self.pow(b, exponent);
             let mut items: Vec<(Id, f64)> = merged
                 .iter()
