@@ -871,23 +871,7 @@ impl Trainer<'_> {
         path: Option<&str>,
         where_: &dyn Fn(usize) -> (usize, u64),
     ) -> Result<()> {
-        if n == 0 {
-            return Ok(());
-        }
-        self.layout
-            .points(&self.params, &self.chunk, n, &mut self.matrix);
-        let part = batch::sums(
-            self.graph,
-            &self.matrix,
-            n,
-            &self.layout.params,
-            self.config.threads,
-        );
-        if !part.is_finite() {
-            return Err(self.nonfinite(n, path, where_, true));
-        }
-        sums.add(&part);
-        Ok(())
+        self.accumulate_with(n, sums, path, where_, true)
     }
 
     /// As [`Trainer::accumulate`], for the loss alone.
@@ -898,14 +882,29 @@ impl Trainer<'_> {
         path: Option<&str>,
         where_: &dyn Fn(usize) -> (usize, u64),
     ) -> Result<()> {
+        self.accumulate_with(n, sums, path, where_, false)
+    }
+
+    fn accumulate_with(
+        &mut self,
+        n: usize,
+        sums: &mut Sums,
+        path: Option<&str>,
+        where_: &dyn Fn(usize) -> (usize, u64),
+        gradients: bool,
+    ) -> Result<()> {
         if n == 0 {
             return Ok(());
         }
         self.layout
             .points(&self.params, &self.chunk, n, &mut self.matrix);
-        let part = batch::sums(self.graph, &self.matrix, n, &[], self.config.threads);
+        let params: &[usize] = match gradients {
+            true => &self.layout.params,
+            false => &[],
+        };
+        let part = batch::sums(self.graph, &self.matrix, n, params, self.config.threads);
         if !part.is_finite() {
-            return Err(self.nonfinite(n, path, where_, false));
+            return Err(self.nonfinite(n, path, where_, gradients));
         }
         sums.add(&part);
         Ok(())
