@@ -41,6 +41,9 @@ bad! {
     // program's evaluation error, not an internal one.
     symbolic_infinite_constant_derivative: ["k / (0.)", "--hessian", "--at", "k=1", "--allow-nonfinite"] => 3, ["1/0 = inf: division by zero", "in the formula of a derivative: 1/0"];
 
+    several_outputs_in_svg: ["p = x*y; q = x + y", "--of", "p,q", "--at", "x=1,y=2", "--format", "svg"] => 2, ["--format svg draws one output"];
+    formulas_of_several_outputs: ["p = x*y; q = x + y", "--of", "p,q", "--symbolic"] => 2, ["--symbolic and --hessian take one output"];
+
     // ---- syntax ----
     unclosed_parenthesis: ["(x+1", "-a", "x=1"] => 2, ["expected an operator or `)`", "one `(` not closed", "1 | (x+1\n  |     ^"];
     two_unclosed_parentheses: ["((x+1", "-a", "x=1"] => 2, ["2 `(` not closed"];

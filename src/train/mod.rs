@@ -753,7 +753,7 @@ impl Trainer<'_> {
                                 };
                                 (r, lines.get(r).copied().unwrap_or(0))
                             };
-                            self.accumulate(end - at, &mut sums, path, &where_)?;
+                            self.accumulate(end - at, &mut sums, path, &where_, true)?;
                             at = end;
                         }
                         self.update(&sums, epoch, logger, out)?;
@@ -788,7 +788,7 @@ impl Trainer<'_> {
                             }
                             let first = index;
                             let where_ = |i: usize| (first + i, lines[i]);
-                            self.accumulate(lines.len(), &mut sums, Some(path), &where_)?;
+                            self.accumulate(lines.len(), &mut sums, Some(path), &where_, true)?;
                             index += lines.len();
                             in_batch += lines.len();
                             if !more {
@@ -823,7 +823,7 @@ impl Trainer<'_> {
                     self.chunk
                         .extend_from_slice(&values[at * width..end * width]);
                     let where_ = |i: usize| (at + i, lines.get(at + i).copied().unwrap_or(0));
-                    self.accumulate_value(end - at, &mut sums, path, &where_)?;
+                    self.accumulate(end - at, &mut sums, path, &where_, false)?;
                     at = end;
                 }
             }
@@ -847,7 +847,7 @@ impl Trainer<'_> {
                     }
                     let first = index;
                     let where_ = |i: usize| (first + i, lines[i]);
-                    self.accumulate_value(lines.len(), &mut sums, Some(path), &where_)?;
+                    self.accumulate(lines.len(), &mut sums, Some(path), &where_, false)?;
                     index += lines.len();
                 }
             }
@@ -862,30 +862,10 @@ impl Trainer<'_> {
         }
     }
 
-    /// The loss and gradients of the chunk in `self.chunk` (`n` rows)
-    /// added to `sums`; `where_(i)` is row i's index and line, for errors.
+    /// The loss (and, with `gradients`, the parameters' gradients) of the
+    /// chunk in `self.chunk` (`n` rows) added to `sums`; `where_(i)` is row
+    /// i's index and line, for errors.
     fn accumulate(
-        &mut self,
-        n: usize,
-        sums: &mut Sums,
-        path: Option<&str>,
-        where_: &dyn Fn(usize) -> (usize, u64),
-    ) -> Result<()> {
-        self.accumulate_with(n, sums, path, where_, true)
-    }
-
-    /// As [`Trainer::accumulate`], for the loss alone.
-    fn accumulate_value(
-        &mut self,
-        n: usize,
-        sums: &mut Sums,
-        path: Option<&str>,
-        where_: &dyn Fn(usize) -> (usize, u64),
-    ) -> Result<()> {
-        self.accumulate_with(n, sums, path, where_, false)
-    }
-
-    fn accumulate_with(
         &mut self,
         n: usize,
         sums: &mut Sums,
