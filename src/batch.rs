@@ -9,7 +9,6 @@ use crate::eval::backprop;
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
 use crate::ops::{OpDef, PerOp, DEFS};
-use crate::report::View;
 
 /// What one part of a batch produced: its rows' output in order, and the
 /// rows that could not be evaluated (they are rendered too, with their error:
@@ -266,21 +265,16 @@ fn rows_one_by_one<F>(
             continue;
         }
         graph.backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
-        let view = View {
-            graph,
-            eval: &eval,
-            digits: None,
-        };
         if out.warnings.len() < MAX_WARNINGS {
             out.warnings
-                .extend(view.warnings().into_iter().map(|w| (row, w)));
+                .extend(eval.warnings(graph).into_iter().map(|w| (row, w)));
         }
         for (v, g) in grads.iter_mut().enumerate() {
-            *g = view.grad(graph.variable_node(v));
+            *g = eval.grads[graph.variable_node(v) as usize];
         }
         let r = Row {
             point,
-            value: view.output_value(),
+            value: eval.values[graph.output() as usize],
             grads: &grads,
             error: None,
         };

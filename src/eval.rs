@@ -21,6 +21,62 @@ pub struct Evaluation {
     pub nonfinite_locals: Vec<NodeId>,
 }
 
+impl Evaluation {
+    /// What a user should know about non-finite numbers at this point.
+    pub fn warnings(&self, g: &Graph) -> Vec<String> {
+        let f = g.name(g.output());
+        let mut out = Vec::new();
+        for id in g.nonfinite_origins(&self.values) {
+            let err = g.nonfinite_error(&self.values, id, self.values[id as usize]);
+            out.push(format!(
+                "{} is {}: {}",
+                g.name(id),
+                crate::number::format(self.values[id as usize]),
+                match &err.kind {
+                    crate::ErrorKind::NonFinite { reason, .. } => reason.clone(),
+                    other => other.to_string(),
+                }
+            ));
+        }
+        let bad: Vec<String> = g
+            .shown()
+            .filter(|&id| {
+                matches!(g.kind(id), Kind::Var(_)) && !self.grads[id as usize].is_finite()
+            })
+            .map(|id| {
+                format!(
+                    "∂{f}/∂{} = {}",
+                    g.name(id),
+                    crate::number::format(self.grads[id as usize])
+                )
+            })
+            .collect();
+        if !bad.is_empty() {
+            let because: Vec<String> = self
+                .nonfinite_locals
+                .iter()
+                .take(3)
+                .map(|&id| {
+                    let why = g.op(id).and_then(|op| op.def().nonfinite_local);
+                    match why {
+                        Some(why) => format!("{} = {} ({why})", g.name(id), g.definition(id)),
+                        None => format!("{} = {}", g.name(id), g.definition(id)),
+                    }
+                })
+                .collect();
+            let mut w = format!("non-finite gradient: {}", bad.join(", "));
+            if !because.is_empty() {
+                w.push_str(&format!(
+                    "; the local derivative is not finite at {}",
+                    because.join(", ")
+                ));
+            }
+            out.push(w);
+        }
+        out
+    }
+}
+
 /// Runs `f` on each node's input values, gathered without allocating for the
 /// common arities.
 #[inline]

@@ -395,7 +395,7 @@ pub fn judge(
             usable: pairs.len(),
         };
     };
-    let shown = crate::sink::describe_point(program, &samples[at].point);
+    let shown = program.describe_point(&samples[at].point);
     let values = format!(
         "{shown}, your formula gives {}, the true value is {}",
         crate::number::format(student),

@@ -102,6 +102,17 @@ impl Graph {
         Lowerer::new(program)?.run(of)
     }
 
+    /// `at x=4, y=3, z=2`: the heading of a point among several.
+    pub fn describe_point(&self, values: &[f64]) -> String {
+        let list: Vec<String> = self
+            .variables()
+            .iter()
+            .zip(values)
+            .map(|(n, v)| format!("{n}={}", crate::number::format(*v)))
+            .collect();
+        format!("at {}", list.join(", "))
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }

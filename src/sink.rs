@@ -129,17 +129,6 @@ pub struct Frame<'a> {
     pub header: Option<&'a Header>,
 }
 
-/// `at x=4, y=3, z=2`: the heading of a point among several.
-pub fn describe_point(graph: &Graph, values: &[f64]) -> String {
-    let list: Vec<String> = graph
-        .variables()
-        .iter()
-        .zip(values)
-        .map(|(n, v)| format!("{n}={}", number::format(*v)))
-        .collect();
-    format!("at {}", list.join(", "))
-}
-
 /// The default table; several points each under their heading.
 pub struct Table {
     pub colors: table::Colors,
@@ -167,7 +156,7 @@ fn heading(
         if index > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}", describe_point(graph, values))?;
+        writeln!(out, "{}", graph.describe_point(values))?;
     }
     Ok(())
 }
@@ -575,7 +564,7 @@ impl Sink for Dot {
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         let label = self
             .several
-            .then(|| describe_point(point.view.graph, point.values));
+            .then(|| point.view.graph.describe_point(point.values));
         dot::write(out, &point.view, label.as_deref())?;
         Ok(())
     }
@@ -601,7 +590,7 @@ impl Sink for Mermaid {
         }
         let title = self
             .several
-            .then(|| describe_point(point.view.graph, point.values));
+            .then(|| point.view.graph.describe_point(point.values));
         mermaid::write(out, &point.view, title.as_deref())?;
         Ok(())
     }
@@ -646,7 +635,7 @@ impl Sink for Svg {
         self.room_for_another()?;
         let title = self
             .several
-            .then(|| describe_point(point.view.graph, point.values));
+            .then(|| point.view.graph.describe_point(point.values));
         let prefix = format!("p{}-", self.panels.len());
         self.panels
             .push(svg::panel(&point.view, title.as_deref(), &prefix));
@@ -655,7 +644,7 @@ impl Sink for Svg {
 
     fn failed(&mut self, _out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
         self.room_for_another()?;
-        let title = describe_point(point.graph, point.values);
+        let title = point.graph.describe_point(point.values);
         let prefix = format!("p{}-", self.panels.len());
         let message = point.error.kind.to_string();
         self.panels

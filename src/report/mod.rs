@@ -86,49 +86,6 @@ impl View<'_> {
 
     /// What a user should know about non-finite numbers at this point.
     pub fn warnings(&self) -> Vec<String> {
-        let g = self.graph;
-        let f = self.output_name();
-        let mut out = Vec::new();
-        for id in g.nonfinite_origins(&self.eval.values) {
-            let err = g.nonfinite_error(&self.eval.values, id, self.value(id));
-            out.push(format!(
-                "{} is {}: {}",
-                g.name(id),
-                number::format(self.value(id)),
-                match &err.kind {
-                    crate::ErrorKind::NonFinite { reason, .. } => reason.clone(),
-                    other => other.to_string(),
-                }
-            ));
-        }
-        let bad: Vec<String> = g
-            .shown()
-            .filter(|&id| matches!(g.kind(id), crate::Kind::Var(_)) && !self.grad(id).is_finite())
-            .map(|id| format!("∂{f}/∂{} = {}", g.name(id), number::format(self.grad(id))))
-            .collect();
-        if !bad.is_empty() {
-            let because: Vec<String> = self
-                .eval
-                .nonfinite_locals
-                .iter()
-                .take(3)
-                .map(|&id| {
-                    let why = g.op(id).and_then(|op| op.def().nonfinite_local);
-                    match why {
-                        Some(why) => format!("{} = {} ({why})", g.name(id), g.definition(id)),
-                        None => format!("{} = {}", g.name(id), g.definition(id)),
-                    }
-                })
-                .collect();
-            let mut w = format!("non-finite gradient: {}", bad.join(", "));
-            if !because.is_empty() {
-                w.push_str(&format!(
-                    "; the local derivative is not finite at {}",
-                    because.join(", ")
-                ));
-            }
-            out.push(w);
-        }
-        out
+        self.eval.warnings(self.graph)
     }
 }
