@@ -6,38 +6,20 @@
 //! gradient columns side by side, dot and Mermaid one picture per output.
 
 use crate::bindings::Binding;
+use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::{Format, Job, Notice, Options, PointSource, Summary};
+use crate::options::{Format, Notice, Options, PointSource, Summary};
+use crate::pipeline::Job;
 use std::io::Write;
-
-/// The outputs of `--of`, when it names more than one.
-pub fn several(options: &Options) -> Option<Vec<String>> {
-    let of = options.of.as_deref()?;
-    let names: Vec<String> = of.split(',').map(|s| s.trim().to_string()).collect();
-    (names.len() > 1).then_some(names)
-}
 
 /// One job per output, each with the checks about it: `dp2/dx` goes to
 /// `p2`; a node's value to the first output whose graph has the node.
-pub fn jobs<'s>(
-    source: &'s str,
-    origin: &'s str,
-    options: &Options,
-    names: &[String],
-) -> Result<Vec<Job<'s>>> {
-    if names.iter().any(String::is_empty) {
-        return Err(Error::new(ErrorKind::Usage(format!(
-            "--of takes statement names separated by commas: `{}` has an empty one",
-            options.of.as_deref().unwrap_or_default()
-        ))));
-    }
-    for (i, n) in names.iter().enumerate() {
-        if names[..i].contains(n) {
-            return Err(Error::new(ErrorKind::Usage(format!(
-                "--of names `{n}` twice"
-            ))));
-        }
-    }
+/// `compiled` holds the outputs in `--of`'s order.
+pub fn jobs(compiled: Vec<Compiled>, options: &Options) -> Result<Vec<Job>> {
+    let names: Vec<String> = compiled
+        .iter()
+        .map(|c| c.graph.name(c.graph.output()).to_string())
+        .collect();
     let plain = |name: &str, expect: Vec<String>| Options {
         of: Some(name.to_string()),
         expect,
@@ -46,8 +28,6 @@ pub fn jobs<'s>(
         summary: false,
         ..options.clone()
     };
-    // Built only when a check names a node's value: which graph has it.
-    let mut bare: Option<Vec<Job>> = None;
     let mut lists: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     for text in &options.expect {
         for (_, item) in crate::bindings::split_top_level(text) {
@@ -74,33 +54,24 @@ pub fn jobs<'s>(
                         }
                     }
                 }
-                None => {
-                    if bare.is_none() {
-                        let jobs = names
-                            .iter()
-                            .map(|n| Job::new(source, origin, plain(n, Vec::new())))
-                            .collect::<Result<Vec<_>>>()?;
-                        bare = Some(jobs);
-                    }
-                    bare.iter()
-                        .flatten()
-                        .position(|j| j.graph().find(label).is_some())
-                        .unwrap_or(0)
-                }
+                None => compiled
+                    .iter()
+                    .position(|c| c.graph.find(label).is_some())
+                    .unwrap_or(0),
             };
             lists[owner].push(item.to_string());
         }
     }
-    names
-        .iter()
-        .zip(lists)
-        .map(|(n, expect)| {
+    compiled
+        .into_iter()
+        .zip(names.iter().zip(lists))
+        .map(|(c, (n, expect))| {
             let expect = if expect.is_empty() {
                 Vec::new()
             } else {
                 vec![expect.join(", ")]
             };
-            Job::new(source, origin, plain(n, expect))
+            Job::from_compiled(c, plain(n, expect))
         })
         .collect()
 }
@@ -108,24 +79,15 @@ pub fn jobs<'s>(
 /// Runs every output's job at each `--at` point and writes them together.
 /// Every point is evaluated before anything is written, as with one output.
 pub fn run(
-    jobs: &[&Job<'_>],
+    jobs: &[Job],
     options: &Options,
     points: PointSource<'_>,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(Notice),
 ) -> Result<Summary> {
     let PointSource::At(mut list) = points else {
-        return Err(Error::new(ErrorKind::Usage(
-            "--of with several outputs works with --at points; --points takes one output".into(),
-        )));
+        return Err(Error::internal("several outputs are refused with --points"));
     };
-    if options.format == Format::Svg {
-        // One SVG document holds one graph's panels; several graphs would
-        // need a layout of layouts.
-        return Err(Error::new(ErrorKind::Usage(
-            "--format svg draws one output: run it once per output (--of p1), or use --format mermaid or dot".into(),
-        )));
-    }
     if list.is_empty() {
         list.push((String::new(), Vec::new()));
     }
@@ -139,18 +101,18 @@ pub fn run(
         for job in jobs {
             let mut buf = Vec::new();
             let point = PointSource::At(vec![(text.clone(), bindings.clone())]);
-            let s = job
-                .run_one(point, &mut buf, &mut |n| notices.push(n))
-                .map_err(|e| match several {
-                    true => e.with_note(format!("at: {text}")),
-                    false => e,
-                })?;
+            let s =
+                job.run(point, &mut buf, &mut |n| notices.push(n))
+                    .map_err(|e| match several {
+                        true => e.with_note(format!("at: {text}")),
+                        false => e,
+                    })?;
             row.push((buf, s));
         }
         parts.push(row);
     }
     emit_notices(notices, jobs.len(), warn);
-    let judged = jobs.iter().any(|j| j.judges_itself());
+    let judged = jobs.iter().any(|j| j.is_judged());
     let names: Vec<String> = jobs
         .iter()
         .map(|j| j.graph().name(j.graph().output()).to_string())
@@ -276,7 +238,7 @@ fn emit_notices(notices: Vec<Notice>, outputs: usize, warn: &mut dyn FnMut(Notic
 /// The CSV header and row of one point: the variables, then each output's
 /// value and gradient (and its checks' `pass:` columns), then `passed`.
 fn csv_row(
-    jobs: &[&Job<'_>],
+    jobs: &[Job],
     row: &[(Vec<u8>, Summary)],
     judged: bool,
     passed: bool,
@@ -292,7 +254,7 @@ fn csv_row(
         // Names and numbers only: no field is quoted, so commas split.
         let mut h: Vec<&str> = h.split(',').collect();
         let mut l: Vec<&str> = l.split(',').collect();
-        if job.judges_itself() {
+        if job.is_judged() {
             h.pop();
             l.pop();
         }

@@ -1,6 +1,7 @@
 //! The command line (README, "Usage"): read the program and points, run the library, print.
 
-use autograd::pipeline::{Format, Job, Notice, Options, PointSource};
+use autograd::front::{self, Inputs};
+use autograd::options::{Format, Notice, Options};
 use autograd::{input, Error, ErrorKind};
 use clap::{CommandFactory, Parser, ValueEnum};
 use owo_colors::OwoColorize;
@@ -242,6 +243,8 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         domain: cli.modes.answers.domain.clone(),
         color: cli.color.enabled(io::stdout().is_terminal()),
         symbolic: cli.modes.symbolic.clone(),
+        train: cli.modes.train.train.is_some(),
+        training_flag: cli.modes.train.stray_flag(),
         ..Options::default()
     };
     if cli
@@ -255,30 +258,15 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
             .map(ExitCode::from);
     }
     let (source, origin) = read_source(cli)?;
-    if let Some(code) = cli
-        .modes
-        .train
-        .run(&source, &origin, &options, &cli.at, &cli.points)?
-    {
-        return Ok(code);
-    }
-    let job = Job::new(&source, &origin, options)?;
-    let points = match &cli.points {
-        Some(path) if path == "-" => PointSource::Csv {
-            reader: Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
-            origin: "stdin".into(),
-        },
-        Some(path) => {
-            let file = input::open(path)?;
-            PointSource::Csv {
-                reader: Box::new(io::BufReader::with_capacity(1 << 16, file)),
-                origin: path.clone(),
-            }
-        }
-        None => PointSource::at(&cli.at)?,
+    let inputs = Inputs {
+        at: cli.at.clone(),
+        points: cli.points.clone(),
+        train: cli.modes.train.clone(),
     };
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let summary = job.run(points, &mut out, &mut |w| warnings.warn(w))?;
+    let summary = front::run(&source, &origin, &options, &inputs, &mut out, &mut |w| {
+        warnings.warn(w)
+    })?;
     // The most serious wins: a row that could not be evaluated, then a check.
     Ok(ExitCode::from(match summary {
         s if s.errors > 0 => 3,

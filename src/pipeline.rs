@@ -1,8 +1,9 @@
-//! The whole run as a library call: a program's text and [`Options`] make a
-//! [`Job`] (parse → lower → checks); [`Job::run`] evaluates it at every
-//! point of a [`PointSource`] and writes each through the [`Sink`] of the
-//! chosen format. The command line, the fuzz targets and other programs all
-//! drive this one API.
+//! One output's run: a compiled program ([`crate::compile`]) and
+//! [`Options`] make a [`Job`] (the checks of `--expect` parsed);
+//! [`Job::run`] evaluates it at every point of a [`PointSource`] and writes
+//! each through the [`Sink`] of the chosen format. [`crate::front`] is the
+//! front door that picks this mode; [`Job::new`] is its shorthand for one
+//! output.
 //!
 //! ```
 //! use autograd::pipeline::{Format, Job, Options, PointSource};
@@ -29,142 +30,15 @@ use crate::sink::{self, CheckResult, Failed, Frame, GradReport, Point, Sink};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Write};
 
-/// The output formats (`--format`; clap reads them by their lowercase names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-    Csv,
-    Dot,
-    Mermaid,
-    Svg,
-    /// Formulas as LaTeX: written by `--symbolic` ([`crate::symbolic`]).
-    Latex,
-}
-
-/// Everything that decides what a run computes and prints, built by the
-/// command line from its flags (or by any other caller).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Options {
-    /// Differentiate this statement instead of the last one (`--of`).
-    pub of: Option<String>,
-    pub format: Format,
-    /// Answers to check (`--expect 'f=136, df/dx=16'`), one list a flag.
-    pub expect: Vec<String>,
-    pub gradcheck: bool,
-    /// Overrides the tolerance of `expect` and `gradcheck`.
-    pub tol: Option<f64>,
-    /// The fewest significant digits a decimal answer may have (`--sig`).
-    pub sig: Option<u32>,
-    pub explain: bool,
-    /// Significant digits for display (`--digits`); `None` for exact.
-    pub digits: Option<usize>,
-    /// Keep going at a non-finite value instead of stopping (exit 3).
-    pub allow_nonfinite: bool,
-    /// Colour the table and the verdicts.
-    pub color: bool,
-    /// Threads for batches of CSV points.
-    pub threads: usize,
-    /// Print nothing: the exit code is the answer (`--quiet`).
-    pub quiet: bool,
-    /// Print one line of verdicts at the end (`--summary`).
-    pub summary: bool,
-    /// Where formula answers are compared (`--domain 'x=1..5, y=0|1'`).
-    pub domain: Option<String>,
-    /// `--symbolic`, `--inline`, `--hessian`: the run is [`crate::symbolic`]'s.
-    pub symbolic: crate::symbolic::SymbolicArgs,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            of: None,
-            format: Format::Table,
-            expect: Vec::new(),
-            gradcheck: false,
-            tol: None,
-            sig: None,
-            explain: false,
-            digits: None,
-            allow_nonfinite: false,
-            color: false,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            quiet: false,
-            summary: false,
-            domain: None,
-            symbolic: Default::default(),
-        }
-    }
-}
-
-/// Where the points come from.
-pub enum PointSource<'a> {
-    /// `--at` lists, each one point, with the text it was written as. An
-    /// empty list is one point with no bindings (a constant expression).
-    At(Vec<(String, Vec<Binding>)>),
-    /// A CSV stream: a header row of names, then one row a point.
-    Csv {
-        reader: Box<dyn BufRead + 'a>,
-        /// The file's name in messages (`stdin` for `-`).
-        origin: String,
-    },
-}
-
-impl PointSource<'_> {
-    /// Parses `--at` texts; the error points into the text at fault.
-    pub fn at(texts: &[String]) -> Result<Self> {
-        let mut list = Vec::with_capacity(texts.len());
-        for text in texts {
-            let text = crate::input::nfc(text);
-            let parsed = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
-            list.push((text.into_owned(), parsed));
-        }
-        Ok(PointSource::At(list))
-    }
-}
-
-/// What a run tells as it goes, besides its output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// Something to know (a binding the program does not use, a non-finite
-    /// gradient); the output is complete.
-    Warning(String),
-    /// A row of `--points` that could not be evaluated: written with its
-    /// error, and the run's exit code will be 3.
-    RowError(String),
-}
-
-impl std::fmt::Display for Notice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Notice::Warning(text) => write!(f, "warning: {text}"),
-            Notice::RowError(text) => write!(f, "error: {text}"),
-        }
-    }
-}
-
-/// What a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Points evaluated and written.
-    pub points: usize,
-    /// Checks made (`--expect` targets times points) and how many failed
-    /// (gradient checks that failed count too).
-    pub checks: usize,
-    pub failed: usize,
-    /// Rows of `--points` that could not be evaluated (written with their
-    /// error; the run's exit code is then 3).
-    pub errors: usize,
-}
+pub use crate::options::{Format, Notice, Options, PointSource, Summary};
 
 /// A program ready to run: its graph and its parsed checks.
-pub struct Job<'s> {
+pub struct Job {
     /// The program's text, composed (NFC): error places point into it.
-    source: Cow<'s, str>,
+    source: String,
     /// Every `--expect` list in one, for the places of its errors.
     expect: String,
-    origin: &'s str,
+    origin: String,
     graph: Graph,
     expectations: Vec<Expectation>,
     /// For each expectation whose target is not a node: the name, a
@@ -175,48 +49,35 @@ pub struct Job<'s> {
     formulas: Vec<Option<crate::formula::Formula>>,
     /// Each second-derivative target's Hessian cell, as a formula's graph
     /// (in the variables) evaluated at each point.
-    seconds: Vec<Option<Graph>>,
+    second_derivatives: Vec<Option<Graph>>,
     domain: crate::formula::Domain,
     options: Options,
-    /// `--of p1,p2`: the jobs of the other outputs, and the options as
-    /// given (see [`crate::jacobian`]).
-    others: Vec<Job<'s>>,
-    several: Option<Options>,
     /// Each named statement's expression text, for formula answers that
     /// name a statement this output's graph does not hold.
     definitions: Vec<(String, String)>,
 }
 
-impl<'s> Job<'s> {
-    /// Parses and lowers `source` (`origin` names it in errors:
-    /// `expression`, `stdin`, a file name) and parses the checks.
-    pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
-        // Formulas (`--symbolic`, latex) check their own options and targets.
-        let symbolic = options.symbolic.active(options.format);
-        if !symbolic {
-            check_combinations(&options)?;
-        }
-        if let Some(names) = crate::jacobian::several(&options) {
-            if symbolic {
-                return Err(Error::new(ErrorKind::Usage(
-                    "--symbolic and --hessian take one output: give --of one name".into(),
-                )));
-            }
-            let mut jobs = crate::jacobian::jobs(source, origin, &options, &names)?;
-            let mut first = jobs.remove(0);
-            first.others = jobs;
-            first.several = Some(options);
-            return Ok(first);
-        }
-        let source = crate::input::nfc(source);
-        let in_source = |e: Error| e.in_source(&source, origin);
-        let program = crate::parse::parse_program(&source).map_err(in_source)?;
-        // Only formula answers use them (a big program's text is not copied).
-        let definitions = match options.expect.is_empty() {
-            true => Vec::new(),
-            false => definitions(&program),
-        };
-        let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
+impl Job {
+    /// Compiles `source` (`origin` names it in errors: `expression`,
+    /// `stdin`, a file name) for one output and parses the checks: a
+    /// shorthand of [`crate::compile::compile`] and [`Job::from_compiled`]
+    /// that also checks the options as one output's.
+    pub fn new(source: &str, origin: &str, options: Options) -> Result<Self> {
+        options.check(&crate::options::Mode::One, crate::options::Given::default())?;
+        let compiled = crate::compile::compile(source, origin, options.of.as_deref())?;
+        Job::from_compiled(compiled, options)
+    }
+
+    /// The job of one compiled output with `options` (already checked,
+    /// [`Options::check`]): the checks of `--expect` and `--domain` parsed.
+    pub fn from_compiled(compiled: crate::compile::Compiled, options: Options) -> Result<Self> {
+        let crate::compile::Compiled {
+            source,
+            origin,
+            graph,
+            definitions,
+            ..
+        } = compiled;
         // Several lists are one (a trailing comma is allowed in each).
         let lists: Vec<Cow<str>> = options
             .expect
@@ -227,7 +88,7 @@ impl<'s> Job<'s> {
         let mut expectations = Vec::new();
         let mut unused_targets = Vec::new();
         let mut formulas = Vec::new();
-        if !expect.is_empty() && !symbolic {
+        if !expect.is_empty() {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
             expectations = check::parse_expectations(&expect, &output).map_err(in_expect)?;
@@ -261,7 +122,7 @@ impl<'s> Job<'s> {
                 unused_targets.push(unused);
             }
         }
-        let seconds = second_derivatives(&graph, &expectations)
+        let second_derivatives = second_derivatives(&graph, &expectations)
             .map_err(|e| e.in_source(&expect, "--expect"))?;
         let domain = match &options.domain {
             Some(text) => {
@@ -279,11 +140,9 @@ impl<'s> Job<'s> {
             expectations,
             unused_targets,
             formulas,
-            seconds,
+            second_derivatives,
             domain,
             options,
-            others: Vec::new(),
-            several: None,
             definitions,
         })
     }
@@ -298,11 +157,6 @@ impl<'s> Job<'s> {
 
     /// Whether points get a verdict (`--expect`, `--gradcheck`).
     pub fn is_judged(&self) -> bool {
-        self.judges_itself() || self.others.iter().any(Job::is_judged)
-    }
-
-    /// Whether this output's own points get a verdict (several outputs).
-    pub(crate) fn judges_itself(&self) -> bool {
         !self.expectations.is_empty() || self.options.gradcheck
     }
 
@@ -344,31 +198,6 @@ impl<'s> Job<'s> {
     /// early, a run with checks goes on to the end (its summary is the
     /// verdict); one without stops with [`crate::ErrorKind::BrokenPipe`].
     pub fn run(
-        &self,
-        points: PointSource<'_>,
-        out: &mut dyn Write,
-        warn: &mut dyn FnMut(Notice),
-    ) -> Result<Summary> {
-        if self.options.symbolic.active(self.options.format) {
-            return crate::symbolic::run::run_job(
-                &self.source,
-                self.origin,
-                &self.options,
-                points,
-                out,
-            );
-        }
-        match &self.several {
-            Some(options) => {
-                let jobs: Vec<&Job> = std::iter::once(self).chain(&self.others).collect();
-                crate::jacobian::run(&jobs, options, points, out, warn)
-            }
-            None => self.run_one(points, out, warn),
-        }
-    }
-
-    /// [`Job::run`] for one output.
-    pub(crate) fn run_one(
         &self,
         points: PointSource<'_>,
         out: &mut dyn Write,
@@ -548,23 +377,6 @@ impl<'s> Job<'s> {
     }
 }
 
-/// Each named statement's name and expression text (a formula answer may
-/// name a statement that another output's graph holds).
-fn definitions(program: &crate::ast::Program<'_>) -> Vec<(String, String)> {
-    program
-        .statements
-        .iter()
-        .filter_map(|st| {
-            let (name, _) = st.name?;
-            let span = program.expr(st.root).span();
-            Some((
-                name.to_string(),
-                program.source.get(span.start..span.end)?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 /// Whether `name` could be a variable that a point binds and the program
 /// does not use (not a statement, function or constant).
 fn could_be_a_variable(name: &str, graph: &Graph) -> bool {
@@ -584,41 +396,6 @@ struct Given<'a> {
 
 /// An `--at` point evaluated: its values, the passes, what its checks get.
 type Evaluated = (Vec<f64>, Evaluation, Vec<Given<'static>>);
-
-/// Options that a format has no place for are refused, not ignored.
-fn check_combinations(o: &Options) -> Result<()> {
-    let usage = |text: &str| Err(Error::new(ErrorKind::Usage(text.to_string())));
-    let judged = !o.expect.is_empty() || o.gradcheck;
-    match o.format {
-        Format::Latex => {
-            return usage(
-                "--format latex writes formulas: it is made by --symbolic (see crate::symbolic)",
-            );
-        }
-        Format::Dot if judged || o.explain => {
-            return usage("--format dot draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
-        }
-        Format::Mermaid if judged || o.explain => {
-            return usage("--format mermaid draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
-        }
-        Format::Svg if judged || o.explain => {
-            return usage("--format svg draws the graph: it has no place for --expect, --gradcheck or --explain (use the table or --format json)");
-        }
-        Format::Csv if o.explain || o.gradcheck => {
-            return usage("--format csv has one row a point: it has no place for --explain or --gradcheck (use the table or --format json)");
-        }
-        _ => {}
-    }
-    if o.summary && !judged {
-        return usage(
-            "--summary counts the points that pass the checks: give --expect or --gradcheck",
-        );
-    }
-    if o.summary && (o.format != Format::Table || o.explain) {
-        return usage("--summary prints one line instead of the output: it cannot go with --format or --explain");
-    }
-    Ok(())
-}
 
 /// Ends the sink, and returns the run's result: the first error wins.
 fn finish(
@@ -675,7 +452,7 @@ impl<W: Write> Write for Output<W> {
 
 /// The state of one run.
 struct Run<'j, 'w> {
-    job: &'j Job<'j>,
+    job: &'j Job,
     warn: &'w mut dyn FnMut(Notice),
     summary: Summary,
 }
@@ -723,7 +500,7 @@ impl Run<'_, '_> {
         let mut eval = Evaluation::default();
         job.graph
             .forward(values, &mut eval.values, !job.options.allow_nonfinite)
-            .map_err(|e| e.in_source(&job.source, job.origin))?;
+            .map_err(|e| e.in_source(&job.source, &job.origin))?;
         job.graph
             .backward(&eval.values, &mut eval.grads, &mut eval.nonfinite_locals);
         Ok(eval)
@@ -864,7 +641,7 @@ impl Run<'_, '_> {
                     &resolved
                 }
                 Err(reason) => {
-                    let actual = match &job.seconds[i] {
+                    let actual = match &job.second_derivatives[i] {
                         Some(cell) => second(cell, view).map(|actual| e.judge(actual, None, None)),
                         None => e.check(view.graph, view.eval, None, None),
                     };
@@ -898,7 +675,7 @@ impl Run<'_, '_> {
                 };
                 e.judge(actual, tol, sig)
             }
-            None => match &job.seconds[i] {
+            None => match &job.second_derivatives[i] {
                 Some(cell) => e.judge(second(cell, view)?, tol, sig),
                 None => e
                     .check(view.graph, view.eval, tol, sig)

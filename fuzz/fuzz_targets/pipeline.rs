@@ -98,7 +98,7 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-fn job(source: &str, options: Options) -> Option<Job<'_>> {
+fn job(source: &str, options: Options) -> Option<Job> {
     match Job::new(source, "expression", options) {
         Ok(job) => Some(job),
         Err(e) => {
@@ -114,16 +114,21 @@ fn job_of(source: &str, of: Option<String>) {
 
 /// One run at the `--at` points; what it printed, or its error.
 fn run(source: &str, options: Options, at: &[String]) -> Result<Vec<u8>, Error> {
-    let job = Job::new(source, "expression", options)?;
+    // The front door's steps, with the points as this target makes them.
+    let mode = options.mode();
+    options.check(&mode, Default::default())?;
+    let compiled = autograd::compile::compile(source, "expression", options.of.as_deref())?;
     let points = match PointSource::at(at) {
         Ok(points) => points,
         // `--at ""` is refused as "no bindings given"; the CLI then binds
         // nothing, which is fine for a constant expression.
-        Err(_) if job.graph().variables().is_empty() => PointSource::At(Vec::new()),
+        Err(_) if compiled.graph.variables().is_empty() => PointSource::At(Vec::new()),
         Err(e) => panic!("variables cannot be bound by `--at {at:?}`:\n{}", e.report()),
     };
     let mut out = Vec::new();
-    let result = job.run(points, &mut out, &mut |w| assert!(!w.to_string().is_empty()));
+    let result = autograd::front::run_compiled(vec![compiled], &options, &mode, points, &mut out, &mut |w| {
+        assert!(!w.to_string().is_empty())
+    });
     match result {
         Ok(_) => Ok(out),
         Err(e) => {

@@ -27,7 +27,7 @@ use crate::ast::Span;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
 use crate::number;
-use crate::pipeline::{Format, Job, Notice, Options, PointSource};
+use crate::options::{Format, Notice, Options, PointSource};
 use owo_colors::OwoColorize;
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 
@@ -72,7 +72,11 @@ pub fn run(
     options: Options,
     stderr_color: bool,
 ) -> Result<u8> {
-    refuse_options(points, at, &options)?;
+    let given = crate::options::Given {
+        at: at.len(),
+        points,
+    };
+    options.check(&crate::options::Mode::Session, given)?;
     if program
         .as_ref()
         .is_some_and(|(_, origin)| origin == "stdin")
@@ -105,32 +109,6 @@ pub fn run(
         drive(&mut session, &mut lines, &mut stdout.lock(), &mut stderr)
     };
     code.map(|code| more_serious(worst, code))
-}
-
-/// Flags with no place in a session are refused, not ignored.
-fn refuse_options(points: bool, at: &[String], o: &Options) -> Result<()> {
-    let refused = [
-        (points, "--points"),
-        (at.len() > 1, "several --at (a session has one point)"),
-        (o.of.is_some(), "--of"),
-        (
-            o.format != Format::Table,
-            "--format (a session shows the table)",
-        ),
-        (
-            !o.expect.is_empty(),
-            "--expect (use :expect in the session)",
-        ),
-        (o.gradcheck, "--gradcheck"),
-        (o.explain, "--explain (use :explain in the session)"),
-        (o.quiet || o.summary, "--quiet and --summary"),
-    ];
-    match refused.iter().find(|(given, _)| *given) {
-        Some((_, what)) => Err(Error::new(ErrorKind::Usage(format!(
-            "an interactive session does not take {what}: start it with at most a program (EXPR or -f FILE), --at, --digits, --color, --tol, --sig and --allow-nonfinite"
-        )))),
-        None => Ok(()),
-    }
 }
 
 /// One line from a [`LineSource`].
@@ -616,6 +594,26 @@ impl Session {
             .collect()
     }
 
+    /// The point's bindings of the graph's variables (all given), and
+    /// their text as `--at` would write them (for messages).
+    fn bindings(&self, graph: &Graph) -> (String, Vec<crate::bindings::Binding>) {
+        let mut text = String::new();
+        let mut list = Vec::with_capacity(graph.variables().len());
+        for (name, value) in graph.variables().iter().zip(self.values(graph)) {
+            if !text.is_empty() {
+                text.push(',');
+            }
+            let start = text.len();
+            text.push_str(&format!("{name}={}", number::format(value)));
+            list.push(crate::bindings::Binding {
+                name: name.clone(),
+                value,
+                span: Span::new(start, text.len()),
+            });
+        }
+        (text, list)
+    }
+
     /// Runs `target` through the pipeline at the point with `options`
     /// (the table, `:explain`, `:expect`); errors point into `line`.
     fn evaluate(
@@ -634,32 +632,39 @@ impl Session {
             },
             ..options
         };
-        let job = Job::new(&source, PROGRAM, options);
-        let job = job.map_err(|e| locate(e, &source, &pieces, line))?;
-        let missing = self.missing(job.graph());
+        let located = |e: Error| locate(e, &source, &pieces, line);
+        let mode = options.mode();
+        options
+            .check(
+                &mode,
+                crate::options::Given {
+                    at: 1,
+                    points: false,
+                },
+            )
+            .map_err(located)?;
+        let compiled =
+            crate::compile::compile(&source, PROGRAM, options.of.as_deref()).map_err(located)?;
+        let missing = self.missing(&compiled.graph);
         // Formulas need no point: without a whole one, they come alone.
-        let formulas = job.options().symbolic.symbolic;
-        if !missing.is_empty() && !formulas {
+        if !missing.is_empty() && !options.symbolic.symbolic {
             return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
                 .with_help(format!("give it a value: {}", fix(&missing))));
         }
         // Only the variables this expression uses: the point may hold more.
-        let bindings: Vec<String> = match missing.is_empty() {
-            true => job.graph().variables().to_vec(),
+        let point = match missing.is_empty() {
+            true => vec![self.bindings(&compiled.graph)],
             false => Vec::new(),
         };
-        let bindings: Vec<String> = bindings
-            .iter()
-            .zip(self.values(job.graph()))
-            .map(|(name, value)| format!("{name}={}", number::format(value)))
-            .collect();
-        let at = match bindings.is_empty() {
-            true => Vec::new(),
-            false => vec![bindings.join(",")],
-        };
-        let summary = job
-            .run(PointSource::at(&at)?, out, warn)
-            .map_err(|e| locate(e, &source, &pieces, line))?;
+        let summary = crate::front::run_compiled(
+            vec![compiled],
+            &options,
+            &mode,
+            PointSource::At(point),
+            out,
+            warn,
+        )
+        .map_err(located)?;
         Ok(match summary.failed {
             0 => Flow::Go,
             _ => Flow::Failed,

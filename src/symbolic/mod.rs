@@ -19,29 +19,7 @@ use expr::{Exprs, Id};
 use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
-/// The command-line flags of this module (flattened into the tool's).
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct SymbolicArgs {
-    /// Print each gradient ∂f/∂v as a formula (no point needed; with --at,
-    /// its value too). Named steps stay as shorthand.
-    #[arg(long)]
-    pub symbolic: bool,
-    /// With --symbolic: substitute the named steps, so formulas name
-    /// variables only.
-    #[arg(long)]
-    pub inline: bool,
-    /// The matrix of second derivatives at the point (with --symbolic, as
-    /// formulas).
-    #[arg(long)]
-    pub hessian: bool,
-}
-
-impl SymbolicArgs {
-    /// Whether this module answers the run.
-    pub fn active(&self, format: crate::pipeline::Format) -> bool {
-        self.symbolic || self.hessian || self.inline || format == crate::pipeline::Format::Latex
-    }
-}
+pub use crate::options::SymbolicArgs;
 
 /// The derivative templates of the op table, parsed once.
 static RULES: LazyLock<Vec<Vec<Result<crate::ast::Program<'static>>>>> = LazyLock::new(|| {

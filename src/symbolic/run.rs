@@ -3,121 +3,50 @@
 //! checks of second derivatives (`d2f/dx2`, `d2f/dxdy` in `--expect`).
 
 use super::{differentiate, formula_graph, grad_label, hessian, hessian_label, Formulas};
-use super::{evaluate_graph, print, SymbolicArgs};
+use super::{evaluate_graph, print};
+use crate::bindings::Binding;
+use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::{Graph, Kind, NodeId};
-use crate::pipeline::Format;
+use crate::options::{Format, Options, PointSource, Summary};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
-/// What the command line asks of this module.
-pub struct Request<'a> {
-    pub source: &'a str,
-    pub origin: &'a str,
-    pub of: Option<&'a str>,
-    pub at: &'a [String],
-    /// `--points` was given (not read here).
-    pub points: bool,
-    pub format: Format,
-    pub explain: bool,
-    pub expect: &'a [String],
-    pub gradcheck: bool,
-    pub digits: Option<usize>,
-    pub quiet: bool,
-    pub args: &'a SymbolicArgs,
-}
-
-fn usage(text: &str) -> Error {
-    Error::new(ErrorKind::Usage(text.to_string()))
-}
-
-/// [`run`] for a [`crate::pipeline::Job`] whose options ask for formulas.
-pub fn run_job(
-    source: &str,
-    origin: &str,
-    o: &crate::pipeline::Options,
-    points: crate::pipeline::PointSource<'_>,
+/// The formulas mode on a compiled program at the `--at` points (options
+/// already checked, [`Options::check`]): writes its output, returns what it
+/// did.
+pub fn run(
+    compiled: &Compiled,
+    o: &Options,
+    points: PointSource<'_>,
     out: &mut dyn Write,
-) -> Result<crate::pipeline::Summary> {
-    let (at, csv): (Vec<String>, bool) = match points {
-        crate::pipeline::PointSource::At(list) => (list.into_iter().map(|p| p.0).collect(), false),
-        crate::pipeline::PointSource::Csv { .. } => (Vec::new(), true),
+) -> Result<Summary> {
+    let PointSource::At(points) = points else {
+        return Err(Error::internal("formulas are refused with --points"));
     };
-    let req = Request {
-        source,
-        origin,
-        of: o.of.as_deref(),
-        at: &at,
-        points: csv,
-        format: o.format,
-        explain: o.explain,
-        expect: &o.expect,
-        gradcheck: o.gradcheck,
-        digits: o.digits,
-        quiet: o.quiet,
-        args: &o.symbolic,
-    };
-    let failed = run(&req, out)?;
-    Ok(crate::pipeline::Summary {
-        points: at.len(),
+    let failed = formulas(compiled, o, &points, out)?;
+    Ok(Summary {
+        points: points.len(),
         checks: o.expect.len(),
         failed: usize::from(failed),
         errors: 0,
     })
 }
 
-/// Runs the request and writes its output; the exit code (0, or 1 when a
-/// check failed).
-pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
-    let args = req.args;
-    let symbolic = args.symbolic || req.format == Format::Latex;
-    if req.points {
-        return Err(usage(
-            "--symbolic and --hessian take their points from --at, not --points",
-        ));
-    }
-    if req.gradcheck {
-        return Err(usage(
-            "--gradcheck checks the numeric gradients: it cannot go with --symbolic or --hessian",
-        ));
-    }
-    if matches!(
-        req.format,
-        Format::Csv | Format::Dot | Format::Mermaid | Format::Svg
-    ) {
-        return Err(usage(
-            "--symbolic and --hessian write the table, --format json or --format latex",
-        ));
-    }
-    if args.inline && !symbolic {
-        return Err(usage(
-            "--inline substitutes the steps in the formulas: give --symbolic too",
-        ));
-    }
-    if args.hessian && !symbolic && req.at.is_empty() {
-        return Err(usage(
-            "--hessian needs a point (--at x=…) or --symbolic for formulas",
-        ));
-    }
-    if req.explain && (req.format != Format::Table || args.hessian) {
-        return Err(usage(
-            "--explain --symbolic writes the chain rule as a table of lines: without --format or --hessian",
-        ));
-    }
-    if !req.expect.is_empty() && (!args.hessian || req.at.is_empty() || req.format != Format::Table)
-    {
-        return Err(usage(
-            "with --symbolic, --expect checks second derivatives (d2f/dx2, d2f/dxdy): give --hessian and --at, in the table",
-        ));
-    }
-    let source = crate::input::nfc(req.source);
-    let in_source = |e: Error| e.in_source(&source, req.origin);
-    let program = crate::parse::parse_program(&source).map_err(in_source)?;
-    let bare = req.of.is_none() && program.statements.last().is_some_and(|s| s.name.is_none());
-    let graph = Graph::lower(program, req.of).map_err(in_source)?;
-    let formulas = differentiate(&graph, args.inline, bare)?;
-    let steps = formulas.steps_program(&graph);
+/// Writes the formulas (and their values at `points`); 1 when a check failed.
+fn formulas(
+    compiled: &Compiled,
+    o: &Options,
+    points: &[(String, Vec<Binding>)],
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let args = &o.symbolic;
+    let symbolic = args.symbolic || o.format == Format::Latex;
+    let graph = &compiled.graph;
+    let bare = compiled.bare;
+    let formulas = differentiate(graph, args.inline, bare)?;
+    let steps = formulas.steps_program(graph);
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables().to_vec();
     let gradient: Vec<String> = formulas
@@ -126,19 +55,15 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
         .map(|&g| formulas.text(g))
         .collect();
     let second = if args.hessian {
-        Some(hessian(&graph, &formulas, &steps)?)
+        Some(hessian(graph, &formulas, &steps)?)
     } else {
         None
     };
-    let points = crate::pipeline::PointSource::at(req.at)?;
-    let crate::pipeline::PointSource::At(points) = points else {
-        return Err(Error::internal("--at gave a stream of points"));
-    };
     // Every point first: an error leaves stdout empty.
     let mut evaluated = Vec::with_capacity(points.len());
-    for (text, bindings) in &points {
+    for (text, bindings) in points {
         let point =
-            crate::bindings::resolve(&graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
+            crate::bindings::resolve(graph, bindings).map_err(|e| e.in_source(text, "--at"))?;
         let named: FxHashMap<String, f64> = variables
             .iter()
             .cloned()
@@ -164,31 +89,31 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
         };
         evaluated.push((text.clone(), value, grads, h));
     }
-    let checks = parse_checks(req.expect, &output, &variables)?;
+    let checks = parse_checks(&o.expect, &output, &variables)?;
     let mut failed = 0;
     let w = &mut Writer {
         out,
-        digits: req.digits,
+        digits: o.digits,
     };
-    match req.format {
+    match o.format {
         Format::Json => {
             let doc = json_doc(
-                &graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare,
+                graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare,
             );
             let text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| Error::internal(format!("JSON: {e}")))?;
             w.line(&text)?;
         }
         Format::Latex => {
-            let text = super::latex::document(&graph, &formulas, &output, second.as_ref(), bare);
+            let text = super::latex::document(graph, &formulas, &output, second.as_ref(), bare);
             w.text(&text)?;
         }
-        _ if req.explain => {
-            let text = explain(&graph, &output, bare, args.inline)?;
+        _ if o.explain => {
+            let text = explain(graph, &output, bare, args.inline)?;
             w.text(&text)?;
         }
         _ => {
-            if req.quiet {
+            if o.quiet {
                 return Ok(0);
             }
             if symbolic {

@@ -15,9 +15,10 @@ pub mod optim;
 
 use crate::batch::{self, Sums};
 use crate::bindings;
+use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
-use crate::pipeline::{Format, Options};
+use crate::options::{Notice, Options};
 use crate::points::Points;
 use optim::{Hyper, Hyperparameters, OptimDef, State};
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -275,68 +276,57 @@ impl TrainArgs {
         })
     }
 
-    /// The command line's training run, when `--train` is given (`Ok(None)`
-    /// when it is not): writes the log to stdout, warnings to stderr, and
-    /// returns the exit code. Without `--train`, refuses its flags and
-    /// `--points` together with `--at`, which only training combines.
-    pub fn run(
-        &self,
-        source: &str,
-        origin: &str,
-        options: &Options,
-        at: &[String],
-        points: &Option<String>,
-    ) -> Result<Option<std::process::ExitCode>> {
-        if self.train.is_none() {
-            if let Some(flag) = self.stray() {
-                return Err(usage(format!(
-                    "{flag} is an option of training: give the parameters with --train w,b"
-                )));
-            }
-            if points.is_some() && !at.is_empty() {
-                return Err(usage("the argument '--points <FILE>' cannot be used with '--at <BINDINGS>' (except with --train, where --at gives the parameters' starting values)"));
-            }
-            return Ok(None);
+    /// Flags of training given without `--train` (refused then, see
+    /// [`crate::options::Options::check`]).
+    pub fn stray_flag(&self) -> Option<&'static str> {
+        match self.train {
+            Some(_) => None,
+            None => self.stray(),
         }
-        check_options(options)?;
-        let config = self.config(points.is_some(), options.threads)?;
-        let source_nfc = crate::input::nfc(source);
-        let in_source = |e: Error| e.in_source(&source_nfc, origin);
-        let program = crate::parse::parse_program(&source_nfc).map_err(in_source)?;
-        let graph = Graph::lower(program, options.of.as_deref()).map_err(in_source)?;
-        let data = Data {
-            at: at.to_vec(),
-            points: points.clone(),
-        };
-        let stdout_terminal = io::stdout().is_terminal();
-        let plot = match self.plot {
-            Some(PlotWhen::Always) => true,
-            Some(PlotWhen::Auto) if !stdout_terminal => {
-                eprintln!("warning: --plot draws on a terminal only, and the output is not one (--plot always draws anyway)");
-                false
-            }
-            Some(PlotWhen::Auto) => true,
-            None => false,
-        };
-        let look = log::Look {
-            format: options.format,
-            explain: options.explain,
-            digits: options.digits,
-            color: options.color,
-            plot: plot.then(log::PlotStyle::from_env),
-        };
-        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let mut warn = |w: String| eprintln!("warning: {w}");
-        let result = train(&graph, &config, data, &look, &mut out, &mut warn);
-        let flushed = out.flush();
-        match result {
-            Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => Err(in_source(e)),
-            Err(e) => Err(e),
-            Ok(_) => {
-                flushed?;
-                Ok(Some(std::process::ExitCode::SUCCESS))
-            }
+    }
+}
+
+/// The training mode on a compiled loss (options already checked,
+/// [`Options::check`]): writes the log to `out`, warnings to `warn`.
+/// `at` gives the parameters' starting values (and, without `points`, the
+/// one example); `points` is a dataset's file (`-` for stdin).
+pub fn run(
+    compiled: &Compiled,
+    args: &TrainArgs,
+    options: &Options,
+    at: &[String],
+    points: Option<&str>,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(Notice),
+) -> Result<()> {
+    let config = args.config(points.is_some(), options.threads)?;
+    let data = Data {
+        at: at.to_vec(),
+        points: points.map(str::to_string),
+    };
+    let plot = match args.plot {
+        Some(PlotWhen::Always) => true,
+        Some(PlotWhen::Auto) if !io::stdout().is_terminal() => {
+            warn(Notice::Warning("--plot draws on a terminal only, and the output is not one (--plot always draws anyway)".into()));
+            false
         }
+        Some(PlotWhen::Auto) => true,
+        None => false,
+    };
+    let look = log::Look {
+        format: options.format,
+        explain: options.explain,
+        digits: options.digits,
+        color: options.color,
+        plot: plot.then(log::PlotStyle::from_env),
+    };
+    let mut warn = |w: String| warn(Notice::Warning(w));
+    let result = train(&compiled.graph, &config, data, &look, out, &mut warn);
+    let flushed = out.flush();
+    match result {
+        Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => Err(compiled.place(e)),
+        Err(e) => Err(e),
+        Ok(_) => Ok(flushed?),
     }
 }
 
@@ -394,35 +384,6 @@ fn check_ranges(h: &Hyperparameters, name: &str) -> Result<()> {
     match checks.iter().find(|c| !c.0) {
         Some((_, text)) => Err(usage(*text)),
         None => Ok(()),
-    }
-}
-
-/// Options of the pipeline that have no place in training.
-fn check_options(o: &Options) -> Result<()> {
-    let refused = [
-        (!o.expect.is_empty(), "--expect"),
-        (o.gradcheck, "--gradcheck"),
-        (o.tol.is_some(), "--tol"),
-        (o.sig.is_some(), "--sig"),
-        (o.quiet, "--quiet"),
-        (o.summary, "--summary"),
-        (o.allow_nonfinite, "--allow-nonfinite"),
-    ];
-    if let Some((_, flag)) = refused.iter().find(|r| r.0) {
-        return Err(usage(format!(
-            "{flag} has no place in training (--train): the log shows the loss, the parameters and the gradients of every step"
-        )));
-    }
-    match o.format {
-        Format::Table => Ok(()),
-        Format::Json | Format::Csv if o.explain => Err(usage(
-            "--explain writes the updates as text: use it with the table format",
-        )),
-        Format::Json | Format::Csv => Ok(()),
-        other => Err(usage(format!(
-            "--format {} draws the graph: training writes a log as table, csv or json",
-            format!("{other:?}").to_lowercase()
-        ))),
     }
 }
 
@@ -1023,6 +984,7 @@ impl Trainer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::Format;
 
     fn graph(text: &str) -> Graph {
         crate::parse::parse_program(text)

@@ -1,0 +1,130 @@
+//! The front door: a program's text, the [`Options`] and the points in,
+//! a run's output out. The options are checked once ([`Options::check`]),
+//! the mode chosen once ([`Options::mode`]), the program compiled once
+//! ([`crate::compile`]), and the mode's module runs on the compiled program.
+//!
+//! ```
+//! use autograd::front::{run, Inputs};
+//! use autograd::options::{Format, Options};
+//!
+//! let options = Options { format: Format::Csv, ..Options::default() };
+//! let inputs = Inputs { at: vec!["x=4,y=3,z=2".into()], ..Inputs::default() };
+//! let mut out = Vec::new();
+//! let summary = run("(2*x+y^2)*z^3", "expression", &options, &inputs, &mut out, &mut |n| eprintln!("{n}"))?;
+//! assert_eq!(String::from_utf8_lossy(&out), "x,y,z,f,df/dx,df/dy,df/dz\n4,3,2,136,16,48,204\n");
+//! assert_eq!(summary.points, 1);
+//! # Ok::<(), autograd::Error>(())
+//! ```
+
+use crate::compile::{self, Compiled};
+use crate::error::{Error, Result};
+use crate::options::{Given, Mode, Notice, Options, PointSource, Summary};
+use crate::pipeline::Job;
+use crate::train::TrainArgs;
+use std::io::{self, Write};
+
+/// Where a run's points come from, as given.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// `--at` texts, one a point.
+    pub at: Vec<String>,
+    /// `--points FILE` (`-` for stdin).
+    pub points: Option<String>,
+    /// `--train`'s flags (training's mode reads them).
+    pub train: TrainArgs,
+}
+
+impl Inputs {
+    fn given(&self) -> Given {
+        Given {
+            at: self.at.len(),
+            points: self.points.is_some(),
+        }
+    }
+
+    /// The points as one evaluation reads them: `--at` parsed, or the CSV
+    /// stream opened.
+    fn point_source(&self) -> Result<PointSource<'static>> {
+        match &self.points {
+            Some(path) if path == "-" => Ok(PointSource::Csv {
+                reader: Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
+                origin: "stdin".into(),
+            }),
+            Some(path) => Ok(PointSource::Csv {
+                reader: Box::new(io::BufReader::with_capacity(
+                    1 << 16,
+                    crate::input::open(path)?,
+                )),
+                origin: path.clone(),
+            }),
+            None => PointSource::at(&self.at),
+        }
+    }
+}
+
+/// Runs `source` (`origin` names it in errors) as `options` ask, at
+/// `inputs`' points, writing to `out`; `warn` receives what a user should
+/// know besides. The summary's counts decide the exit code.
+pub fn run(
+    source: &str,
+    origin: &str,
+    options: &Options,
+    inputs: &Inputs,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(Notice),
+) -> Result<Summary> {
+    let mode = options.mode();
+    options.check(&mode, inputs.given())?;
+    if mode == Mode::Train {
+        let compiled = compile::compile(source, origin, options.of.as_deref())?;
+        let points = inputs.points.as_deref();
+        crate::train::run(
+            &compiled,
+            &inputs.train,
+            options,
+            &inputs.at,
+            points,
+            out,
+            warn,
+        )?;
+        return Ok(Summary::default());
+    }
+    let compiled = match &mode {
+        Mode::Several(names) => {
+            let names: Vec<Option<&str>> = names.iter().map(|n| Some(n.as_str())).collect();
+            compile::compile_outputs(source, origin, &names)?
+        }
+        _ => vec![compile::compile(source, origin, options.of.as_deref())?],
+    };
+    run_compiled(compiled, options, &mode, inputs.point_source()?, out, warn)
+}
+
+/// Runs compiled outputs (one, or one per `--of` name) in `mode` at
+/// `points`; the options are already checked.
+pub fn run_compiled(
+    mut compiled: Vec<Compiled>,
+    options: &Options,
+    mode: &Mode,
+    points: PointSource<'_>,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(Notice),
+) -> Result<Summary> {
+    match mode {
+        Mode::Several(_) => {
+            let jobs = crate::jacobian::jobs(compiled, options)?;
+            crate::jacobian::run(&jobs, options, points, out, warn)
+        }
+        Mode::One | Mode::Formulas => {
+            let compiled = compiled
+                .pop()
+                .ok_or_else(|| Error::internal("no program to run"))?;
+            match mode {
+                Mode::Formulas => crate::symbolic::run::run(&compiled, options, points, out),
+                _ => Job::from_compiled(compiled, options.clone())?.run(points, out, warn),
+            }
+        }
+        Mode::Train | Mode::Session => Err(Error::internal(
+            "training and the session are not runs at points",
+        )),
+    }
+}
