@@ -310,3 +310,47 @@ fn a_program_given_is_read_first_and_its_output_is_the_last_expression() {
     assert_contains(&r.stderr, &["give it with -f FILE or as EXPR"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each step is lowered once, when typed: a long chain of steps gives the
+/// same values as the program run whole, a line at a time, and a failed
+/// line leaves the steps as they were. (Its speed is in the README, not
+/// asserted here.)
+#[test]
+fn a_long_chain_of_steps_is_the_program() {
+    let mut program = String::from("x0 = x\n");
+    for i in 1..=2000 {
+        program.push_str(&format!("x{i} = x{} * 1.001 + sin(x{})\n", i - 1, i - 1));
+    }
+    let mut script = String::from(":at x=0.5\n");
+    script.push_str(&program);
+    script.push_str("q = x2000 + ; q2 = 1\nx2000 / 2\n");
+    let r = session(&[], &script);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_contains(&r.stderr, &["expected an operand"]);
+    let cli = run(&[&format!("{program}f = x2000 / 2"), "--at", "x=0.5"]);
+    let last = |text: &str| -> String {
+        text.lines()
+            .filter(|l| l.starts_with("f = ") || l.starts_with("∂f/∂x = "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(last(&r.stdout), last(&cli.stdout));
+    assert!(!last(&cli.stdout).is_empty(), "{}", cli.stdout);
+    let x2000 = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("x2000 = "))
+        .unwrap_or_default();
+    let whole = run(&[
+        &program, "--of", "x2000", "--at", "x=0.5", "--format", "csv",
+    ]);
+    let value = whole
+        .stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').nth(1))
+        .unwrap_or_default();
+    assert_eq!(x2000, format!("x2000 = {value}"));
+    // The failed line added neither step.
+    assert!(!r.stdout.contains("q2 = 1"), "{}", r.stdout);
+}

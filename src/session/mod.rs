@@ -19,6 +19,7 @@
 //! # Ok::<(), autograd::Error>(())
 //! ```
 
+mod steps;
 mod terminal;
 
 pub use terminal::Terminal;
@@ -322,6 +323,8 @@ pub struct Session {
     last: Option<String>,
     options: Options,
     stderr_color: bool,
+    /// Each step lowered once, with its value at the point.
+    known: steps::Known,
 }
 
 /// A piece of the program's text that came from the line being handled:
@@ -345,6 +348,7 @@ impl Session {
             last: None,
             options,
             stderr_color,
+            known: steps::Known::default(),
         }
     }
 
@@ -451,6 +455,9 @@ impl Session {
             Err(e) if e.kind == ErrorKind::Empty => return Ok(Flow::Go),
             Err(e) => return Err(e.in_source(line, INPUT)),
         };
+        if self.new_steps_only(&parsed) {
+            return self.add_steps(line, &parsed, out);
+        }
         let mut steps = self.steps.clone();
         // Where each step of this line came from in the line.
         let mut from_line: Vec<(usize, usize)> = Vec::new();
@@ -513,19 +520,29 @@ impl Session {
         let program =
             crate::parse::parse_program(&source).map_err(|e| locate(e, &source, &pieces, line))?;
         let graph = Graph::lower(program, of).map_err(|e| locate(e, &source, &pieces, line))?;
+        let replaced = steps.len() < self.steps.len() + named.len();
         self.steps = steps;
         for v in graph.variables() {
             if !self.variables.contains(v) {
                 self.variables.push(v.clone());
             }
         }
-        match single {
-            Some(name) => self.show_value(name, &graph, out)?,
-            None => {
-                for name in &named {
-                    self.show_step(name, out)?;
-                }
+        if replaced {
+            let texts: Vec<(&str, &str)> = self
+                .steps
+                .iter()
+                .map(|s| (s.name.as_str(), s.text.as_str()))
+                .collect();
+            self.known.rebuild(&texts, &self.point)?;
+        } else {
+            let names: Vec<&str> = self.steps.iter().map(|s| s.name.as_str()).collect();
+            for i in self.steps.len() - named.len()..self.steps.len() {
+                let lowered = self.known.lower(&self.steps[i].text, &names[..i])?;
+                self.known.push(lowered, &self.point);
             }
+        }
+        for name in &named {
+            self.show_step(name, out)?;
         }
         match target {
             Target::Step("") => Ok(Flow::Go),
@@ -548,29 +565,107 @@ impl Session {
 
     /// `name = value` at the point, or what the point still needs.
     fn show_step(&self, name: &str, out: &mut dyn Write) -> Result<()> {
-        let source = self.program();
-        let program = crate::parse::parse_program(&source)?;
-        let graph = Graph::lower(program, Some(name))?;
-        self.show_value(name, &graph, out)
-    }
-
-    /// `name = value`, `graph`'s output being the step `name`.
-    fn show_value(&self, name: &str, graph: &Graph, out: &mut dyn Write) -> Result<()> {
-        let missing = self.missing(graph);
+        let Some(i) = self.steps.iter().position(|s| s.name == name) else {
+            return Err(Error::internal(format!("no step `{name}`")));
+        };
+        let given = |v: &String| self.point.iter().any(|(n, _)| n == v);
+        let missing: Vec<String> = self
+            .known
+            .variables_of(i)
+            .iter()
+            .filter(|v| !given(v))
+            .cloned()
+            .collect();
         if !missing.is_empty() {
-            let text = self.steps.iter().find(|s| s.name == name);
-            let text = text.map_or(name, |s| s.text.as_str());
-            writeln!(out, "{text}   (no value yet: {})", fix(&missing))?;
+            writeln!(
+                out,
+                "{}   (no value yet: {})",
+                self.steps[i].text,
+                fix(&missing)
+            )?;
             return Ok(());
         }
-        let values = self.values(graph);
-        // Not strict: a value that is not finite is shown as such here; the
-        // table of an expression that uses it says why.
-        let e = graph.evaluate(&values, false)?;
-        let value = e.values.get(graph.output() as usize).copied();
-        let value = number::format_digits(value.unwrap_or(f64::NAN), self.options.digits);
+        let value = self.known.value_of(i).unwrap_or(f64::NAN);
+        let value = number::format_digits(value, self.options.digits);
         writeln!(out, "{name} = {value}")?;
         Ok(())
+    }
+
+    /// Whether `parsed` only adds steps of new names (no bare expression,
+    /// no name already a step or a variable of one): then each is lowered
+    /// alone, in the time of its own line.
+    fn new_steps_only(&self, parsed: &crate::ast::Program<'_>) -> bool {
+        let mut seen: Vec<&str> = Vec::new();
+        parsed.statements.iter().all(|s| match s.name {
+            Some((name, _)) => {
+                let new = !seen.contains(&name)
+                    && !self.steps.iter().any(|t| t.name == name)
+                    && !self.variables.iter().any(|v| v == name);
+                seen.push(name);
+                new
+            }
+            None => false,
+        })
+    }
+
+    /// Adds the new steps of `line` (see [`Session::new_steps_only`]) and
+    /// shows their values.
+    fn add_steps(
+        &mut self,
+        line: &str,
+        parsed: &crate::ast::Program<'_>,
+        out: &mut dyn Write,
+    ) -> Result<Flow> {
+        let start = self.known.len();
+        let mut added: Vec<Step> = Vec::new();
+        for s in &parsed.statements {
+            let Some((name, name_span)) = s.name else {
+                return Err(Error::internal("a bare expression among new steps"));
+            };
+            let text = &line[s.span.start..s.span.end];
+            let in_line = |e: Error| shift(e, s.span.start, line.len()).in_source(line, INPUT);
+            let lowered = match self.point.iter().any(|(n, _)| n == name) {
+                true => {
+                    let what = format!(
+                        "`{name}` has a value at the point (:at), so it cannot also be a step: give the step another name"
+                    );
+                    Err(Error::at(ErrorKind::Input(what), name_span).in_source(line, INPUT))
+                }
+                false => {
+                    let names: Vec<&str> = self
+                        .steps
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .chain(added.iter().map(|s| s.name.as_str()))
+                        .collect();
+                    self.known.lower(text, &names).map_err(in_line)
+                }
+            };
+            let lowered = match lowered {
+                Ok(lowered) => lowered,
+                // The line counts whole or not at all.
+                Err(e) => {
+                    self.known.truncate(start);
+                    return Err(e);
+                }
+            };
+            self.known.push(lowered, &self.point);
+            added.push(Step {
+                name: name.to_string(),
+                text: text.to_string(),
+            });
+        }
+        for step in added {
+            for v in self.known.variables_of(self.steps.len()) {
+                if !self.variables.contains(v) {
+                    self.variables.push(v.clone());
+                }
+            }
+            self.steps.push(step);
+            let name = self.steps[self.steps.len() - 1].name.clone();
+            self.show_step(&name, out)?;
+        }
+        Ok(Flow::Go)
     }
 
     /// The graph's variables that the point has no value for.
@@ -741,6 +836,7 @@ impl Session {
                 p.1 = value;
             }
         }
+        self.known.refresh(&self.point);
         writeln!(out, "the point is now {}", self.point_text())?;
         Ok(Flow::Go)
     }
@@ -765,6 +861,7 @@ impl Session {
                 None => self.point.push((b.name, b.value)),
             }
         }
+        self.known.refresh(&self.point);
         Ok(())
     }
 
