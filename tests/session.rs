@@ -354,3 +354,27 @@ fn a_long_chain_of_steps_is_the_program() {
     // The failed line added neither step.
     assert!(!r.stdout.contains("q2 = 1"), "{}", r.stdout);
 }
+
+/// The last statement is the current expression (`:symbolic`, `:expect`,
+/// `:explain` work on it); `:explain NAME` names the gradients after the
+/// step; a bare expression before `:at` waits for its values as a
+/// statement does (no error, exit 0).
+#[test]
+fn statements_are_current_and_expressions_wait_for_values() {
+    let r = session(
+        &[],
+        "x^2 + w\nz = w*x + b\nyhat = σ(z)\nL = -y*ln(yhat) - (1-y)*ln(1-yhat)\n:symbolic\n:at w=0.5,b=1,x=2,y=1\n:explain L\n:expect dL/dw = x*(yhat-y)\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_contains(
+        &r.stdout,
+        &[
+            "x^2 + w   (no value yet: :at x=…,w=…)\n",
+            "∂L/∂w = x*(yhat - y)\n",
+            "∂L/∂w = ∂L/∂g1 · ∂g1/∂w = -0.11920292202211769 · 2 = -0.23840584404423537",
+            "passed  dL/dw",
+        ],
+    );
+    assert!(!r.stdout.contains("∂f/∂"), "{}", r.stdout);
+}

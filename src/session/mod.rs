@@ -230,7 +230,13 @@ pub fn drive(
         let names = session.names();
         let line = match lines.read(&names)? {
             Line::Text(text) => text,
-            Line::Cancelled => continue,
+            Line::Cancelled => {
+                writeln!(
+                    err,
+                    "(Ctrl-C cancels the line; :quit or Ctrl-D leaves the session)"
+                )?;
+                continue;
+            }
             Line::End => break,
             Line::Bad(e) => {
                 let e = with_place(e, lines.place());
@@ -545,20 +551,36 @@ impl Session {
             self.show_step(name, out)?;
         }
         match target {
-            Target::Step("") => Ok(Flow::Go),
+            // Statements alone: the last one is the current expression.
+            Target::Step("") => {
+                self.last = named.last().cloned();
+                Ok(Flow::Go)
+            }
             target => {
                 let result = self.evaluate(&target, self.options.clone(), line, out, warn);
-                // An expression that only lacks values is still the last one:
-                // `:symbolic` needs no point, and `:at` then `:explain` work on it.
-                let lacks_values =
-                    matches!(&result, Err(e) if matches!(e.kind, ErrorKind::MissingBindings(_)));
-                if result.is_ok() || lacks_values {
+                // An expression that only lacks values is still the last one,
+                // as a statement is: `:symbolic` needs no point, and `:at`
+                // then `:explain` work on it.
+                let missing = match &result {
+                    Err(e) => match &e.kind {
+                        ErrorKind::MissingBindings(missing) => Some(missing.clone()),
+                        _ => None,
+                    },
+                    Ok(_) => None,
+                };
+                if result.is_ok() || missing.is_some() {
                     self.last = Some(match target {
                         Target::Step(name) => name.to_string(),
                         Target::Expression { text, .. } => text.to_string(),
                     });
                 }
-                result
+                match (missing, &target) {
+                    (Some(missing), Target::Expression { text, .. }) => {
+                        writeln!(out, "{}   (no value yet: {})", text.trim(), fix(&missing))?;
+                        Ok(Flow::Go)
+                    }
+                    _ => result,
+                }
             }
         }
     }
@@ -664,6 +686,8 @@ impl Session {
             self.steps.push(step);
             let name = self.steps[self.steps.len() - 1].name.clone();
             self.show_step(&name, out)?;
+            // The last statement is the current expression.
+            self.last = Some(name);
         }
         Ok(Flow::Go)
     }
@@ -993,9 +1017,13 @@ pub static COMMANDS: &[Command] = &[
                 let target = s.last_target(":explain")?;
                 return s.evaluate(&target, options, call.line, out, warn);
             }
-            let target = Target::Expression {
-                text: call.args,
-                offset: call.args_at,
+            // A step's name explains that step: ∂L/∂w, not ∂f/∂w of `f = L`.
+            let target = match s.steps.iter().find(|st| st.name == call.args.trim()) {
+                Some(step) => Target::Step(&step.name),
+                None => Target::Expression {
+                    text: call.args,
+                    offset: call.args_at,
+                },
             };
             s.evaluate(&target, options, call.line, out, warn)
         },
