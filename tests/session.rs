@@ -378,3 +378,21 @@ fn statements_are_current_and_expressions_wait_for_values() {
     );
     assert!(!r.stdout.contains("∂f/∂"), "{}", r.stdout);
 }
+
+/// `:train` takes the command line's training options: `--explain` writes
+/// each update, `--plot always` draws the curve.
+#[test]
+fn train_in_the_session_takes_explain_and_plot() {
+    let r = session(
+        &["--at", "w=0.5,b=1,x=2,y=1"],
+        "L = -y*ln(σ(w*x+b)) - (1-y)*ln(1-σ(w*x+b))\n:train w,b --lr 0.1 --explain\n:train w,b --lr 0.1 --steps 20 --plot always\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "w ← w − η·∂L/∂w = 0.5 − 0.1·(−0.23840584404423537) = 0.5238405844044235",
+            "L at each of the 20 steps",
+        ],
+    );
+}

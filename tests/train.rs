@@ -108,7 +108,10 @@ fn the_lecture_sgd_step() {
     assert_eq!(out["params"]["w"].as_f64(), Some(0.5238405844044235));
     assert_eq!(out["params"]["b"].as_f64(), Some(1.0119202922022117));
     assert_eq!(out["steps"][0]["loss"].as_f64(), Some(0.12692801104297263));
-    assert_eq!(out["at"], "w=0.5238405844044235,b=1.0119202922022117");
+    assert_eq!(
+        out["at"],
+        "w=0.5238405844044235,b=1.0119202922022117,x=2,y=1"
+    );
     // The table ends with the line --at takes, and it reads back.
     let r = run(&[
         LOSS,
@@ -121,9 +124,13 @@ fn the_lecture_sgd_step() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let last = r.stdout.lines().last().expect("a line");
-    assert_eq!(last, "--at w=0.5238405844044235,b=1.0119202922022117");
-    let at = format!("{},x=2,y=1", last.trim_start_matches("--at "));
-    let again = run(&[LOSS, "--at", &at, "--format", "json"]);
+    assert_eq!(
+        last,
+        "--at w=0.5238405844044235,b=1.0119202922022117,x=2,y=1"
+    );
+    // It runs as printed: the example's data come after the parameters.
+    let at = last.trim_start_matches("--at ");
+    let again = run(&[LOSS, "--at", at, "--format", "json"]);
     assert_eq!(json_of(&again)["value"].as_f64(), Some(0.12000702776881621));
 }
 
@@ -160,11 +167,13 @@ fn explain_writes_each_update() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for part in [
-        "m = β1·m + (1−β1)·g",
-        "v = β2·v",
-        "m̂ = m/(1−β1^1)",
-        "v̂ = v/(1−β2^1)",
-        "w ← w − η·m̂/(√v̂ + ε) = 0.5 − 0.001·(−0.2384)",
+        "m_w = β1·m_w + (1−β1)·∂L/∂w",
+        "v_w = β2·v_w",
+        "m̂_w = m_w/(1−β1^1)",
+        "m_b = β1·m_b + (1−β1)·∂L/∂b",
+        "w ← w − η·m̂_w/(√v̂_w + ε)",
+        "v̂_w = v_w/(1−β2^1)",
+        "w ← w − η·m̂_w/(√v̂_w + ε) = 0.5 − 0.001·(−0.2384)",
     ] {
         assert!(r.stdout.contains(part), "{part}: {}", r.stdout);
     }
@@ -667,4 +676,27 @@ fn columns_and_reduce() {
     let sum = json_of(&run_with_stdin(&sum, Some(csv)));
     assert_eq!(sum["steps"][0]["loss"].as_f64(), Some(10.0));
     assert_eq!(sum["steps"][0]["gradient"]["w"].as_f64(), Some(20.0));
+}
+
+/// The data's columns are checked before the log begins: a missing column
+/// leaves stdout empty (no header above the error).
+#[test]
+fn a_missing_column_is_found_before_the_log_begins() {
+    let dir = std::env::temp_dir().join(format!("autograd-cli-train-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("no-y.csv");
+    std::fs::write(&path, "x\n1\n2\n").expect("a scratch file");
+    let path = path.to_string_lossy().into_owned();
+    let r = run(&[
+        LOSS,
+        "--train",
+        "w,b",
+        "--at",
+        "w=0.5,b=1",
+        "--points",
+        &path,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains('y'), "{}", r.stderr);
 }

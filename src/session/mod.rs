@@ -805,6 +805,9 @@ impl Session {
         struct TrainLine {
             #[command(flatten)]
             args: crate::train::TrainArgs,
+            /// Write out each update, as the command line's --explain.
+            #[arg(long)]
+            explain: bool,
         }
         let mut words = call.args.split_whitespace();
         let Some(params) = words.next() else {
@@ -827,8 +830,8 @@ impl Session {
             Target::Expression { .. } => None,
         };
         let located = |e: Error| locate(e, &source, &pieces, call.line);
-        let program = crate::parse::parse_program(&source).map_err(located)?;
-        let graph = Graph::lower(program, of.as_deref()).map_err(located)?;
+        let compiled = crate::compile::compile(&source, PROGRAM, of.as_deref()).map_err(located)?;
+        let graph = compiled.graph;
         let missing = self.missing(&graph);
         if !missing.is_empty() {
             return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
@@ -841,12 +844,20 @@ impl Session {
             .map(|(name, value)| format!("{name}={}", number::format(value)))
             .collect();
         let config = line.args.config(false, self.options.threads)?;
+        // The session's output is a terminal or a script's pipe: `--plot`
+        // draws with `always`, and with `auto` on a terminal.
+        let plot = match line.args.plot {
+            Some(crate::train::PlotWhen::Always) => true,
+            Some(crate::train::PlotWhen::Auto) => io::stdout().is_terminal(),
+            None => false,
+        };
         let look = crate::train::log::Look {
             format: Format::Table,
-            explain: false,
+            explain: line.explain,
             digits: self.options.digits,
             color: self.options.color,
-            plot: None,
+            plot: plot.then(crate::train::log::PlotStyle::from_env),
+            ascii: false,
         };
         let data = crate::train::Data {
             at: vec![at.join(",")],

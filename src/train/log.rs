@@ -19,6 +19,8 @@ pub struct Look {
     pub color: bool,
     /// Draw the loss curve after the log, in this style.
     pub plot: Option<PlotStyle>,
+    /// The terminal cannot show `∂`: the table's header says `dL/dw`.
+    pub ascii: bool,
 }
 
 /// The characters of the plot.
@@ -69,6 +71,8 @@ pub struct Logger<'a> {
     losses: Vec<f64>,
     /// Column width of the table.
     width: usize,
+    /// The other variables' values (one example's data), for the `--at` line.
+    data: Vec<(String, f64)>,
 }
 
 /// The loss curve's size: wide enough to see a trend, short enough to fit
@@ -89,7 +93,15 @@ impl<'a> Logger<'a> {
             dataset,
             losses: Vec::new(),
             width,
+            data: Vec::new(),
         }
+    }
+
+    /// The example's data, which the final `--at` line gives after the
+    /// parameters so that it runs as printed.
+    pub fn with_data(mut self, data: Vec<(String, f64)>) -> Self {
+        self.data = data;
+        self
     }
 
     fn num(&self, x: f64) -> String {
@@ -143,7 +155,12 @@ impl<'a> Logger<'a> {
                 }
                 cells.push(self.output.clone());
                 cells.extend(self.names.iter().map(|n| n.to_string()));
-                cells.extend(self.names.iter().map(|n| format!("∂{}/∂{n}", self.output)));
+                let d = if self.look.ascii { "d" } else { "∂" };
+                cells.extend(
+                    self.names
+                        .iter()
+                        .map(|n| format!("{d}{}/{d}{n}", self.output)),
+                );
                 self.table_row(&mut text, &cells);
             }
         }
@@ -240,6 +257,11 @@ impl<'a> Logger<'a> {
             .iter()
             .zip(params)
             .map(|(n, &x)| format!("{n}={}", number::format(x)))
+            .chain(
+                self.data
+                    .iter()
+                    .map(|(n, x)| format!("{n}={}", number::format(*x))),
+            )
             .collect();
         parts.join(",")
     }
@@ -374,6 +396,30 @@ pub fn plot(losses: &[f64], style: PlotStyle, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_falls_back_to_d_where_the_terminal_lacks_unicode() {
+        let graph = crate::parse::parse_program("L = (w*x - y)^2")
+            .and_then(|p| Graph::lower(p, None))
+            .expect("the test's program");
+        for (ascii, header) in [(false, "∂L/∂w"), (true, "dL/dw")] {
+            let look = Look {
+                format: Format::Table,
+                explain: false,
+                digits: None,
+                color: false,
+                plot: None,
+                ascii,
+            };
+            let names = ["w"];
+            let mut logger = Logger::new(&look, &graph, &names, false);
+            let mut out = Vec::new();
+            logger.begin(&mut out).expect("a header");
+            let text = String::from_utf8_lossy(&out).into_owned();
+            assert!(text.contains(header), "{text}");
+            assert_eq!(text.contains('∂'), !ascii, "{text}");
+        }
+    }
 
     #[test]
     fn the_plot_in_both_styles() {

@@ -319,6 +319,8 @@ pub fn run(
         digits: options.digits,
         color: options.color,
         plot: plot.then(log::PlotStyle::from_env),
+        // Where the terminal's locale has no Unicode, as the plot falls back.
+        ascii: io::stdout().is_terminal() && log::PlotStyle::from_env() == log::PlotStyle::Ascii,
     };
     let mut warn = |w: String| warn(Notice::Warning(w));
     let result = train(&compiled.graph, &config, data, &look, out, &mut warn);
@@ -563,21 +565,28 @@ pub fn train(
         .iter()
         .map(|&v| variables[v].as_str())
         .collect();
-    let mut logger = log::Logger::new(look, graph, &names, csv.is_some());
-    logger.begin(out)?;
-    let result = match &csv {
-        None => {
-            let rows = Rows::Memory {
-                values: example,
-                lines: vec![0],
-            };
-            trainer.run(&rows, None, &mut logger, out)
-        }
-        Some(path) => {
-            let rows = trainer.load(path, warn)?;
-            trainer.run(&rows, Some(path), &mut logger, out)
-        }
+    // The final `--at` line runs as printed: the example's data after the
+    // parameters (a dataset's data come from its file).
+    let data: Vec<(String, f64)> = match csv {
+        None => layout
+            .data
+            .iter()
+            .zip(&example)
+            .map(|(&v, &x)| (variables[v].clone(), x))
+            .collect(),
+        Some(_) => Vec::new(),
     };
+    let mut logger = log::Logger::new(look, graph, &names, csv.is_some()).with_data(data);
+    // The data are read (their columns checked) before the log begins.
+    let rows = match &csv {
+        None => Rows::Memory {
+            values: example,
+            lines: vec![0],
+        },
+        Some(path) => trainer.load(path, warn)?,
+    };
+    logger.begin(out)?;
+    let result = trainer.run(&rows, csv.as_deref(), &mut logger, out);
     match result {
         Ok(loss) => {
             logger.end(out, &trainer.params, loss)?;
@@ -1016,6 +1025,7 @@ mod tests {
             digits: None,
             color: false,
             plot: None,
+            ascii: false,
         };
         let data = Data {
             at: vec!["w=0.5,b=-1".into()],

@@ -361,7 +361,7 @@ fn adam_update(
     if let Some(e) = ex {
         let (n, num) = (e.name, e.num);
         e.line(format_args!(
-            "m = β1·m + (1−β1)·g = {}·{} + {}·{} = {}",
+            "m_{n} = β1·m_{n} + (1−β1)·∂L/∂{n} = {}·{} + {}·{} = {}",
             num(b1),
             paren(num, st.s[0]),
             num(1.0 - b1),
@@ -369,7 +369,7 @@ fn adam_update(
             num(m)
         ));
         e.line(format_args!(
-            "v = β2·v + (1−β2)·g² = {}·{} + {}·{}² = {}",
+            "v_{n} = β2·v_{n} + (1−β2)·(∂L/∂{n})² = {}·{} + {}·{}² = {}",
             num(b2),
             paren(num, st.s[1]),
             num(1.0 - b2),
@@ -379,19 +379,19 @@ fn adam_update(
         let m_hat = m / bc1;
         let v_hat = v / bc2;
         e.line(format_args!(
-            "m̂ = m/(1−β1^{t}) = {}/{} = {}",
+            "m̂_{n} = m_{n}/(1−β1^{t}) = {}/{} = {}",
             paren(num, m),
             num(bc1),
             num(m_hat)
         ));
         e.line(format_args!(
-            "v̂ = v/(1−β2^{t}) = {}/{} = {}",
+            "v̂_{n} = v_{n}/(1−β2^{t}) = {}/{} = {}",
             num(v),
             num(bc2),
             num(v_hat)
         ));
         e.line(format_args!(
-            "{n} ← {n} − η·m̂/(√v̂ + ε) = {} − {}·{}/({} + {}) = {}",
+            "{n} ← {n} − η·m̂_{n}/(√v̂_{n} + ε) = {} − {}·{}/({} + {}) = {}",
             num(p),
             num(h.lr),
             paren(num, m_hat),
