@@ -25,6 +25,7 @@ pub mod error;
 pub mod eval;
 pub mod formula;
 pub mod graph;
+pub mod hessian;
 pub mod input;
 pub mod jacobian;
 pub mod number;

@@ -175,7 +175,7 @@ pub struct Job<'s> {
     formulas: Vec<Option<crate::formula::Formula>>,
     /// Each second-derivative target's Hessian cell, as a formula's graph
     /// (in the variables) evaluated at each point.
-    seconds: Vec<Option<Graph>>,
+    seconds: Vec<Option<(usize, usize)>>,
     domain: crate::formula::Domain,
     options: Options,
     /// `--of p1,p2`: the jobs of the other outputs, and the options as
@@ -356,6 +356,7 @@ impl<'s> Job<'s> {
                 &self.options,
                 points,
                 out,
+                warn,
             );
         }
         match &self.several {
@@ -1049,11 +1050,13 @@ impl Run<'_, '_> {
     }
 }
 
-/// The Hessian cell of each `d2f/dxdy` target, as a formula in the
-/// variables (symbolic reverse mode twice, [`crate::symbolic::hessian`]);
-/// `None` for the other targets. The Hessian is built only when a check
-/// asks for it.
-fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec<Option<Graph>>> {
+/// The Hessian cell (row, column) of each `d2f/dxdy` target; `None` for
+/// the other targets. Its value at a point is the double backward's
+/// ([`crate::hessian`]).
+fn second_derivatives(
+    graph: &Graph,
+    expectations: &[Expectation],
+) -> Result<Vec<Option<(usize, usize)>>> {
     if !expectations
         .iter()
         .any(|e| matches!(e.target, check::Target::Second(_)))
@@ -1062,8 +1065,6 @@ fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec
     }
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables();
-    let first = crate::symbolic::differentiate(graph, true, true)?;
-    let hessian = crate::symbolic::hessian(graph, &first, "")?;
     let mut cells = Vec::with_capacity(expectations.len());
     for e in expectations {
         let check::Target::Second(label) = &e.target else {
@@ -1091,29 +1092,14 @@ fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec
                 variables.join(", ")
             )));
         };
-        cells.push(Some(crate::symbolic::formula_graph(
-            "",
-            &hessian.rows[row][column],
-        )?));
+        cells.push(Some((row, column)));
     }
     Ok(cells)
 }
 
 /// A Hessian cell's value at the point of `view`.
-fn second(cell: &Graph, view: &View<'_>) -> Result<f64> {
-    let graph = view.graph;
-    let named = graph
-        .variables()
-        .iter()
-        .enumerate()
-        .map(|(v, name)| {
-            (
-                name.clone(),
-                view.eval.values[graph.variable_node(v) as usize],
-            )
-        })
-        .collect();
-    crate::symbolic::evaluate_graph(cell, &named)
+fn second(&(row, column): &(usize, usize), view: &View<'_>) -> Result<f64> {
+    Ok(crate::hessian::row(view.graph, view.eval, row)[column])
 }
 
 #[cfg(test)]

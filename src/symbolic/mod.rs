@@ -158,6 +158,7 @@ fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
 }
 
 /// The formulas of one program: each node's, and each adjoint.
+#[derive(Default)]
 pub struct Formulas {
     pub ex: Exprs,
     /// What a user of the node refers to: its step's name, or its formula.

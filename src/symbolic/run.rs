@@ -25,8 +25,14 @@ pub struct Request<'a> {
     pub gradcheck: bool,
     pub digits: Option<usize>,
     pub quiet: bool,
+    /// `--allow-nonfinite`: a value that is not finite does not stop the
+    /// numbers at a point.
+    pub allow_nonfinite: bool,
     pub args: &'a SymbolicArgs,
 }
+
+/// Where a [`Request`]'s warnings go (a non-finite second derivative).
+pub type Warn<'w> = &'w mut dyn FnMut(crate::pipeline::Notice);
 
 fn usage(text: &str) -> Error {
     Error::new(ErrorKind::Usage(text.to_string()))
@@ -39,6 +45,7 @@ pub fn run_job(
     o: &crate::pipeline::Options,
     points: crate::pipeline::PointSource<'_>,
     out: &mut dyn Write,
+    warn: Warn<'_>,
 ) -> Result<crate::pipeline::Summary> {
     let (at, csv): (Vec<String>, bool) = match points {
         crate::pipeline::PointSource::At(list) => (list.into_iter().map(|p| p.0).collect(), false),
@@ -56,9 +63,10 @@ pub fn run_job(
         gradcheck: o.gradcheck,
         digits: o.digits,
         quiet: o.quiet,
+        allow_nonfinite: o.allow_nonfinite,
         args: &o.symbolic,
     };
-    let failed = run(&req, out)?;
+    let failed = run(&req, out, warn)?;
     Ok(crate::pipeline::Summary {
         points: at.len(),
         checks: o.expect.len(),
@@ -68,8 +76,10 @@ pub fn run_job(
 }
 
 /// Runs the request and writes its output; the exit code (0, or 1 when a
-/// check failed).
-pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
+/// check failed). The numbers of the Hessian at a point are the double
+/// backward's ([`crate::hessian`]), with or without formulas; without
+/// `--symbolic` no formula is built.
+pub fn run(req: &Request<'_>, out: &mut dyn Write, warn: Warn<'_>) -> Result<u8> {
     let args = req.args;
     let symbolic = args.symbolic || req.format == Format::Latex;
     if req.points {
@@ -116,7 +126,10 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
     let program = crate::parse::parse_program(&source).map_err(in_source)?;
     let bare = req.of.is_none() && program.statements.last().is_some_and(|s| s.name.is_none());
     let graph = Graph::lower(program, req.of).map_err(in_source)?;
-    let formulas = differentiate(&graph, args.inline, bare)?;
+    let formulas = match symbolic {
+        true => differentiate(&graph, args.inline, bare)?,
+        false => Formulas::default(),
+    };
     let steps = formulas.steps_program(&graph);
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables().to_vec();
@@ -125,7 +138,7 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
         .iter()
         .map(|&g| formulas.text(g))
         .collect();
-    let second = if args.hessian {
+    let second = if args.hessian && symbolic {
         Some(hessian(&graph, &formulas, &steps)?)
     } else {
         None
@@ -144,24 +157,34 @@ pub fn run(req: &Request<'_>, out: &mut dyn Write) -> Result<u8> {
             .cloned()
             .zip(point.values.iter().copied())
             .collect();
-        let value = graph.evaluate(&point.values, true)?.values[graph.output() as usize];
-        let grads = gradient
-            .iter()
-            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
-            .collect::<Result<Vec<f64>>>()?;
-        let h = match &second {
-            Some(h) => Some(
-                h.rows
-                    .iter()
-                    .map(|row| {
-                        row.iter()
-                            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
-                            .collect::<Result<Vec<f64>>>()
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-            None => None,
+        let e = graph.evaluate(&point.values, !req.allow_nonfinite)?;
+        let value = e.values[graph.output() as usize];
+        let grads = match symbolic {
+            true => gradient
+                .iter()
+                .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
+                .collect::<Result<Vec<f64>>>()?,
+            false => (0..variables.len())
+                .map(|v| e.grads[graph.variable_node(v) as usize])
+                .collect(),
         };
+        let h = args.hessian.then(|| crate::hessian::matrix(&graph, &e));
+        let view = crate::report::View {
+            graph: &graph,
+            eval: &e,
+            digits: req.digits,
+        };
+        let mut warnings = view.warnings();
+        if let Some(h) = &h {
+            warnings.extend(crate::hessian::warning(&graph, &e, h));
+        }
+        for w in warnings {
+            let w = match points.len() {
+                1 => w,
+                _ => format!("at {text}: {w}"),
+            };
+            warn(crate::pipeline::Notice::Warning(w));
+        }
         evaluated.push((text.clone(), value, grads, h));
     }
     let checks = parse_checks(req.expect, &output, &variables)?;
