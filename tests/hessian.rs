@@ -180,3 +180,60 @@ fn second_derivative_checks_use_the_double_backward() {
     let r = run(&["x^3", "--at", "x=2", "--expect", "d2f/dx2 = 11"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
 }
+
+/// Derivative forms that stay finite where the function does: tanh' in
+/// terms of tanh (never `1/cosh(u)^2`, which overflows at a = 2.36), σ' in
+/// terms of σ, and no `ln(0)` at a constant zero base (PyTorch's
+/// convention gives the exponent nothing there). Each reads back to the
+/// numeric gradient.
+#[test]
+fn derivative_forms_stay_finite() {
+    let r = run(&["tanh(a^10)", "--symbolic", "--at", "a=2.36"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("∂f/∂a = 10*a^9*(1 - tanh(a^10)^2) = 0\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "((log(log2(a),10) + tanh(a^10))^a)^2",
+        "--symbolic",
+        "--at",
+        "a=2.36",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("cosh"), "{}", r.stdout);
+    // PyTorch: 1.6787656311135986.
+    let value: f64 = r
+        .stdout
+        .trim_end()
+        .rsplit(" = ")
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    assert!((value - 1.6787656311135986).abs() < 1e-14, "{}", r.stdout);
+    let r = run(&["sigmoid(w*x + b)", "--symbolic"]);
+    assert!(
+        r.stdout
+            .contains("∂f/∂b = sigmoid(w*x + b)*(1 - sigmoid(w*x + b))\n"),
+        "{}",
+        r.stdout
+    );
+    for point in ["a=1.5", "a=0"] {
+        let r = run(&["a*(a-a)^a", "--symbolic", "--at", point]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains("ln(0)"), "{}", r.stdout);
+        let numeric = run(&["a*(a-a)^a", "--at", point]);
+        let want = if point == "a=0" { "1" } else { "0" };
+        assert!(
+            r.stdout.contains(&format!("∂f/∂a = 0^a = {want}\n")),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            numeric.stdout.contains(&format!("∂f/∂a = {want}\n")),
+            "{}",
+            numeric.stdout
+        );
+    }
+}
