@@ -246,7 +246,8 @@ mod tests {
     /// backward gives (float64), kinks and saturation included.
     #[test]
     fn as_pytorchs_double_backward() {
-        let cases: &[(&str, &[f64], &[&[f64]])] = &[
+        type Case = (&'static str, &'static [f64], &'static [&'static [f64]]);
+        let cases: &[Case] = &[
             (
                 "(2*x+y^2)*z^3",
                 &[4.0, 3.0, 2.0],

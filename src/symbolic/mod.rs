@@ -3,9 +3,10 @@
 //! ([`expr`]), each adjoint is built from its users' adjoints and the op
 //! table's local derivative templates (`OpDef::derivative`), the simplifier
 //! being the canonical constructors themselves. The printed formulas are a
-//! program of the language again: the values (`--at`) and the Hessian come
-//! from lowering that text to a [`Graph`] and running the same evaluator on
-//! it, or differentiating it once more.
+//! program of the language again: the gradients' values (`--at`) come from
+//! lowering that text to a [`Graph`] and running the same evaluator on it,
+//! the Hessian's formulas from differentiating it once more (its numbers are
+//! [`crate::hessian`]'s double backward).
 
 pub mod expr;
 pub mod latex;
@@ -30,8 +31,8 @@ pub struct SymbolicArgs {
     /// variables only.
     #[arg(long)]
     pub inline: bool,
-    /// The matrix of second derivatives at the point (with --symbolic, as
-    /// formulas).
+    /// The matrix of second derivatives at the point, by double backward as
+    /// PyTorch's (with --symbolic, as formulas too).
     #[arg(long)]
     pub hessian: bool,
 }
