@@ -122,7 +122,7 @@ pub(crate) fn backprop(
     for (i, &di) in d.iter().enumerate() {
         if live(i) {
             finite &= di.is_finite();
-            add(i, def.flow(upstream, di));
+            add(i, def.flow(a, i, upstream, di));
         }
     }
     finite

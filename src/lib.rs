@@ -27,6 +27,7 @@ pub mod eval;
 pub mod formula;
 pub mod front;
 pub mod graph;
+pub mod hessian;
 pub mod input;
 pub mod jacobian;
 pub mod number;

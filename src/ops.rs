@@ -102,6 +102,10 @@ pub struct OpDef {
     /// maximum): an input whose local derivative is exactly 0 receives
     /// nothing, even from an infinite or NaN upstream gradient.
     pub routes: bool,
+    /// Whether input `i`'s local derivative at inputs `a` is, for this
+    /// gate, a select as well (PyTorch's `where`): pow's base when the
+    /// exponent is 0. A zero there passes nothing, as for a routing gate.
+    pub selects: fn(&[f64], usize) -> bool,
     /// For two inputs: the local derivative with respect to one input is
     /// the other input (mul), which `--explain` names.
     pub local_is_other_input: bool,
@@ -112,15 +116,42 @@ pub struct OpDef {
     /// `out` the gate's own value (σ: `out*(1 - out)`). Empty for max and
     /// min, whose n-argument rule is built in code.
     pub derivative: &'static [&'static str],
+    /// The double backward (`--hessian --at`, [`crate::hessian`]): the
+    /// second-order part of the gate's backward step, written as PyTorch's
+    /// backward formula of the gate differentiated step by step, so that
+    /// its conventions (masks, 0 × inf) come out as its double backward's.
+    pub second: fn(&Twice<'_>, &mut [Option<f64>], &mut Option<f64>),
+}
+
+/// What a gate's double backward step ([`OpDef::second`]) is given: its
+/// inputs `a`, its value `y`, its upstream gradient `g` = ∂f/∂y, and `t[k]`,
+/// the tangent of input k along the Hessian row's variable (`None` where
+/// the input does not depend on it, or is a constant). The rule adds, for
+/// each input j, the second-order part of ∂²f/∂v∂a\[j\] into `da[j]`, and
+/// that through the gate's own value (rules written in terms of `out`, as
+/// tanh' = 1 - out²) into `dy`; a slot stays `None` where PyTorch's double
+/// backward has no term (which matters: a term of 0 times inf is NaN).
+pub struct Twice<'a> {
+    pub a: &'a [f64],
+    pub y: f64,
+    pub g: f64,
+    pub t: &'a [Option<f64>],
+}
+
+/// Adds `v` into a second-adjoint slot.
+#[inline]
+pub fn accumulate(slot: &mut Option<f64>, v: f64) {
+    *slot = Some(slot.map_or(v, |s| s + v));
 }
 
 impl OpDef {
-    /// The gradient that flows into an input with local derivative `local`
-    /// under `upstream`: their product, or nothing where a routing gate does
-    /// not select the input (so 0, not 0 × inf = NaN).
+    /// The gradient that flows into input `i` (of inputs `a`) with local
+    /// derivative `local` under `upstream`: their product, or nothing where
+    /// a routing gate does not select the input, or the input's derivative
+    /// is a select ([`OpDef::selects`]) that is 0 (so 0, not 0 × inf = NaN).
     #[inline(always)]
-    pub fn flow(&self, upstream: f64, local: f64) -> f64 {
-        if self.routes && local == 0.0 {
+    pub fn flow(&self, a: &[f64], i: usize, upstream: f64, local: f64) -> f64 {
+        if local == 0.0 && (self.routes || (self.selects)(a, i)) {
             0.0
         } else {
             upstream * local
@@ -229,6 +260,10 @@ fn grows(name: &'static str, x: f64) -> String {
     )
 }
 
+/// Where PyTorch's softplus becomes the identity (its `threshold`): its
+/// derivative is 1 above, its second derivative 0.
+pub const SOFTPLUS_THRESHOLD: f64 = 20.0;
+
 /// Numerically stable logistic function: no overflow at ±800.
 pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
@@ -283,9 +318,82 @@ const fn entry(
         kink: smooth,
         convention: "",
         routes: false,
+        selects: never,
         local_is_other_input: false,
         nonfinite_local: None,
         derivative: &[],
+        second: linear,
+    }
+}
+
+fn never(_: &[f64], _: usize) -> bool {
+    false
+}
+
+/// No second-order term: the backward step does not depend on the inputs
+/// (add, sub, neg, a name), or only through a mask (max, min, step, sign).
+fn linear(_: &Twice<'_>, _: &mut [Option<f64>], _: &mut Option<f64>) {}
+
+/// The second-order terms of `grad / b` (PyTorch's div backward into the
+/// numerator) and `-grad * ((a / b) / b)` (into the denominator), with
+/// tangents `ta`, `tb` of their outputs: the additions to the second
+/// adjoints of `a` and `b`, in PyTorch's order of operations.
+fn div_terms(
+    a: f64,
+    b: f64,
+    g: f64,
+    ta: Option<f64>,
+    tb: Option<f64>,
+    da: &mut Option<f64>,
+    db: &mut Option<f64>,
+) {
+    if let Some(t) = ta {
+        // grad / b, differentiated in b.
+        accumulate(db, -t * ((g / b) / b));
+    }
+    if let Some(t) = tb {
+        // -grad * w, w = u / b, u = a / b.
+        let u = a / b;
+        let w = u / b;
+        let wbar = t * -g;
+        accumulate(db, -wbar * (w / b));
+        let ubar = wbar / b;
+        accumulate(da, ubar / b);
+        accumulate(db, -ubar * w);
+    }
+}
+
+/// ln's backward `grad / a` differentiated in `a`, given the tangent `t`
+/// of its output and the upstream `g`.
+fn ln_terms(a: f64, g: f64, t: f64) -> f64 {
+    -t * ((g / a) / a)
+}
+
+/// The double backward of `grad * c(a)` where c' is `dc`: tangent × grad × c'.
+fn times_local(w: &Twice<'_>, da: &mut [Option<f64>], dc: impl Fn(f64) -> f64) {
+    if let Some(t) = w.t[0] {
+        accumulate(&mut da[0], (t * w.g) * dc(w.a[0]));
+    }
+}
+
+/// `grad / (c * a)` (log2, log10: c = ln 2, ln 10) differentiated in `a`.
+fn over_scaled(w: &Twice<'_>, da: &mut [Option<f64>], c: f64) {
+    if let Some(t) = w.t[0] {
+        let d = w.a[0] * c;
+        let dbar = -t * ((w.g / d) / d);
+        accumulate(&mut da[0], dbar * c);
+    }
+}
+
+/// asin (sign 1) and acos (sign -1): `grad * ±(1 - a*a).rsqrt()`, the
+/// rsqrt's argument written `-a*a + 1` as PyTorch does.
+fn arc_sine(w: &Twice<'_>, da: &mut [Option<f64>], sign: f64) {
+    if let Some(t) = w.t[0] {
+        let a = w.a[0];
+        let r = 1.0 / (-a * a + 1.0).sqrt();
+        let rbar = sign * (t * w.g);
+        let qbar = -0.5 * rbar * (r * r * r);
+        accumulate(&mut da[0], -(qbar * a) + qbar * -a);
     }
 }
 
@@ -357,6 +465,14 @@ op_table! {
         )
     },
     Mul => OpDef {
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                accumulate(&mut da[1], t * w.g);
+            }
+            if let Some(t) = w.t[1] {
+                accumulate(&mut da[0], t * w.g);
+            }
+        },
         derivative: &["b", "a"],
         local_is_other_input: true,
         ..infix(
@@ -372,6 +488,10 @@ op_table! {
         )
     },
     Div => OpDef {
+        second: |w, da, _| {
+            let (x, y) = da.split_at_mut(1);
+            div_terms(w.a[0], w.a[1], w.g, w.t[0], w.t[1], &mut x[0], &mut y[0]);
+        },
         derivative: &["1/b", "-out/b"],
         ..infix(
             "div",
@@ -390,7 +510,34 @@ op_table! {
         )
     },
     Pow => OpDef {
+        // PyTorch: `where(p == 0, 0, grad * (p * x.pow(p - 1)))` into the
+        // base, `grad * where(x == 0 & p >= 0, 0, out * x.log())` into the
+        // exponent; a `where` routes.
+        second: |w, da, dy| {
+            let (x, p, g) = (w.a[0], w.a[1], w.g);
+            if let Some(t) = w.t[0] {
+                // The branch a `where` does not select gets a zero, not
+                // nothing: its terms are still computed (0 × inf is NaN).
+                let mbar = if p == 0.0 { 0.0 } else { t * g };
+                let s = x.powf(p - 1.0);
+                accumulate(&mut da[1], mbar * s);
+                let sbar = mbar * p;
+                let q = p - 1.0;
+                let base = if q == 0.0 { 0.0 } else { sbar * (q * x.powf(q - 1.0)) };
+                accumulate(&mut da[0], base);
+                let exponent = if x == 0.0 && q >= 0.0 { 0.0 } else { sbar * (s * x.ln()) };
+                accumulate(&mut da[1], exponent);
+            }
+            if let Some(t) = w.t[1] {
+                let wbar = t * g;
+                let nbar = if x == 0.0 && p >= 0.0 { 0.0 } else { wbar };
+                accumulate(dy, nbar * x.ln());
+                let lbar = nbar * w.y;
+                accumulate(&mut da[0], lbar / x);
+            }
+        },
         derivative: &["b*a^(b - 1)", "out*ln(a)"],
+        selects: |a, i| i == 0 && a[1] == 0.0,
         aliases: &[Alias {
             name: "pow",
             arity: Arity::exactly(2),
@@ -399,10 +546,10 @@ op_table! {
             "pow",
             "^",
             |a| a[0].powf(a[1]),
-            // PyTorch's masks: no gradient through a zero exponent, and none
-            // into the exponent at a zero base with a non-negative exponent.
-            // Masks of the local derivative, so not a routing gate: 0 × inf
-            // is NaN here, as in PyTorch.
+            // PyTorch's masks: no gradient through a zero exponent (a
+            // `where`, so a select: `selects`), and none into the exponent
+            // at a zero base with a non-negative exponent (a mask of the
+            // local derivative: 0 × inf is NaN there, as in PyTorch).
             |a, y, d| {
                 let (x, p) = (a[0], a[1]);
                 d[0] = if p == 0.0 { 0.0 } else { p * x.powf(p - 1.0) };
@@ -439,6 +586,7 @@ op_table! {
         )
     },
     Sin => OpDef {
+        second: |w, da, _| times_local(w, da, |a| -a.sin()),
         derivative: &["cos(a)"],
         ..unary(
             "sin",
@@ -449,6 +597,7 @@ op_table! {
         )
     },
     Cos => OpDef {
+        second: |w, da, _| times_local(w, da, |a| -(a.cos())),
         derivative: &["-sin(a)"],
         ..unary(
             "cos",
@@ -459,6 +608,11 @@ op_table! {
         )
     },
     Tan => OpDef {
+        second: |w, _, dy| {
+            if let Some(t) = w.t[0] {
+                accumulate(dy, (t * w.g) * (2.0 * w.y));
+            }
+        },
         derivative: &["1 + out^2"],
         ..unary(
             "tan",
@@ -469,6 +623,7 @@ op_table! {
         )
     },
     Asin => OpDef {
+        second: |w, da, _| arc_sine(w, da, 1.0),
         derivative: &["1/sqrt(1 - a^2)"],
         ..unary(
             "asin",
@@ -479,6 +634,7 @@ op_table! {
         )
     },
     Acos => OpDef {
+        second: |w, da, _| arc_sine(w, da, -1.0),
         derivative: &["-1/sqrt(1 - a^2)"],
         ..unary(
             "acos",
@@ -489,6 +645,14 @@ op_table! {
         )
     },
     Atan => OpDef {
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                let a = w.a[0];
+                let d = a * a + 1.0;
+                let dbar = -t * ((w.g / d) / d);
+                accumulate(&mut da[0], dbar * a + dbar * a);
+            }
+        },
         derivative: &["1/(1 + a^2)"],
         ..unary(
             "atan",
@@ -499,6 +663,7 @@ op_table! {
         )
     },
     Sinh => OpDef {
+        second: |w, da, _| times_local(w, da, f64::sinh),
         derivative: &["cosh(a)"],
         ..unary(
             "sinh",
@@ -509,6 +674,7 @@ op_table! {
         )
     },
     Cosh => OpDef {
+        second: |w, da, _| times_local(w, da, f64::cosh),
         derivative: &["sinh(a)"],
         ..unary(
             "cosh",
@@ -519,6 +685,13 @@ op_table! {
         )
     },
     Tanh => OpDef {
+        // tanh_backward(grad, out) = grad * (1 - out²), in the output only:
+        // 0 where tanh saturates, as PyTorch's.
+        second: |w, _, dy| {
+            if let Some(t) = w.t[0] {
+                accumulate(dy, t * (-2.0 * w.y * w.g));
+            }
+        },
         derivative: &["1 - out^2"],
         ..unary(
             "tanh",
@@ -529,6 +702,11 @@ op_table! {
         )
     },
     Exp => OpDef {
+        second: |w, _, dy| {
+            if let Some(t) = w.t[0] {
+                accumulate(dy, t * w.g);
+            }
+        },
         derivative: &["out"],
         ..unary(
             "exp",
@@ -539,6 +717,11 @@ op_table! {
         )
     },
     Ln => OpDef {
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                accumulate(&mut da[0], ln_terms(w.a[0], w.g, t));
+            }
+        },
         derivative: &["1/a"],
         aliases: &[Alias {
             name: "log",
@@ -553,6 +736,27 @@ op_table! {
         )
     },
     Log => OpDef {
+        // ln(a)/ln(b) in PyTorch: two logs and a division.
+        second: |w, da, _| {
+            let (a, b, g) = (w.a[0], w.a[1], w.g);
+            let (la, lb) = (a.ln(), b.ln());
+            let (mut dla, mut dlb) = (None, None);
+            let ta = w.t[0].map(|t| t / a);
+            let tb = w.t[1].map(|t| t / b);
+            div_terms(la, lb, g, ta, tb, &mut dla, &mut dlb);
+            if let Some(t) = w.t[0] {
+                accumulate(&mut da[0], ln_terms(a, g / lb, t));
+            }
+            if let Some(t) = w.t[1] {
+                accumulate(&mut da[1], ln_terms(b, -g * ((la / lb) / lb), t));
+            }
+            if let Some(d) = dla {
+                accumulate(&mut da[0], d / a);
+            }
+            if let Some(d) = dlb {
+                accumulate(&mut da[1], d / b);
+            }
+        },
         derivative: &["1/(a*ln(b))", "-ln(a)/(b*ln(b)^2)"],
         ..entry(
             "log",
@@ -573,6 +777,7 @@ op_table! {
         )
     },
     Log2 => OpDef {
+        second: |w, da, _| over_scaled(w, da, std::f64::consts::LN_2),
         derivative: &["1/(a*ln(2))"],
         ..unary(
             "log2",
@@ -583,6 +788,7 @@ op_table! {
         )
     },
     Log10 => OpDef {
+        second: |w, da, _| over_scaled(w, da, std::f64::consts::LN_10),
         derivative: &["1/(a*ln(10))"],
         ..unary(
             "log10",
@@ -593,6 +799,14 @@ op_table! {
         )
     },
     Sqrt => OpDef {
+        // grad / (2 * out)
+        second: |w, _, dy| {
+            if let Some(t) = w.t[0] {
+                let d = 2.0 * w.y;
+                let dbar = -t * ((w.g / d) / d);
+                accumulate(dy, dbar * 2.0);
+            }
+        },
         derivative: &["1/(2*out)"],
         nonfinite_local: Some("sqrt'(0) = +inf"),
         ..unary(
@@ -606,6 +820,21 @@ op_table! {
     // abs'(0) = 0, as sign(0) = 0. A multiplication by the sign in
     // PyTorch, not a select: sqrt(abs(x))' at 0 is inf × 0 = NaN there too.
     Abs => OpDef {
+        // grad * a.sgn(); sgn's backward is 0 for a real input, NaN
+        // where its upstream is not finite, and masked to 0 at 0.
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                let a = w.a[0];
+                let sbar = t * w.g;
+                let sg = a.signum();
+                let v = if a == 0.0 {
+                    0.0
+                } else {
+                    (sbar - (sg * sg) * sbar) / (2.0 * a.abs())
+                };
+                accumulate(&mut da[0], v);
+            }
+        },
         derivative: &["sign(a)"],
         kink: at_zero,
         convention: "at 0 the derivative is taken as 0, as PyTorch does",
@@ -626,6 +855,12 @@ op_table! {
         )
     },
     Sigmoid => OpDef {
+        // sigmoid_backward(grad, out) = grad * (1 - out) * out.
+        second: |w, _, dy| {
+            if let Some(t) = w.t[0] {
+                accumulate(dy, (t * w.g) * (-2.0 * w.y + 1.0));
+            }
+        },
         derivative: &["out*(1 - out)"],
         aliases: &[Alias {
             name: "σ",
@@ -641,6 +876,13 @@ op_table! {
     },
     // relu'(0) = 0; a select, as PyTorch's threshold_backward.
     Relu => OpDef {
+        // threshold_backward(grad, out, 0): a select; its term in the
+        // output is a zero (there, not absent).
+        second: |w, _, dy| {
+            if w.t[0].is_some() {
+                accumulate(dy, 0.0);
+            }
+        },
         derivative: &["step(a)"],
         kink: at_zero,
         convention: "at 0 the derivative is taken as 0, as PyTorch does",
@@ -655,11 +897,34 @@ op_table! {
     },
     // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|).
     Softplus => OpDef {
+        // softplus_double_backward: σ' where the argument is below
+        // PyTorch's threshold 20, 0 above, where softplus is the identity.
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                let a = w.a[0];
+                let s = sigmoid(a);
+                let mask = if a < SOFTPLUS_THRESHOLD { 1.0 } else { 0.0 };
+                accumulate(&mut da[0], ((t * w.g) * (1.0 - s) * s) * mask);
+            }
+        },
         derivative: &["sigmoid(a)"],
         ..unary(
             "softplus",
-            |a| a[0].max(0.0) + (-a[0].abs()).exp().ln_1p(),
-            |a, _, d| d[0] = sigmoid(a[0]),
+            |a| {
+                if a[0] > SOFTPLUS_THRESHOLD {
+                    a[0]
+                } else {
+                    a[0].max(0.0) + (-a[0].abs()).exp().ln_1p()
+                }
+            },
+            // Above the threshold PyTorch's softplus is the identity.
+            |a, _, d| {
+                d[0] = if a[0] > SOFTPLUS_THRESHOLD {
+                    1.0
+                } else {
+                    sigmoid(a[0])
+                }
+            },
             not_finite,
             "softplus' = σ",
         )
@@ -897,8 +1162,15 @@ mod tests {
         }
         let routing: Vec<Op> = ALL.into_iter().filter(|op| op.def().routes).collect();
         assert_eq!(routing, [Op::Relu, Op::Max, Op::Min]);
-        assert_eq!(Op::Relu.def().flow(f64::INFINITY, 0.0), 0.0);
-        assert!(Op::Abs.def().flow(f64::INFINITY, 0.0).is_nan());
+        assert_eq!(Op::Relu.def().flow(&[-1.0], 0, f64::INFINITY, 0.0), 0.0);
+        assert!(Op::Abs.def().flow(&[0.0], 0, f64::INFINITY, 0.0).is_nan());
+        // pow's base through a zero exponent is a `where`: a select; the
+        // exponent's mask at a zero base is not.
+        assert_eq!(Op::Pow.def().flow(&[2.0, 0.0], 0, f64::INFINITY, 0.0), 0.0);
+        assert!(Op::Pow
+            .def()
+            .flow(&[0.0, 2.0], 1, f64::INFINITY, 0.0)
+            .is_nan());
         assert_eq!((Op::Relu.def().kink)(&[0.0], 0.0), Some("at 0"));
         assert_eq!((Op::Max.def().kink)(&[1.0, 1.0], 1.0), Some("at a tie"));
     }

@@ -156,8 +156,8 @@ pub struct SymbolicArgs {
     /// variables only.
     #[arg(long)]
     pub inline: bool,
-    /// The matrix of second derivatives at the point (with --symbolic, as
-    /// formulas).
+    /// The matrix of second derivatives at the point, by double backward as
+    /// PyTorch's (with --symbolic, as formulas too).
     #[arg(long)]
     pub hessian: bool,
 }

@@ -39,7 +39,7 @@ bad! {
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the
     // program's evaluation error, not an internal one.
-    symbolic_infinite_constant_derivative: ["k / (0.)", "--hessian", "--at", "k=1", "--allow-nonfinite"] => 3, ["1/0 = inf: division by zero", "in the formula of a derivative: 1/0"];
+    symbolic_infinite_constant_derivative: ["k / (0.)", "--symbolic", "--hessian", "--at", "k=1", "--allow-nonfinite"] => 3, ["1/0 = inf: division by zero", "in the formula of a derivative: 1/0"];
 
     several_outputs_in_svg: ["p = x*y; q = x + y", "--of", "p,q", "--at", "x=1,y=2", "--format", "svg"] => 2, ["--format svg draws one output"];
     formulas_of_several_outputs: ["p = x*y; q = x + y", "--of", "p,q", "--symbolic"] => 2, ["--symbolic and --hessian take one output"];

@@ -263,7 +263,7 @@ fn symbolic_needs_no_point_and_shows_values_when_there_is_one() {
         &[
             "∂L/∂w = x*(yhat - y)\n∂L/∂x = w*(yhat - y)\n∂L/∂b = yhat - y\n",
             "∂L/∂w = x*(yhat - y) = -0.23840584404423537\n",
-            "∂²L/∂b² = yhat*(1 - yhat) = 0.10499358540350662\n",
+            "∂²L/∂b² = yhat*(1 - yhat) = 0.1049935854035066\n",
             "∂L/∂b = sigmoid(w*x + b) - y = -0.11920292202211769\n",
         ],
     );

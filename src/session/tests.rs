@@ -25,7 +25,8 @@ fn what_each_line_does() {
         (":at x=3\na = x^2\na", "∂a/∂x = 6\n", "", 0),
         // The point is merged: only the values given change.
         (":at x=1,y=2\n:at y=5\n:at", "x=1,y=5\n", "", 0),
-        ("x^2", "", "error: no value for `x`\n  = help: give it a value: :at x=…\n  = at: stdin, line 1", 2),
+        // An expression before the point has its values waits, as a statement does.
+        ("x^2", "x^2   (no value yet: :at x=…)\n", "", 0),
         // An error with its caret under the place in the line, then the session goes on.
         (":at x=2\nx*/2\nx*3", "f = 6\n", " --> input:1:3\n  |\n1 | x*/2\n  |   ^", 2),
         (":at x=2\nx^2; y = 1", "", "only the last statement may be a bare expression", 2),

@@ -3,9 +3,10 @@
 //! ([`expr`]), each adjoint is built from its users' adjoints and the op
 //! table's local derivative templates (`OpDef::derivative`), the simplifier
 //! being the canonical constructors themselves. The printed formulas are a
-//! program of the language again: the values (`--at`) and the Hessian come
-//! from lowering that text to a [`Graph`] and running the same evaluator on
-//! it, or differentiating it once more.
+//! program of the language again: the gradients' values (`--at`) come from
+//! lowering that text to a [`Graph`] and running the same evaluator on it,
+//! the Hessian's formulas from differentiating it once more (its numbers are
+//! [`crate::hessian`]'s double backward).
 
 pub mod expr;
 pub mod latex;
@@ -34,11 +35,10 @@ static RULES: LazyLock<Vec<Vec<Result<crate::ast::Program<'static>>>>> = LazyLoc
         .collect()
 });
 
-/// tan' and tanh' where the gate's value is not a named step.
-static UNNAMED_RULES: LazyLock<[Vec<Result<crate::ast::Program<'static>>>; 2]> =
-    LazyLock::new(|| {
-        ["1/cos(a)^2", "1/cosh(a)^2"].map(|t| vec![crate::parse::parse_expression(t)])
-    });
+/// tan' where the gate's value is not a named step. (tanh' stays
+/// `1 - tanh(a)^2`: `1/cosh(a)^2` overflows where tanh saturates.)
+static UNNAMED_TAN: LazyLock<Vec<Result<crate::ast::Program<'static>>>> =
+    LazyLock::new(|| vec![crate::parse::parse_expression("1/cos(a)^2")]);
 
 /// The local derivative ∂out/∂a\[i\] of `op` as a formula of the inputs
 /// `a` and the gate's own value `out`.
@@ -46,12 +46,18 @@ pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> 
     if matches!(op, Op::Max | Op::Min) {
         return Ok(extremum_share(ex, op, a, out, i));
     }
-    // In terms of its own value when that value has a name (`1 - h^2` for
-    // `h = tanh(z)`); written out, the shorter form SymPy also prints.
+    // At a constant zero base PyTorch gives the exponent no gradient (its
+    // mask): no `ln(0)` term, which would be undefined everywhere.
+    if op == Op::Pow && i == 1 && ex.number(a[0]) == Some(0.0) {
+        return Ok(ex.num(0.0));
+    }
+    // tan' in terms of its own value when that value has a name (`1 + t^2`
+    // for `t = tan(z)`); written out, the shorter form SymPy also prints.
+    // Every other rule is the table's, which stays finite where the
+    // function does (tanh' = 1 - out^2, σ' = out*(1 - out)).
     let unnamed = !matches!(ex.node(out), expr::Node::Sym(_));
     let rules = match op {
-        Op::Tan if unnamed => &UNNAMED_RULES[0],
-        Op::Tanh if unnamed => &UNNAMED_RULES[1],
+        Op::Tan if unnamed => &*UNNAMED_TAN,
         _ => &RULES[op as usize],
     };
     let template = rules
@@ -136,6 +142,7 @@ fn extremum_share(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> Id {
 }
 
 /// The formulas of one program: each node's, and each adjoint.
+#[derive(Default)]
 pub struct Formulas {
     pub ex: Exprs,
     /// What a user of the node refers to: its step's name, or its formula.

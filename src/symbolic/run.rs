@@ -13,6 +13,9 @@ use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
+/// Where the formulas mode's warnings go (a non-finite second derivative).
+pub type Warn<'w> = &'w mut dyn FnMut(crate::options::Notice);
+
 /// The formulas mode on a compiled program at the `--at` points (options
 /// already checked, [`Options::check`]): writes its output, returns what it
 /// did.
@@ -21,11 +24,12 @@ pub fn run(
     o: &Options,
     points: PointSource<'_>,
     out: &mut dyn Write,
+    warn: Warn<'_>,
 ) -> Result<Summary> {
     let PointSource::At(points) = points else {
         return Err(Error::internal("formulas are refused with --points"));
     };
-    let failed = formulas(compiled, o, &points, out)?;
+    let failed = formulas(compiled, o, &points, out, warn)?;
     Ok(Summary {
         points: points.len(),
         checks: o.expect.len(),
@@ -34,18 +38,25 @@ pub fn run(
     })
 }
 
-/// Writes the formulas (and their values at `points`); 1 when a check failed.
+/// Writes the formulas (and their values at `points`); 1 when a check
+/// failed. The numbers of the Hessian at a point are the double backward's
+/// ([`crate::hessian`]), with or without formulas; without `--symbolic` no
+/// formula is built.
 fn formulas(
     compiled: &Compiled,
     o: &Options,
     points: &[(String, Vec<Binding>)],
     out: &mut dyn Write,
+    warn: Warn<'_>,
 ) -> Result<u8> {
     let args = &o.symbolic;
     let symbolic = args.symbolic || o.format == Format::Latex;
     let graph = &compiled.graph;
     let bare = compiled.bare;
-    let formulas = differentiate(graph, args.inline, bare)?;
+    let formulas = match symbolic {
+        true => differentiate(graph, args.inline, bare)?,
+        false => Formulas::default(),
+    };
     let steps = formulas.steps_program(graph);
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables().to_vec();
@@ -54,7 +65,7 @@ fn formulas(
         .iter()
         .map(|&g| formulas.text(g))
         .collect();
-    let second = if args.hessian {
+    let second = if args.hessian && symbolic {
         Some(hessian(graph, &formulas, &steps)?)
     } else {
         None
@@ -69,24 +80,34 @@ fn formulas(
             .cloned()
             .zip(point.values.iter().copied())
             .collect();
-        let value = graph.evaluate(&point.values, true)?.values[graph.output() as usize];
-        let grads = gradient
-            .iter()
-            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
-            .collect::<Result<Vec<f64>>>()?;
-        let h = match &second {
-            Some(h) => Some(
-                h.rows
-                    .iter()
-                    .map(|row| {
-                        row.iter()
-                            .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
-                            .collect::<Result<Vec<f64>>>()
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-            None => None,
+        let e = graph.evaluate(&point.values, !o.allow_nonfinite)?;
+        let value = e.values[graph.output() as usize];
+        let grads = match symbolic {
+            true => gradient
+                .iter()
+                .map(|g| evaluate_graph(&formula_graph(&steps, g)?, &named))
+                .collect::<Result<Vec<f64>>>()?,
+            false => (0..variables.len())
+                .map(|v| e.grads[graph.variable_node(v) as usize])
+                .collect(),
         };
+        let h = args.hessian.then(|| crate::hessian::matrix(graph, &e));
+        let view = crate::report::View {
+            graph,
+            eval: &e,
+            digits: o.digits,
+        };
+        let mut warnings = view.warnings();
+        if let Some(h) = &h {
+            warnings.extend(crate::hessian::warning(graph, &e, h));
+        }
+        for w in warnings {
+            let w = match points.len() {
+                1 => w,
+                _ => format!("at {text}: {w}"),
+            };
+            warn(crate::pipeline::Notice::Warning(w));
+        }
         evaluated.push((text.clone(), value, grads, h));
     }
     let checks = parse_checks(&o.expect, &output, &variables)?;
