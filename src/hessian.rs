@@ -185,11 +185,11 @@ pub fn warning(graph: &Graph, eval: &Evaluation, h: &[Vec<f64>]) -> Option<Strin
         for (j, v) in variables.iter().enumerate().skip(i) {
             let x = h[i][j];
             if !x.is_finite() {
-                let label = crate::symbolic::hessian_label(&f, u, v);
+                let label = label(&f, u, v);
                 bad.push(format!("{label} = {}", crate::number::format(x)));
             }
             if j != i && !h[j][i].is_finite() && h[j][i].to_bits() != x.to_bits() {
-                let label = crate::symbolic::hessian_label(&f, v, u);
+                let label = label(&f, v, u);
                 bad.push(format!("{label} = {}", crate::number::format(h[j][i])));
             }
         }
@@ -217,6 +217,15 @@ pub fn warning(graph: &Graph, eval: &Evaluation, h: &[Vec<f64>]) -> Option<Strin
         ));
     }
     Some(text)
+}
+
+/// `∂²f/∂x²`, `∂²f/∂x∂y`: a cell of the Hessian, as the table names it.
+pub fn label(output: &str, u: &str, v: &str) -> String {
+    if u == v {
+        format!("∂²{output}/∂{u}²")
+    } else {
+        format!("∂²{output}/∂{u}∂{v}")
+    }
 }
 
 #[cfg(test)]

@@ -358,13 +358,7 @@ pub fn grad_label(output: &str, v: &str) -> String {
     format!("∂{output}/∂{v}")
 }
 
-pub fn hessian_label(output: &str, u: &str, v: &str) -> String {
-    if u == v {
-        format!("∂²{output}/∂{u}²")
-    } else {
-        format!("∂²{output}/∂{u}∂{v}")
-    }
-}
+pub use crate::hessian::label as hessian_label;
 
 /// A formula read from text into `ex`, simplified as it is built (names
 /// are symbols); `None` when the text is not a formula of the language.

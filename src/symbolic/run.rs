@@ -106,7 +106,7 @@ fn formulas(
                 1 => w,
                 _ => format!("at {text}: {w}"),
             };
-            warn(crate::pipeline::Notice::Warning(w));
+            warn(crate::options::Notice::Warning(w));
         }
         evaluated.push((text.clone(), value, grads, h));
     }
