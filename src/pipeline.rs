@@ -177,6 +177,9 @@ pub struct Job<'s> {
     /// (in the variables) evaluated at each point.
     seconds: Vec<Option<Graph>>,
     domain: crate::formula::Domain,
+    /// The random points formula answers are compared at (the same for
+    /// every point given), drawn at the first formula answer.
+    random: std::sync::OnceLock<Vec<crate::formula::Sample>>,
     options: Options,
     /// `--of p1,p2`: the jobs of the other outputs, and the options as
     /// given (see [`crate::jacobian`]).
@@ -281,6 +284,7 @@ impl<'s> Job<'s> {
             formulas,
             seconds,
             domain,
+            random: std::sync::OnceLock::new(),
             options,
             others: Vec::new(),
             several: None,
@@ -388,6 +392,7 @@ impl<'s> Job<'s> {
             job: self,
             warn,
             summary: Summary::default(),
+            drawn: false,
         };
         for unused in self.unused_options() {
             (run.warn)(Notice::Warning(unused));
@@ -406,6 +411,7 @@ impl<'s> Job<'s> {
                 }
                 if list.is_empty() {
                     list.push(self.default_point()?);
+                    run.drawn = !list[0].0.is_empty();
                 }
                 let evaluated = run.evaluate_all(&list)?;
                 let several = list.len() > 1;
@@ -451,8 +457,11 @@ impl<'s> Job<'s> {
     /// when every check is a formula, the first random point where the
     /// program is defined (in `--domain`, or each variable in [-2, 2]).
     fn default_point(&self) -> Result<(String, Vec<Binding>)> {
-        let formulas_only =
-            !self.expectations.is_empty() && self.expectations.iter().all(|e| e.formula);
+        let formulas_only = !self.expectations.is_empty()
+            && self
+                .expectations
+                .iter()
+                .all(|e| e.formula || constant_derivative(e));
         if !formulas_only || self.graph.variables().is_empty() {
             return Ok((String::new(), Vec::new()));
         }
@@ -678,6 +687,9 @@ struct Run<'j, 'w> {
     job: &'j Job<'j>,
     warn: &'w mut dyn FnMut(Notice),
     summary: Summary,
+    /// The point was drawn (no `--at`): a number answer to a derivative
+    /// is a constant formula, checked at every point.
+    drawn: bool,
 }
 
 impl Run<'_, '_> {
@@ -808,21 +820,16 @@ impl Run<'_, '_> {
             }));
         }
         let mut checks = Vec::with_capacity(job.expectations.len());
-        // Drawn at the first formula answer, shared by the others.
-        let samples = std::cell::OnceCell::new();
-        let draw = || {
-            let here = crate::formula::Sample {
-                point: values.to_vec(),
-                values: eval.values.clone(),
-                grads: eval.grads.clone(),
-            };
-            crate::formula::samples(&job.graph, Some(here), &job.domain)
+        // Made at the first formula answer, shared by the others.
+        let here = std::cell::OnceCell::new();
+        let draw = || crate::formula::Sample {
+            point: values.to_vec(),
+            values: eval.values.clone(),
+            grads: eval.grads.clone(),
         };
         for (i, e) in job.expectations.iter().enumerate() {
             let given = given.get(i).copied().unwrap_or_default();
-            checks.push(self.check(i, e, given, &view, &|| {
-                samples.get_or_init(&draw).as_slice()
-            })?);
+            checks.push(self.check(i, e, given, &view, &|| here.get_or_init(draw))?);
         }
         let gradcheck = job.options.gradcheck.then(|| {
             let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
@@ -853,7 +860,7 @@ impl Run<'_, '_> {
         e: &Expectation,
         given: Given,
         view: &View<'_>,
-        samples: &dyn Fn() -> &'s [crate::formula::Sample],
+        here: &dyn Fn() -> &'s crate::formula::Sample,
     ) -> Result<CheckResult> {
         let job = self.job;
         let resolved;
@@ -883,8 +890,8 @@ impl Run<'_, '_> {
             _ => e,
         };
         let (tol, sig) = (job.options.tol, job.options.sig);
-        if e.formula {
-            return self.check_formula(i, e, samples());
+        if e.formula || (self.drawn && e.column.is_none() && constant_derivative(e)) {
+            return self.check_formula(i, e, here());
         }
         let outcome = match &job.unused_targets[i] {
             // Bound but unused: its value as bound, its gradient 0.
@@ -923,7 +930,7 @@ impl Run<'_, '_> {
         &self,
         i: usize,
         e: &Expectation,
-        samples: &[crate::formula::Sample],
+        here: &crate::formula::Sample,
     ) -> Result<CheckResult> {
         let job = self.job;
         let compiled;
@@ -963,9 +970,24 @@ impl Run<'_, '_> {
         let node = e
             .node(&job.graph)
             .map_err(|err| err.in_source(&job.expect, "--expect"))?;
-        let grad = matches!(e.target, check::Target::Grad(_));
+        let truth = match (&e.target, &job.seconds[i]) {
+            (check::Target::Second(_), Some(cell)) => crate::formula::Truth::Second(cell),
+            (check::Target::Grad(_), _) => crate::formula::Truth::Grad(node),
+            _ => crate::formula::Truth::Value(node),
+        };
         let tol = job.options.tol.unwrap_or(check::DEFAULT_RELATIVE);
-        let v = crate::formula::judge(formula, &job.graph, node, grad, samples, tol);
+        let random = job
+            .random
+            .get_or_init(|| crate::formula::random_points(&job.graph, &job.domain));
+        let v = crate::formula::judge(
+            formula,
+            &job.graph,
+            truth,
+            Some(here),
+            random,
+            &job.domain,
+            tol,
+        );
         Ok(CheckResult {
             target: e.label.clone(),
             expected_text: e.expected_text.clone(),
@@ -1079,11 +1101,6 @@ fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec
                 e.span,
             )
         };
-        if e.formula {
-            return Err(bad(
-                "the answer of a second derivative is a number here (formula answers are checked for values and first derivatives)".into(),
-            ));
-        }
         let cell = crate::symbolic::run::second_target(label.trim(), &output, variables);
         let Some((row, column)) = cell else {
             return Err(bad(format!(
@@ -1097,6 +1114,12 @@ fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec
         )?));
     }
     Ok(cells)
+}
+
+/// A number answer to a derivative, which is a constant formula when
+/// there is no point (`d2f/dxdy = 1`).
+fn constant_derivative(e: &Expectation) -> bool {
+    e.column.is_none() && matches!(e.target, check::Target::Grad(_) | check::Target::Second(_))
 }
 
 /// A Hessian cell's value at the point of `view`.
