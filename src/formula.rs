@@ -553,14 +553,29 @@ fn grad_magnitudes(graph: &Graph, values: &[f64]) -> Vec<f64> {
         d.clear();
         d.resize(inputs.len(), 0.0);
         graph.local_derivatives(id, values, &mut d);
+        let op = graph.op(id);
+        let first = values[inputs[0] as usize];
         for (k, &j) in inputs.iter().enumerate() {
-            let c = up * d[k].abs();
+            let c = up * local_magnitude(op, first, values[id as usize], d[k]);
             if c.is_finite() {
                 g[j as usize] += c;
             }
         }
     }
     g
+}
+
+/// The magnitude a local derivative's rounding is measured in: itself,
+/// or what its formula subtracts where that cancels (tanh′ = 1 − t², near
+/// t = ±1; σ′ = y(1 − y) near y = 1; asin′ = 1/√(1 − a²) near a = ±1).
+fn local_magnitude(op: Option<Op>, a: f64, y: f64, d: f64) -> f64 {
+    let d = d.abs();
+    match op {
+        Some(Op::Tanh) => d.max(1.0 + y * y),
+        Some(Op::Sigmoid) => d.max(y.abs() * (1.0 + y.abs())),
+        Some(Op::Asin | Op::Acos) if a.abs() < 1.0 => d * (1.0 + a * a) / (1.0 - a * a),
+        _ => d,
+    }
 }
 
 /// Everything a verdict is made from.
@@ -723,12 +738,15 @@ impl Judge<'_> {
             reason: Some(reason),
             usable,
         };
-        let needed = MIN_USABLE.min(n).max(1);
+        let needed = match self.program.variables().is_empty() {
+            true => 1,
+            false => MIN_USABLE,
+        };
         if usable < needed {
             return fail(
                 first(pairs.first().or(undefined.as_ref())),
                 format!(
-                    "the true value is defined at only {usable} of the {n} points compared (at least {needed} are needed): give a --domain where it is defined"
+                    "too few points to compare: the true value is defined at only {usable} (at least {needed} are needed; {MAX_DRAWS} random points were tried): give a --domain where it is defined"
                 ),
             );
         }
@@ -816,12 +834,19 @@ const MAX_REEVALUATED: usize = 20_000;
 impl Judge<'_> {
     /// The slip that explains every difference, if one does.
     fn slip(&self, pairs: &[Pair], failed: usize) -> Option<String> {
-        self.depends_on_extra(pairs[failed])
-            .or_else(|| self.other_target(pairs))
-            .or_else(|| self.constant_ratio(pairs))
+        if let Some(extra) = self.depends_on_extra(pairs[failed]) {
+            return Some(extra);
+        }
+        // "missing a factor of x (this is ∂L/∂b, not ∂L/∂w)": both, when
+        // both are true.
+        let slip = self
+            .constant_ratio(pairs)
             .or_else(|| self.factor(pairs))
-            .or_else(|| self.constant_difference(pairs))
-            .or_else(|| self.right_only_where(pairs))
+            .or_else(|| self.constant_difference(pairs));
+        match (slip, self.other_target(pairs)) {
+            (Some(slip), Some(other)) => Some(format!("{slip} ({other})")),
+            (slip, other) => slip.or(other).or_else(|| self.right_only_where(pairs)),
+        }
     }
 
     /// The student's value at point `i` with the extra names at `extra`.
@@ -1234,7 +1259,7 @@ mod tests {
                 true,
                 "2*z^3",
                 &[4.0, 3.0, 2.0],
-                Some("this is ∂f/∂x, not ∂f/∂y:"),
+                Some("missing a factor of y (this is ∂f/∂x, not ∂f/∂y):"),
             ),
             (
                 "x*y*z",
@@ -1270,7 +1295,7 @@ mod tests {
                 true,
                 "yhat - y",
                 at,
-                Some("this is ∂L/∂b, not ∂L/∂w:"),
+                Some("missing a factor of x (this is ∂L/∂b, not ∂L/∂w):"),
             ),
             (
                 loss,

@@ -37,13 +37,17 @@ fn a_failure_names_the_slip_and_shows_a_point() {
     for (check, needles) in [
         (
             "dL/dz = 2*(yhat - y)",
-            &["off by a factor of 2: at w=0.5, x=2, b=1, y=1, your formula gives -0.23840584404423537, the true value is -0.11920292202211769"][..],
+            &["twice the true value: at w=0.5, x=2, b=1, y=1, your formula gives -0.23840584404423537, the true value is -0.11920292202211769"][..],
         ),
         ("dL/dz = y - yhat", &["the sign is flipped: at w=0.5"][..]),
-        ("dL/dw = yhat - y", &["missing a factor of x: at"][..]),
+        ("dL/dw = yhat - y", &["missing a factor of x (this is ∂L/∂b, not ∂L/∂w): at"][..]),
+        ("dL/dz = (yhat - y)/2", &["missing a factor of 2: at"][..]),
+        ("dL/dw = x*(yhat - y)*yhat*(1 - yhat)", &["an extra factor of yhat*(1 - yhat) (σ′ twice): at"][..]),
+        ("dL/dyhat = -1/yhat", &["right only where y = 1: is y 0 or 1? (--domain 'y=0|1'): at"][..]),
+        ("dL/dz = yht - y", &["your formula depends on yht, which the problem does not have (did you mean `yhat`?): at w=0.5"][..]),
         ("dL/dw = w*x*(yhat - y)", &["an extra factor of w: at"][..]),
-        ("dL/dw = -3*x*(yhat - y)", &["off by a factor of -3 (the sign is flipped)"][..]),
-        ("dL/dw = x*yhat", &["FAILED  dL/dw  expected x*yhat  at w=0.5, x=2, b=1, y=1, your formula gives 1.7615941559557646, the true value is -0.23840584404423537"][..]),
+        ("dL/dw = -3*x*(yhat - y)", &["3 times the true value, and the sign is flipped: at"][..]),
+        ("dL/dw = x*yhat", &["FAILED  dL/dw  expected x*yhat  right only where y = 0: is y 0 or 1? (--domain 'y=0|1'): at w=0.5, x=2, b=1, y=1, your formula gives 1.7615941559557646, the true value is -0.23840584404423537"][..]),
     ] {
         let r = run(&[LOGISTIC, "--at", AT, "--expect", check]);
         assert_eq!(r.code, 1, "{check}: {}{}", r.stdout, r.stderr);
@@ -74,7 +78,7 @@ fn json_csv_summary_and_quiet_carry_the_verdicts() {
     assert_eq!(c[1]["passed"], false);
     let reason = c[1]["reason"].as_str().unwrap_or_default();
     assert!(
-        reason.starts_with("missing a factor of x: at w=0.5"),
+        reason.starts_with("missing a factor of x (this is ∂L/∂b, not ∂L/∂w): at w=0.5"),
         "{reason}"
     );
     assert_eq!(v["passed"], false);
@@ -157,8 +161,31 @@ fn too_few_usable_points_is_a_failure_that_says_so() {
     assert_eq!(r.code, 1);
     assert_contains(
         &r.stdout,
-        &["only 0 of 21 points could be compared (at the others your formula or the true value is undefined); at least 10 are needed"],
+        &["your formula has no real value at any of the 21 points compared"],
     );
+    // Undefined on [-2, 2]: the point given is the only one.
+    let r = run(&[
+        "sqrt(x-5)",
+        "--at",
+        "x=7",
+        "--expect",
+        "df/dx = 1/(2*sqrt(x-5))",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_contains(
+        &r.stdout,
+        &["too few points to compare: the true value is defined at only 1 (at least 10 are needed"],
+    );
+    let r = run(&[
+        "sqrt(x-5)",
+        "--at",
+        "x=7",
+        "--expect",
+        "df/dx = 1/(2*sqrt(x-5))",
+        "--domain",
+        "x=5..9",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -187,20 +214,21 @@ fn rows_of_points_are_points_and_cells_may_be_formulas() {
         .is_some_and(|a| a.iter().all(|p| p["checks"][1]["passed"] == true)));
     let dan = v[3]["checks"][0]["reason"].as_str().unwrap_or_default();
     assert!(
-        dan.contains("no node named `yht`") && dan.contains("did you mean `yhat`?"),
+        dan.contains("depends on yht, which the problem does not have")
+            && dan.contains("did you mean `yhat`?"),
         "{dan}"
     );
 }
 
 #[test]
 fn bad_formulas_and_domains_are_bad_input() {
-    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = yht - y"]);
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = yht"]);
     assert_fails(
         &r,
         2,
         &[
             "no node named `yht`",
-            "1 | dL/dz = yht - y\n  |         ^^^",
+            "1 | dL/dz = yht\n  |         ^^^",
             "did you mean `yhat`?",
         ],
     );
