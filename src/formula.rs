@@ -611,11 +611,19 @@ pub fn judge(
             .collect(),
         _ => Vec::new(),
     };
+    let mut points: Vec<&Sample> = given.into_iter().chain(random).collect();
+    // A program without variables has one point; the names only the answer
+    // has are still drawn at many.
+    if !formula.extra.is_empty() {
+        if let Some(&first) = points.first() {
+            points.resize(points.len().max(1 + RANDOM_POINTS), first);
+        }
+    }
     let judge = Judge {
         formula,
         program,
         truth,
-        points: given.into_iter().chain(random).collect(),
+        points,
         domain,
         tol,
         second_vars,
@@ -738,7 +746,7 @@ impl Judge<'_> {
             reason: Some(reason),
             usable,
         };
-        let needed = match self.program.variables().is_empty() {
+        let needed = match self.program.variables().is_empty() && self.formula.extra.is_empty() {
             true => 1,
             false => MIN_USABLE,
         };

@@ -468,7 +468,7 @@ impl<'s> Job<'s> {
         let Some(text) = crate::formula::first_point(&self.graph, &self.domain) else {
             return Err(Error::new(ErrorKind::Input(format!(
                 "the program is not defined at any of {} random points: give a point with --at or a range with --domain",
-                crate::formula::RANDOM_POINTS
+                crate::formula::MAX_DRAWS
             ))));
         };
         let bindings = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
