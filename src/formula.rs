@@ -707,7 +707,10 @@ impl Judge<'_> {
                 .zip(&extra)
                 .map(|(n, v)| format!("{n}={}", crate::number::format(*v)))
                 .collect();
-            text.push_str(&format!(" (and {})", list.join(", ")));
+            match self.program.variables().is_empty() {
+                true => text = format!("at {}", list.join(", ")),
+                false => text.push_str(&format!(" (and {})", list.join(", "))),
+            }
         }
         text
     }

@@ -420,3 +420,45 @@ fn bad_lists_of_outputs() {
     );
     assert_fails(&r, 2, &["--points takes one output"]);
 }
+
+/// The formula examples of issue 17, each with the verdict SPEC §6 gives.
+#[test]
+fn the_issues_formula_examples() {
+    type Case<'a> = (&'a str, &'a [&'a str], i32, &'a [&'a str]);
+    let cases: &[Case] = &[
+        // Points spread over [-2, 2], not clustered around the first.
+        ("abs(x+2)-2", &["--expect", "f = abs(x+1)-1"], 1, &["FAILED"]),
+        ("x*y*z", &["--expect", "f = sqrt(x^2)*y*z"], 1, &["FAILED"]),
+        // Relative, with no absolute floor.
+        ("1e-50*cos(x)", &["--expect", "f = 1e-50*sin(x)"], 1, &["FAILED"]),
+        ("1e-50*cos(x)", &["--expect", "f = 1e-50*cos(-x)"], 0, &["passed"]),
+        // Undefined only in the answer.
+        ("ln(x^2)", &["--expect", "f = 2*ln(x)"], 1, &["your formula is undefined at x=", "where the true value is"]),
+        ("2*ln(x)", &["--expect", "f = ln(x^2)"], 0, &["passed"]),
+        // Names the problem does not have.
+        ("1", &["--expect", "f = cos(x)^2 + sin(x)^2"], 0, &["passed"]),
+        ("1", &["--expect", "f = 1 + k"], 1, &["your formula depends on k, which the problem does not have: at k="]),
+        // Constant answers to derivatives without a point; no real value.
+        ("x*y", &["--expect", "d2f/dxdy = 1, df/dx = y"], 0, &["checks: 2 of 2 correct"]),
+        ("x*y", &["--expect", "df/dx = (1 - 2*sqrt(2))^(7/4)"], 1, &["your formula has no real value at any of the 21 points compared"]),
+        ("x*y", &["--at", "x=1,y=2", "--expect", "df/dx = (1 - 2*sqrt(2))^(7/4)"], 1, &["no real value"]),
+        // Second derivatives; ŷ, y_hat and σ; superscripts after a name.
+        (LOGISTIC, &["--expect", "d2L/dw2 = x^2*yhat*(1-yhat), dL/dw = x*(ŷ-y), dL/dz = y_hat - y, yhat = sigmoid(z)"], 0, &["checks: 4 of 4 correct"]),
+        (LECTURE, &["--expect", "df/dz = 3z²(2x+y²)"], 0, &["passed"]),
+        // Slips in a teacher's words, only when the ratio is constant.
+        ("2*x+1E9", &["--expect", "f = x+1E9"], 1, &["FAILED  f  expected x+1E9  at x="]),
+        (LECTURE, &["--expect", "df/dx = z^3"], 1, &["missing a factor of 2:"]),
+        (LECTURE, &["--expect", "df/dz = 3*z^2"], 1, &["missing a factor of g4 = 2*x + y^2:"]),
+        (LECTURE, &["--expect", "df/dx = -2*z^3 + 0.01*x"], 1, &["FAILED  df/dx  expected -2*z^3 + 0.01*x  at x="]),
+        (LOGISTIC, &["--expect", "dL/dw = x*(yhat-y)*yhat*(1-yhat)"], 1, &["an extra factor of yhat*(1 - yhat) (σ′ twice):"]),
+        (LOGISTIC, &["--expect", "dL/dw = yhat - y"], 1, &["(this is ∂L/∂b, not ∂L/∂w)"]),
+        (LOGISTIC, &["--expect", "dL/dyhat = -1/yhat"], 1, &["right only where y = 1: is y 0 or 1? (--domain 'y=0|1')"]),
+        (LOGISTIC, &["--expect", "dL/dyhat = -y/yhat + (1-y)/(1-yhat)", "--domain", "y=0|1"], 0, &["passed"]),
+    ];
+    for &(program, args, code, needles) in cases {
+        let r = run(&[&[program][..], args].concat());
+        assert_eq!(r.code, code, "{program} {args:?}: {}{}", r.stdout, r.stderr);
+        assert_contains(&r.stdout, needles);
+        assert!(!r.stdout.contains("off by a factor of 1"), "{}", r.stdout);
+    }
+}
