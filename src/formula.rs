@@ -716,6 +716,24 @@ impl Judge<'_> {
     }
 
     fn verdict(&self) -> Verdict {
+        // `L = L`, `f = f`: a non-answer, equal at every point.
+        if let Truth::Value(target) = self.truth {
+            if self.formula.binds.contains(&Bind::Node(target)) {
+                let name = self.program.name(target).to_string();
+                return Verdict {
+                    student: f64::NAN,
+                    truth: self
+                        .points
+                        .first()
+                        .map_or(f64::NAN, |s| s.values[target as usize]),
+                    passed: false,
+                    reason: Some(format!(
+                        "the answer names `{name}`, what it should compute: it is no answer"
+                    )),
+                    usable: 0,
+                };
+            }
+        }
         let mut scratch = Scratch::default();
         let n = self.points.len();
         let mut pairs: Vec<Pair> = Vec::with_capacity(n);
@@ -1405,6 +1423,16 @@ mod tests {
                 "x*y*(cos(k)^2 + sin(k)^2)",
                 &[1.0, 2.0],
                 None,
+            ),
+            // Naming its own target is no answer.
+            ("x*y", "f", false, "f", &[1.0, 2.0], Some("it is no answer")),
+            (
+                loss,
+                "L",
+                false,
+                "L + 0*w",
+                at,
+                Some("the answer names `L`"),
             ),
             (
                 "x*y",
