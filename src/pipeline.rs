@@ -393,6 +393,7 @@ impl<'s> Job<'s> {
             warn,
             summary: Summary::default(),
             drawn: false,
+            compiled: Default::default(),
         };
         for unused in self.unused_options() {
             (run.warn)(Notice::Warning(unused));
@@ -690,6 +691,10 @@ struct Run<'j, 'w> {
     /// The point was drawn (no `--at`): a number answer to a derivative
     /// is a constant formula, checked at every point.
     drawn: bool,
+    /// Formula answers of `@COLUMN` cells, compiled once a text (a class
+    /// writes the same few answers).
+    compiled:
+        std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<crate::formula::Formula>>>,
 }
 
 impl Run<'_, '_> {
@@ -934,16 +939,30 @@ impl Run<'_, '_> {
     ) -> Result<CheckResult> {
         let job = self.job;
         let compiled;
+        let cached = self.compiled.borrow().get(&e.expected_text).cloned();
         let formula = match job.formulas.get(i).and_then(Option::as_ref) {
             Some(f) if e.column.is_none() && job.expectations[i].formula => f,
+            _ if cached.is_some() => {
+                compiled = cached;
+                compiled
+                    .as_deref()
+                    .ok_or_else(|| Error::internal("cached formula"))?
+            }
             _ => match crate::formula::Formula::compile(
                 &e.expected_text,
                 &job.graph,
                 &job.definitions,
             ) {
                 Ok(f) => {
-                    compiled = f;
-                    &compiled
+                    let f = std::rc::Rc::new(f);
+                    let mut cache = self.compiled.borrow_mut();
+                    if cache.len() < 10_000 {
+                        cache.insert(e.expected_text.clone(), f.clone());
+                    }
+                    compiled = Some(f);
+                    compiled
+                        .as_deref()
+                        .ok_or_else(|| Error::internal("compiled formula"))?
                 }
                 Err(err) => {
                     return Ok(CheckResult {
