@@ -51,6 +51,9 @@ pub struct Job {
     /// (in the variables) evaluated at each point.
     second_derivatives: Vec<Option<(usize, usize)>>,
     domain: crate::formula::Domain,
+    /// The random points formula answers are compared at (the same for
+    /// every point given), drawn at the first formula answer.
+    random: std::sync::OnceLock<Vec<crate::formula::Sample>>,
     options: Options,
     /// Each named statement's expression text, for formula answers that
     /// name a statement this output's graph does not hold.
@@ -142,6 +145,7 @@ impl Job {
             formulas,
             second_derivatives,
             domain,
+            random: std::sync::OnceLock::new(),
             options,
             definitions,
         })
@@ -217,6 +221,8 @@ impl Job {
             job: self,
             warn,
             summary: Summary::default(),
+            drawn: false,
+            compiled: Default::default(),
         };
         for unused in self.unused_options() {
             (run.warn)(Notice::Warning(unused));
@@ -235,6 +241,7 @@ impl Job {
                 }
                 if list.is_empty() {
                     list.push(self.default_point()?);
+                    run.drawn = !list[0].0.is_empty();
                 }
                 let evaluated = run.evaluate_all(&list)?;
                 let several = list.len() > 1;
@@ -280,15 +287,18 @@ impl Job {
     /// when every check is a formula, the first random point where the
     /// program is defined (in `--domain`, or each variable in [-2, 2]).
     fn default_point(&self) -> Result<(String, Vec<Binding>)> {
-        let formulas_only =
-            !self.expectations.is_empty() && self.expectations.iter().all(|e| e.formula);
+        let formulas_only = !self.expectations.is_empty()
+            && self
+                .expectations
+                .iter()
+                .all(|e| e.formula || constant_derivative(e));
         if !formulas_only || self.graph.variables().is_empty() {
             return Ok((String::new(), Vec::new()));
         }
         let Some(text) = crate::formula::first_point(&self.graph, &self.domain) else {
             return Err(Error::new(ErrorKind::Input(format!(
                 "the program is not defined at any of {} random points: give a point with --at or a range with --domain",
-                crate::formula::RANDOM_POINTS
+                crate::formula::MAX_DRAWS
             ))));
         };
         let bindings = bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))?;
@@ -455,6 +465,13 @@ struct Run<'j, 'w> {
     job: &'j Job,
     warn: &'w mut dyn FnMut(Notice),
     summary: Summary,
+    /// The point was drawn (no `--at`): a number answer to a derivative
+    /// is a constant formula, checked at every point.
+    drawn: bool,
+    /// Formula answers of `@COLUMN` cells, compiled once a text (a class
+    /// writes the same few answers).
+    compiled:
+        std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<crate::formula::Formula>>>,
 }
 
 impl Run<'_, '_> {
@@ -585,21 +602,16 @@ impl Run<'_, '_> {
             }));
         }
         let mut checks = Vec::with_capacity(job.expectations.len());
-        // Drawn at the first formula answer, shared by the others.
-        let samples = std::cell::OnceCell::new();
-        let draw = || {
-            let here = crate::formula::Sample {
-                point: values.to_vec(),
-                values: eval.values.clone(),
-                grads: eval.grads.clone(),
-            };
-            crate::formula::samples(&job.graph, Some(here), &job.domain)
+        // Made at the first formula answer, shared by the others.
+        let here = std::cell::OnceCell::new();
+        let draw = || crate::formula::Sample {
+            point: values.to_vec(),
+            values: eval.values.clone(),
+            grads: eval.grads.clone(),
         };
         for (i, e) in job.expectations.iter().enumerate() {
             let given = given.get(i).copied().unwrap_or_default();
-            checks.push(self.check(i, e, given, &view, &|| {
-                samples.get_or_init(&draw).as_slice()
-            })?);
+            checks.push(self.check(i, e, given, &view, &|| here.get_or_init(draw))?);
         }
         let gradcheck = job.options.gradcheck.then(|| {
             let tol = job.options.tol.unwrap_or(check::GRADCHECK_TOL);
@@ -630,7 +642,7 @@ impl Run<'_, '_> {
         e: &Expectation,
         given: Given,
         view: &View<'_>,
-        samples: &dyn Fn() -> &'s [crate::formula::Sample],
+        here: &dyn Fn() -> &'s crate::formula::Sample,
     ) -> Result<CheckResult> {
         let job = self.job;
         let resolved;
@@ -660,8 +672,8 @@ impl Run<'_, '_> {
             _ => e,
         };
         let (tol, sig) = (job.options.tol, job.options.sig);
-        if e.formula {
-            return self.check_formula(i, e, samples());
+        if e.formula || (self.drawn && e.column.is_none() && constant_derivative(e)) {
+            return self.check_formula(i, e, here());
         }
         let outcome = match &job.unused_targets[i] {
             // Bound but unused: its value as bound, its gradient 0.
@@ -700,20 +712,34 @@ impl Run<'_, '_> {
         &self,
         i: usize,
         e: &Expectation,
-        samples: &[crate::formula::Sample],
+        here: &crate::formula::Sample,
     ) -> Result<CheckResult> {
         let job = self.job;
         let compiled;
+        let cached = self.compiled.borrow().get(&e.expected_text).cloned();
         let formula = match job.formulas.get(i).and_then(Option::as_ref) {
             Some(f) if e.column.is_none() && job.expectations[i].formula => f,
+            _ if cached.is_some() => {
+                compiled = cached;
+                compiled
+                    .as_deref()
+                    .ok_or_else(|| Error::internal("cached formula"))?
+            }
             _ => match crate::formula::Formula::compile(
                 &e.expected_text,
                 &job.graph,
                 &job.definitions,
             ) {
                 Ok(f) => {
-                    compiled = f;
-                    &compiled
+                    let f = std::rc::Rc::new(f);
+                    let mut cache = self.compiled.borrow_mut();
+                    if cache.len() < 10_000 {
+                        cache.insert(e.expected_text.clone(), f.clone());
+                    }
+                    compiled = Some(f);
+                    compiled
+                        .as_deref()
+                        .ok_or_else(|| Error::internal("compiled formula"))?
                 }
                 Err(err) => {
                     return Ok(CheckResult {
@@ -740,9 +766,24 @@ impl Run<'_, '_> {
         let node = e
             .node(&job.graph)
             .map_err(|err| err.in_source(&job.expect, "--expect"))?;
-        let grad = matches!(e.target, check::Target::Grad(_));
+        let truth = match (&e.target, &job.second_derivatives[i]) {
+            (check::Target::Second(_), Some((u, v))) => crate::formula::Truth::Second(*u, *v),
+            (check::Target::Grad(_), _) => crate::formula::Truth::Grad(node),
+            _ => crate::formula::Truth::Value(node),
+        };
         let tol = job.options.tol.unwrap_or(check::DEFAULT_RELATIVE);
-        let v = crate::formula::judge(formula, &job.graph, node, grad, samples, tol);
+        let random = job
+            .random
+            .get_or_init(|| crate::formula::random_points(&job.graph, &job.domain));
+        let v = crate::formula::judge(
+            formula,
+            &job.graph,
+            truth,
+            Some(here),
+            random,
+            &job.domain,
+            tol,
+        );
         Ok(CheckResult {
             target: e.label.clone(),
             expected_text: e.expected_text.clone(),
@@ -856,11 +897,6 @@ fn second_derivatives(
                 e.span,
             )
         };
-        if e.formula {
-            return Err(bad(
-                "the answer of a second derivative is a number here (formula answers are checked for values and first derivatives)".into(),
-            ));
-        }
         let cell = crate::symbolic::run::second_target(label.trim(), &output, variables);
         let Some((row, column)) = cell else {
             return Err(bad(format!(
@@ -871,6 +907,12 @@ fn second_derivatives(
         cells.push(Some((row, column)));
     }
     Ok(cells)
+}
+
+/// A number answer to a derivative, which is a constant formula when
+/// there is no point (`d2f/dxdy = 1`).
+fn constant_derivative(e: &Expectation) -> bool {
+    e.column.is_none() && matches!(e.target, check::Target::Grad(_) | check::Target::Second(_))
 }
 
 /// A Hessian cell's value at the point of `view`.

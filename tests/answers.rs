@@ -37,13 +37,17 @@ fn a_failure_names_the_slip_and_shows_a_point() {
     for (check, needles) in [
         (
             "dL/dz = 2*(yhat - y)",
-            &["off by a factor of 2: at w=0.5, x=2, b=1, y=1, your formula gives -0.23840584404423537, the true value is -0.11920292202211769"][..],
+            &["twice the true value: at w=0.5, x=2, b=1, y=1, your formula gives -0.23840584404423537, the true value is -0.11920292202211769"][..],
         ),
         ("dL/dz = y - yhat", &["the sign is flipped: at w=0.5"][..]),
-        ("dL/dw = yhat - y", &["missing a factor of x: at"][..]),
+        ("dL/dw = yhat - y", &["missing a factor of x (this is ∂L/∂b, not ∂L/∂w): at"][..]),
+        ("dL/dz = (yhat - y)/2", &["missing a factor of 2: at"][..]),
+        ("dL/dw = x*(yhat - y)*yhat*(1 - yhat)", &["an extra factor of yhat*(1 - yhat) (σ′ twice): at"][..]),
+        ("dL/dyhat = -1/yhat", &["right only where y = 1: is y 0 or 1? (--domain 'y=0|1'): at"][..]),
+        ("dL/dz = yht - y", &["your formula depends on yht, which the problem does not have (did you mean `yhat`?): at w=0.5"][..]),
         ("dL/dw = w*x*(yhat - y)", &["an extra factor of w: at"][..]),
-        ("dL/dw = -3*x*(yhat - y)", &["off by a factor of -3 (the sign is flipped)"][..]),
-        ("dL/dw = x*yhat", &["FAILED  dL/dw  expected x*yhat  at w=0.5, x=2, b=1, y=1, your formula gives 1.7615941559557646, the true value is -0.23840584404423537"][..]),
+        ("dL/dw = -3*x*(yhat - y)", &["3 times the true value, and the sign is flipped: at"][..]),
+        ("dL/dw = x*yhat", &["FAILED  dL/dw  expected x*yhat  right only where y = 0: is y 0 or 1? (--domain 'y=0|1'): at w=0.5, x=2, b=1, y=1, your formula gives 1.7615941559557646, the true value is -0.23840584404423537"][..]),
     ] {
         let r = run(&[LOGISTIC, "--at", AT, "--expect", check]);
         assert_eq!(r.code, 1, "{check}: {}{}", r.stdout, r.stderr);
@@ -74,7 +78,7 @@ fn json_csv_summary_and_quiet_carry_the_verdicts() {
     assert_eq!(c[1]["passed"], false);
     let reason = c[1]["reason"].as_str().unwrap_or_default();
     assert!(
-        reason.starts_with("missing a factor of x: at w=0.5"),
+        reason.starts_with("missing a factor of x (this is ∂L/∂b, not ∂L/∂w): at w=0.5"),
         "{reason}"
     );
     assert_eq!(v["passed"], false);
@@ -157,8 +161,31 @@ fn too_few_usable_points_is_a_failure_that_says_so() {
     assert_eq!(r.code, 1);
     assert_contains(
         &r.stdout,
-        &["only 0 of 21 points could be compared (at the others your formula or the true value is undefined); at least 10 are needed"],
+        &["your formula has no real value at any of the 21 points compared"],
     );
+    // Undefined on [-2, 2]: the point given is the only one.
+    let r = run(&[
+        "sqrt(x-5)",
+        "--at",
+        "x=7",
+        "--expect",
+        "df/dx = 1/(2*sqrt(x-5))",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_contains(
+        &r.stdout,
+        &["too few points to compare: the true value is defined at only 1 (at least 10 are needed"],
+    );
+    let r = run(&[
+        "sqrt(x-5)",
+        "--at",
+        "x=7",
+        "--expect",
+        "df/dx = 1/(2*sqrt(x-5))",
+        "--domain",
+        "x=5..9",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -187,20 +214,21 @@ fn rows_of_points_are_points_and_cells_may_be_formulas() {
         .is_some_and(|a| a.iter().all(|p| p["checks"][1]["passed"] == true)));
     let dan = v[3]["checks"][0]["reason"].as_str().unwrap_or_default();
     assert!(
-        dan.contains("no node named `yht`") && dan.contains("did you mean `yhat`?"),
+        dan.contains("depends on yht, which the problem does not have")
+            && dan.contains("did you mean `yhat`?"),
         "{dan}"
     );
 }
 
 #[test]
 fn bad_formulas_and_domains_are_bad_input() {
-    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = yht - y"]);
+    let r = run(&[LOGISTIC, "--at", AT, "--expect", "dL/dz = yht"]);
     assert_fails(
         &r,
         2,
         &[
             "no node named `yht`",
-            "1 | dL/dz = yht - y\n  |         ^^^",
+            "1 | dL/dz = yht\n  |         ^^^",
             "did you mean `yhat`?",
         ],
     );
@@ -391,4 +419,46 @@ fn bad_lists_of_outputs() {
         Some(b"a1,a2,a3\n1,2,3\n"),
     );
     assert_fails(&r, 2, &["--points takes one output"]);
+}
+
+/// The formula examples of issue 17, each with the verdict SPEC §6 gives.
+#[test]
+fn the_issues_formula_examples() {
+    type Case<'a> = (&'a str, &'a [&'a str], i32, &'a [&'a str]);
+    let cases: &[Case] = &[
+        // Points spread over [-2, 2], not clustered around the first.
+        ("abs(x+2)-2", &["--expect", "f = abs(x+1)-1"], 1, &["FAILED"]),
+        ("x*y*z", &["--expect", "f = sqrt(x^2)*y*z"], 1, &["FAILED"]),
+        // Relative, with no absolute floor.
+        ("1e-50*cos(x)", &["--expect", "f = 1e-50*sin(x)"], 1, &["FAILED"]),
+        ("1e-50*cos(x)", &["--expect", "f = 1e-50*cos(-x)"], 0, &["passed"]),
+        // Undefined only in the answer.
+        ("ln(x^2)", &["--expect", "f = 2*ln(x)"], 1, &["your formula is undefined at x=", "where the true value is"]),
+        ("2*ln(x)", &["--expect", "f = ln(x^2)"], 0, &["passed"]),
+        // Names the problem does not have.
+        ("1", &["--expect", "f = cos(x)^2 + sin(x)^2"], 0, &["passed"]),
+        ("1", &["--expect", "f = 1 + k"], 1, &["your formula depends on k, which the problem does not have: at k="]),
+        // Constant answers to derivatives without a point; no real value.
+        ("x*y", &["--expect", "d2f/dxdy = 1, df/dx = y"], 0, &["checks: 2 of 2 correct"]),
+        ("x*y", &["--expect", "df/dx = (1 - 2*sqrt(2))^(7/4)"], 1, &["your formula has no real value at any of the 21 points compared"]),
+        ("x*y", &["--at", "x=1,y=2", "--expect", "df/dx = (1 - 2*sqrt(2))^(7/4)"], 1, &["no real value"]),
+        // Second derivatives; ŷ, y_hat and σ; superscripts after a name.
+        (LOGISTIC, &["--expect", "d2L/dw2 = x^2*yhat*(1-yhat), dL/dw = x*(ŷ-y), dL/dz = y_hat - y, yhat = sigmoid(z)"], 0, &["checks: 4 of 4 correct"]),
+        (LECTURE, &["--expect", "df/dz = 3z²(2x+y²)"], 0, &["passed"]),
+        // Slips in a teacher's words, only when the ratio is constant.
+        ("2*x+1E9", &["--expect", "f = x+1E9"], 1, &["FAILED  f  expected x+1E9  at x="]),
+        (LECTURE, &["--expect", "df/dx = z^3"], 1, &["missing a factor of 2:"]),
+        (LECTURE, &["--expect", "df/dz = 3*z^2"], 1, &["missing a factor of g4 = 2*x + y^2:"]),
+        (LECTURE, &["--expect", "df/dx = -2*z^3 + 0.01*x"], 1, &["FAILED  df/dx  expected -2*z^3 + 0.01*x  at x="]),
+        (LOGISTIC, &["--expect", "dL/dw = x*(yhat-y)*yhat*(1-yhat)"], 1, &["an extra factor of yhat*(1 - yhat) (σ′ twice):"]),
+        (LOGISTIC, &["--expect", "dL/dw = yhat - y"], 1, &["(this is ∂L/∂b, not ∂L/∂w)"]),
+        (LOGISTIC, &["--expect", "dL/dyhat = -1/yhat"], 1, &["right only where y = 1: is y 0 or 1? (--domain 'y=0|1')"]),
+        (LOGISTIC, &["--expect", "dL/dyhat = -y/yhat + (1-y)/(1-yhat)", "--domain", "y=0|1"], 0, &["passed"]),
+    ];
+    for &(program, args, code, needles) in cases {
+        let r = run(&[&[program][..], args].concat());
+        assert_eq!(r.code, code, "{program} {args:?}: {}{}", r.stdout, r.stderr);
+        assert_contains(&r.stdout, needles);
+        assert!(!r.stdout.contains("off by a factor of 1"), "{}", r.stdout);
+    }
 }
