@@ -16,7 +16,7 @@ pub enum Target {
     Grad(String),
     /// A second derivative of the output, as written: `d2f/dx2`, `d2f/dxdy`,
     /// `∂²f/∂x∂y` (its variables are read against the program's, see
-    /// [`crate::symbolic::run::second_target`]).
+    /// [`second_target`]).
     Second(String),
 }
 
@@ -459,6 +459,38 @@ fn kinks(graph: &Graph, values: &[f64]) -> Vec<Option<(NodeId, &'static str)>> {
 
 fn describe_kink(graph: &Graph, (id, what): (NodeId, &'static str)) -> String {
     format!("{} = {} {what}", graph.name(id), graph.definition(id))
+}
+
+/// The Hessian cell of a `d2f/dxdy` target: longest variable names first,
+/// so that `d2f/dxdy` with variables `x`, `y`, `xd` reads unambiguously
+/// where it can.
+pub fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
+    let rest = target
+        .strip_prefix("d2")
+        .or_else(|| target.strip_prefix("∂²"))?;
+    let rest = rest
+        .strip_prefix(output)
+        .or_else(|| rest.strip_prefix('f'))?;
+    let rest = rest
+        .strip_prefix("/d")
+        .or_else(|| rest.strip_prefix("/∂"))?;
+    let find = |name: &str| variables.iter().position(|v| v == name);
+    if let Some(v) = rest.strip_suffix('2').or_else(|| rest.strip_suffix('²')) {
+        if let Some(i) = find(v) {
+            return Some((i, i));
+        }
+    }
+    for (i, u) in variables.iter().enumerate() {
+        if let Some(v) = rest
+            .strip_prefix(u.as_str())
+            .and_then(|r| r.strip_prefix('d').or_else(|| r.strip_prefix('∂')))
+        {
+            if let Some(j) = find(v) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

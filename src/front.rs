@@ -119,7 +119,7 @@ pub fn run_compiled(
                 .pop()
                 .ok_or_else(|| Error::internal("no program to run"))?;
             match mode {
-                Mode::Formulas => crate::symbolic::run::run(&compiled, options, points, out, warn),
+                Mode::Formulas => crate::symbolic_mode::run(&compiled, options, points, out, warn),
                 _ => Job::from_compiled(compiled, options.clone())?.run(points, out, warn),
             }
         }

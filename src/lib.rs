@@ -40,6 +40,7 @@ pub mod report;
 pub mod session;
 pub mod sink;
 pub mod symbolic;
+pub mod symbolic_mode;
 pub mod train;
 
 pub use error::{Error, ErrorKind, Result};

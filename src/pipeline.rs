@@ -897,7 +897,7 @@ fn second_derivatives(
                 e.span,
             )
         };
-        let cell = crate::symbolic::run::second_target(label.trim(), &output, variables);
+        let cell = check::second_target(label.trim(), &output, variables);
         let Some((row, column)) = cell else {
             return Err(bad(format!(
                 "a second derivative is written d2{output}/dx2 or d2{output}/dxdy, with x and y among the variables: {}",

@@ -384,9 +384,6 @@ pub fn read(ex: &mut Exprs, text: &str) -> Option<Id> {
     value.last().copied()
 }
 
-pub mod run;
-pub use run::run;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,16 @@
-//! `--symbolic`, `--hessian` and `--format latex` from the command line:
+//! The formulas mode (`--symbolic`, `--hessian`, `--format latex`) over
+//! [`crate::symbolic`]:
 //! the formulas, their values at the `--at` points, the Hessian, and the
 //! checks of second derivatives (`d2f/dx2`, `d2f/dxdy` in `--expect`).
 
-use super::{differentiate, formula_graph, grad_label, hessian, hessian_label, Formulas};
-use super::{evaluate_graph, print};
 use crate::bindings::Binding;
+use crate::check::second_target;
 use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::{Graph, Kind, NodeId};
 use crate::options::{Format, Options, PointSource, Summary};
+use crate::symbolic::{differentiate, formula_graph, grad_label, hessian, hessian_label, Formulas};
+use crate::symbolic::{evaluate_graph, print};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
 use std::io::Write;
@@ -126,7 +128,8 @@ fn formulas(
             w.line(&text)?;
         }
         Format::Latex => {
-            let text = super::latex::document(graph, &formulas, &output, second.as_ref(), bare);
+            let text =
+                crate::symbolic::latex::document(graph, &formulas, &output, second.as_ref(), bare);
             w.text(&text)?;
         }
         _ if o.explain => {
@@ -271,7 +274,7 @@ fn json_doc(
     formulas: &Formulas,
     output: &str,
     gradient: &[String],
-    second: &Option<super::Hessian>,
+    second: &Option<crate::symbolic::Hessian>,
     symbolic: bool,
     evaluated: &[Point],
     _bare: bool,
@@ -413,38 +416,6 @@ fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<
     Ok(checks)
 }
 
-/// The Hessian cell of a `d2f/dxdy` target: longest variable names first,
-/// so that `d2f/dxdy` with variables `x`, `y`, `xd` reads unambiguously
-/// where it can.
-pub fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
-    let rest = target
-        .strip_prefix("d2")
-        .or_else(|| target.strip_prefix("∂²"))?;
-    let rest = rest
-        .strip_prefix(output)
-        .or_else(|| rest.strip_prefix('f'))?;
-    let rest = rest
-        .strip_prefix("/d")
-        .or_else(|| rest.strip_prefix("/∂"))?;
-    let find = |name: &str| variables.iter().position(|v| v == name);
-    if let Some(v) = rest.strip_suffix('2').or_else(|| rest.strip_suffix('²')) {
-        if let Some(i) = find(v) {
-            return Some((i, i));
-        }
-    }
-    for (i, u) in variables.iter().enumerate() {
-        if let Some(v) = rest
-            .strip_prefix(u.as_str())
-            .and_then(|r| r.strip_prefix('d').or_else(|| r.strip_prefix('∂')))
-        {
-            if let Some(j) = find(v) {
-                return Some((i, j));
-            }
-        }
-    }
-    None
-}
-
 /// `--explain --symbolic`: for each node, output first, the chain rule as
 /// the lecture writes it: `∂L/∂z = ∂L/∂yhat · ∂yhat/∂z = ∂L/∂yhat ·
 /// yhat*(1 - yhat) = yhat - y`.
@@ -495,9 +466,9 @@ fn explain(graph: &Graph, output: &str, bare: bool, inline: bool) -> Result<Stri
                 .map(|&a| named.value[a as usize])
                 .collect();
             let value = named.value[user as usize];
-            let local = super::local_derivative(&mut named.ex, op, &args, value, i)?;
+            let local = crate::symbolic::local_derivative(&mut named.ex, op, &args, value, i)?;
             let mut local_text = print::to_text(&named.ex, local);
-            let compound = matches!(named.ex.node(local), super::expr::Node::Add(..))
+            let compound = matches!(named.ex.node(local), crate::symbolic::expr::Node::Add(..))
                 || local_text.starts_with('-');
             if compound && !up.is_empty() {
                 local_text = format!("({local_text})");
@@ -523,7 +494,7 @@ fn explain(graph: &Graph, output: &str, bare: bool, inline: bool) -> Result<Stri
 /// The formulas with every operation node a step (`g1`, `yhat`, …), for
 /// local derivatives written in the nodes' names.
 fn differentiate_named(graph: &Graph) -> Formulas {
-    let mut ex = super::expr::Exprs::new();
+    let mut ex = crate::symbolic::expr::Exprs::new();
     let mut value = Vec::with_capacity(graph.len());
     let mut name = String::new();
     for id in 0..graph.len() as NodeId {
