@@ -37,6 +37,7 @@ pub mod session;
 pub mod sink;
 pub mod symbolic;
 pub mod train;
+pub mod written;
 
 pub use error::{Error, ErrorKind, Result};
 pub use eval::Evaluation;

@@ -55,6 +55,10 @@ pub struct Options {
     pub gradcheck: bool,
     /// Overrides the tolerance of `expect` and `gradcheck`.
     pub tol: Option<f64>,
+    /// `--tol T%`: for number answers, `tol` is a fraction of the true value.
+    pub tol_percent: bool,
+    /// The column of `--points` that names each row (`--id`).
+    pub id: Option<String>,
     /// The fewest significant digits a decimal answer may have (`--sig`).
     pub sig: Option<u32>,
     pub explain: bool,
@@ -84,6 +88,8 @@ impl Default for Options {
             expect: Vec::new(),
             gradcheck: false,
             tol: None,
+            tol_percent: false,
+            id: None,
             sig: None,
             explain: false,
             digits: None,
@@ -193,6 +199,14 @@ impl<'s> Job<'s> {
     pub fn new(source: &'s str, origin: &'s str, options: Options) -> Result<Self> {
         // Formulas (`--symbolic`, latex) check their own options and targets.
         let symbolic = options.symbolic.active(options.format);
+        if options.expect.iter().any(|e| {
+            e.trim_matches(|c: char| c == ',' || c.is_whitespace())
+                .is_empty()
+        }) {
+            return Err(Error::new(ErrorKind::Usage(
+                "--expect has no checks (an unset shell variable?): give target=value, such as --expect 'f=136, df/dx=16'".into(),
+            )));
+        }
         if !symbolic {
             check_combinations(&options)?;
         }
@@ -314,7 +328,10 @@ impl<'s> Job<'s> {
             return Box::new(sink::Quiet);
         }
         if o.summary {
-            return Box::new(sink::Summary::new(unit));
+            return Box::new(sink::Summary::with_targets(
+                unit,
+                self.expectations.iter().map(|e| e.label.clone()).collect(),
+            ));
         }
         match o.format {
             Format::Table if self.is_judged() || o.explain => {
@@ -430,6 +447,11 @@ impl<'s> Job<'s> {
                 let mut reader = Points::new(reader, &self.graph, &origin)?;
                 let answers = self.answer_columns(&reader.layout, &origin)?;
                 let unused = self.unused_columns(&reader.layout)?;
+                let taken: Vec<usize> = answers.iter().chain(&unused).flatten().copied().collect();
+                reader
+                    .layout
+                    .choose_id(&taken, self.options.id.as_deref())
+                    .map_err(|e| Error::new(ErrorKind::Usage(e)))?;
                 let frame = Frame {
                     graph: &self.graph,
                     several: true,
@@ -746,7 +768,10 @@ impl Run<'_, '_> {
         while reader.next_point(&mut values)? {
             cells.clear();
             cells.extend((0..reader.layout.names.len()).map(|c| reader.cell(c).into_owned()));
-            let context = format!("at: {origin}, line {}", reader.line());
+            let context = match reader.layout.id.and_then(|c| cells.get(c)) {
+                Some(id) => format!("at: {origin}, line {}, {id}", reader.line()),
+                None => format!("at: {origin}, line {}", reader.line()),
+            };
             let given: Vec<Given> = answers
                 .iter()
                 .zip(unused)
@@ -882,7 +907,22 @@ impl Run<'_, '_> {
             },
             _ => e,
         };
-        let (tol, sig) = (job.options.tol, job.options.sig);
+        let (sig, percent) = (job.options.sig, job.options.tol_percent);
+        let tol = job
+            .options
+            .tol
+            .map(|value| check::Tolerance { value, percent });
+        if let Some(reason) = self_reference(e, &job.graph) {
+            return Ok(CheckResult {
+                target: e.label.clone(),
+                expected_text: e.expected_text.clone(),
+                expected: f64::NAN,
+                actual: f64::NAN,
+                passed: false,
+                reason: Some(reason),
+                formula: e.formula,
+            });
+        }
         if e.formula {
             return self.check_formula(i, e, samples());
         }
@@ -1097,6 +1137,12 @@ fn second_derivatives(graph: &Graph, expectations: &[Expectation]) -> Result<Vec
         )?));
     }
     Ok(cells)
+}
+
+/// An answer that names its own target (`L` for `L`): not an answer.
+fn self_reference(e: &Expectation, graph: &Graph) -> Option<String> {
+    let node = e.node(graph).ok()?;
+    e.names_itself(&graph.name(node).to_string(), node == graph.output())
 }
 
 /// A Hessian cell's value at the point of `view`.

@@ -7,10 +7,14 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
 use crate::input::{LineLimit, MAX_LINE_BYTES};
-use std::io::Read;
+use std::io::{Chain, Cursor, Read};
+
+/// The stream the csv reader reads: the header line (read first, to find
+/// the separator), then the rest, blank lines kept visible.
+type Stream<R> = LineLimit<BlankLines<Chain<Cursor<Vec<u8>>, R>>>;
 
 pub struct Points<R: Read> {
-    reader: csv::Reader<LineLimit<R>>,
+    reader: csv::Reader<Stream<R>>,
     /// For each of the graph's variables, its column.
     columns: Vec<usize>,
     header: csv::StringRecord,
@@ -27,6 +31,9 @@ pub struct Header {
     /// For each column, the graph variable it holds; `None` for a column
     /// that passes through (`student`, an answer).
     pub variable: Vec<Option<usize>>,
+    /// The column that names each row (`student`): the first that is not a
+    /// variable nor an answer, or `--id` (see [`Header::choose_id`]).
+    pub id: Option<usize>,
 }
 
 impl Header {
@@ -35,9 +42,121 @@ impl Header {
         self.variable.iter().flatten().copied().collect()
     }
 
+    /// Sets [`Header::id`]: the column named `wanted` (`--id`), else the
+    /// first column that is neither a variable nor in `answers`.
+    pub fn choose_id(
+        &mut self,
+        answers: &[usize],
+        wanted: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        self.id = match wanted {
+            Some(name) => Some(self.names.iter().position(|n| n == name).ok_or_else(|| {
+                format!(
+                    "--id {name}: no such column (the header has: {})",
+                    self.names.join(", ")
+                )
+            })?),
+            None => (0..self.names.len())
+                .find(|c| self.variable[*c].is_none() && !answers.contains(c)),
+        };
+        Ok(())
+    }
+
     /// Whether the file is just the variables, in the graph's order.
     pub fn is_plain(&self) -> bool {
         self.variable.iter().enumerate().all(|(c, v)| *v == Some(c))
+    }
+}
+
+/// The header line, read a byte at a time (the input is buffered), with
+/// its line break; bounded by [`MAX_LINE_BYTES`].
+fn first_line<R: Read>(input: &mut R, origin: &str) -> Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0u8];
+    loop {
+        match input.read(&mut byte) {
+            Ok(0) => return Ok(line),
+            Ok(_) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    return Ok(line);
+                }
+                if line.len() > MAX_LINE_BYTES {
+                    return Err(bad(
+                        origin,
+                        1,
+                        format!(
+                            "the line is longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a row may be"
+                        ),
+                    ));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(bad(origin, 1, format!("cannot read the header row ({e})"))),
+        }
+    }
+}
+
+/// The separator of a file, from its header: `;` or a tab when the header
+/// has more of them than commas (what spreadsheets write where the comma
+/// is the decimal mark), else `,`.
+fn separator(header: &[u8]) -> u8 {
+    let count = |b: u8| header.iter().filter(|&&c| c == b).count();
+    let commas = count(b',');
+    [b';', b'\t']
+        .into_iter()
+        .filter(|&b| count(b) > commas)
+        .max_by_key(|&b| count(b))
+        .unwrap_or(b',')
+}
+
+/// A reader that puts a space on each blank line outside quotes, so that
+/// the csv reader sees it (it skips empty lines without counting them) and
+/// its line numbers are the file's own.
+pub struct BlankLines<R> {
+    inner: R,
+    /// The last byte passed on, and whether a quote is open.
+    last: u8,
+    quoted: bool,
+    chunk: Vec<u8>,
+}
+
+impl<R> BlankLines<R> {
+    pub fn new(inner: R) -> Self {
+        BlankLines {
+            inner,
+            last: b'\n',
+            quoted: false,
+            chunk: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // At most every other byte is a space added: read half.
+        let half = (buf.len() / 2).max(1);
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        self.chunk.resize(half, 0);
+        let n = self.inner.read(&mut self.chunk[..half])?;
+        let mut out = 0;
+        for &b in &self.chunk[..n] {
+            if !self.quoted && self.last == b'\n' && (b == b'\n' || b == b'\r') {
+                buf[out] = b' ';
+                out += 1;
+            }
+            if b == b'"' {
+                self.quoted = !self.quoted;
+            }
+            buf[out] = b;
+            out += 1;
+            if b != b'\r' {
+                self.last = b;
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -53,7 +172,7 @@ fn bad(origin: &str, line: u64, reason: String) -> Error {
 
 /// The error for a failed read: the line limit, or what the csv crate says.
 fn read_error<R: Read>(
-    reader: &csv::Reader<LineLimit<R>>,
+    reader: &csv::Reader<Stream<R>>,
     origin: &str,
     e: &csv::Error,
     what: &str,
@@ -83,12 +202,22 @@ impl<R: Read> Points<R> {
     /// As [`Points::new`], for some of the graph's variables only (the
     /// others have values from elsewhere: `--train`'s parameters); a point
     /// holds their values in the order of `wanted`.
-    pub fn for_variables(input: R, graph: &Graph, wanted: &[usize], origin: &str) -> Result<Self> {
+    pub fn for_variables(
+        mut input: R,
+        graph: &Graph,
+        wanted: &[usize],
+        origin: &str,
+    ) -> Result<Self> {
+        let first = first_line(&mut input, origin)?;
+        let delimiter = separator(&first);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
-            .from_reader(LineLimit::new(input));
+            .from_reader(LineLimit::new(BlankLines::new(
+                Cursor::new(first).chain(input),
+            )));
         let header = match reader.headers() {
             // Names compare composed (NFC), as in the program.
             Ok(header) => header
@@ -135,6 +264,7 @@ impl<R: Read> Points<R> {
                 .iter()
                 .map(|h| graph.variables().iter().position(|v| v == h))
                 .collect(),
+            id: None,
         };
         Ok(Points {
             reader,
@@ -156,12 +286,19 @@ impl<R: Read> Points<R> {
         self.record.position().map_or(0, |p| p.line())
     }
 
-    /// Reads the next point into `values`; `Ok(false)` at the end.
+    /// Reads the next point into `values`; `Ok(false)` at the end. Blank
+    /// lines are skipped (and counted in line numbers).
     pub fn next_point(&mut self, values: &mut Vec<f64>) -> Result<bool> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => return Ok(false),
-            Ok(true) => {}
-            Err(e) => return Err(read_error(&self.reader, &self.origin, &e, "row")),
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(e) => return Err(read_error(&self.reader, &self.origin, &e, "row")),
+            }
+            let blank = self.record.len() == 1 && self.record[0].trim_ascii().is_empty();
+            if !blank {
+                break;
+            }
         }
         let line = self.line();
         if self.record.len() != self.header.len() {
@@ -183,6 +320,15 @@ impl<R: Read> Points<R> {
                 .ok()
                 .and_then(|t| t.trim().parse::<f64>().ok());
             if let Some(v) = value.filter(|v| v.is_finite()) {
+                values.push(v);
+                continue;
+            }
+            // A decimal comma (`0,5`), as spreadsheets write in much of Europe.
+            let comma = std::str::from_utf8(raw)
+                .ok()
+                .filter(|t| t.matches(',').count() == 1 && !t.contains('.'))
+                .and_then(|t| t.trim().replace(',', ".").parse::<f64>().ok());
+            if let Some(v) = comma.filter(|v| v.is_finite()) {
                 values.push(v);
                 continue;
             }
