@@ -299,10 +299,16 @@ impl Expectation {
                     crate::number::format(answer),
                     crate::number::format(actual)
                 )),
-                Some(w) if (answer + truth).abs() <= w.unit() * (1.0 + 1e-9) => Some(format!(
-                    "the sign is flipped: {shown} vs the true {}",
-                    true_value(actual, w.significant)
-                )),
+                Some(w)
+                    if answer * truth < 0.0
+                        && diff > w.unit() * (1.0 + 1e-9)
+                        && (answer + truth).abs() <= w.unit() * (1.0 + 1e-9) =>
+                {
+                    Some(format!(
+                        "the sign is flipped: {shown} vs the true {}",
+                        true_value(actual, w.significant)
+                    ))
+                }
                 // The slack covers the binary representation of decimals.
                 Some(w) if !(diff <= w.unit() * (1.0 + 1e-9)) => Some(format!(
                     "off by more than one unit of the last digit: {shown} vs the true {}",
@@ -593,6 +599,13 @@ mod tests {
             assert!(verdict(answer, truth).0, "{answer}");
         }
         assert!(!verdict("-0.1", -0.0596).0, "68% off");
+        assert_eq!(
+            verdict("0.2384", truth),
+            (
+                false,
+                "the sign is flipped: 0.2384 vs the true -0.2384058…".to_string()
+            )
+        );
         // Exactly right passes whatever its digits.
         assert!(verdict("16", 16.0).0);
         assert!(verdict("0.5", 0.5).0);

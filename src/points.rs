@@ -56,8 +56,9 @@ impl Header {
                     self.names.join(", ")
                 )
             })?),
-            None => (0..self.names.len())
-                .find(|c| self.variable[*c].is_none() && !answers.contains(c)),
+            None => {
+                (0..self.names.len()).find(|c| self.variable[*c].is_none() && !answers.contains(c))
+            }
         };
         Ok(())
     }

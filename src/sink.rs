@@ -751,10 +751,7 @@ impl Summary {
     pub fn with_targets(unit: &'static str, targets: Vec<String>) -> Self {
         Summary {
             unit,
-            checks: targets
-                .into_iter()
-                .map(|t| (t, 0, 0, Vec::new()))
-                .collect(),
+            checks: targets.into_iter().map(|t| (t, 0, 0, Vec::new())).collect(),
             ..Summary::default()
         }
     }
@@ -775,11 +772,7 @@ impl Summary {
 /// The name of a slip: a reason up to its first `:` or `(` (`not precise
 /// enough`, `off by a factor of -3`).
 fn slip(reason: &str) -> &str {
-    reason
-        .split([':', '('])
-        .next()
-        .unwrap_or(reason)
-        .trim()
+    reason.split([':', '(']).next().unwrap_or(reason).trim()
 }
 
 impl Sink for Summary {
@@ -884,10 +877,12 @@ impl Checks {
     fn write_expectations(&self, out: &mut dyn Write, checks: &[CheckResult]) -> Result<()> {
         let width = widest(checks.iter().map(|c| c.target.as_str()));
         // An empty answer cell shows as such.
-        let shown = |c: &CheckResult| match c.expected_text.as_str() {
-            "" => "(empty)",
-            text => text,
-        };
+        fn shown(c: &CheckResult) -> &str {
+            match c.expected_text.as_str() {
+                "" => "(empty)",
+                text => text,
+            }
+        }
         let expected_width = widest(checks.iter().map(shown));
         for c in checks {
             let actual = number::format(c.actual);
