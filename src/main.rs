@@ -281,12 +281,14 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         Some(path) if path == "-" => PointSource::Csv {
             reader: Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
             origin: "stdin".into(),
+            shared: PointSource::shared(&cli.at)?,
         },
         Some(path) => {
             let file = input::open(path)?;
             PointSource::Csv {
                 reader: Box::new(io::BufReader::with_capacity(1 << 16, file)),
                 origin: path.clone(),
+                shared: PointSource::shared(&cli.at)?,
             }
         }
         None => PointSource::at(&cli.at)?,

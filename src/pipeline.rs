@@ -114,6 +114,8 @@ pub enum PointSource<'a> {
         reader: Box<dyn BufRead + 'a>,
         /// The file's name in messages (`stdin` for `-`).
         origin: String,
+        /// Values every row shares (`--at` with `--points`).
+        shared: Vec<Binding>,
     },
 }
 
@@ -127,6 +129,20 @@ impl PointSource<'_> {
             list.push((text.into_owned(), parsed));
         }
         Ok(PointSource::At(list))
+    }
+
+    /// The values every row of `--points` shares: one `--at`, or none.
+    pub fn shared(texts: &[String]) -> Result<Vec<Binding>> {
+        match texts {
+            [] => Ok(Vec::new()),
+            [text] => {
+                let text = crate::input::nfc(text);
+                bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))
+            }
+            _ => Err(Error::new(ErrorKind::Usage(
+                "with --points, --at gives the values every row shares: give it once".into(),
+            ))),
+        }
     }
 }
 
@@ -443,8 +459,12 @@ impl<'s> Job<'s> {
                 }
                 finish(&mut *sink, out, run.summary, result)
             }
-            PointSource::Csv { reader, origin } => {
-                let mut reader = Points::new(reader, &self.graph, &origin)?;
+            PointSource::Csv {
+                reader,
+                origin,
+                shared,
+            } => {
+                let mut reader = Points::with_shared(reader, &self.graph, &shared, &origin)?;
                 let answers = self.answer_columns(&reader.layout, &origin)?;
                 let unused = self.unused_columns(&reader.layout)?;
                 let taken: Vec<usize> = answers.iter().chain(&unused).flatten().copied().collect();
@@ -1281,6 +1301,7 @@ mod tests {
             let points = PointSource::Csv {
                 reader: Box::new(input.as_bytes()),
                 origin: "rows.csv".into(),
+                shared: Vec::new(),
             };
             job.run(points, &mut out, &mut |_| {})
         });

@@ -22,6 +22,10 @@ pub struct Points<R: Read> {
     origin: String,
     /// The header's columns as the output shows them.
     pub layout: Header,
+    /// Variables every row shares (`--at` with `--points`), by index, and
+    /// a row's values before they join them.
+    shared: Vec<(usize, f64)>,
+    read: Vec<f64>,
 }
 
 /// The columns of a CSV file of points, in the file's order.
@@ -200,6 +204,50 @@ impl<R: Read> Points<R> {
         Self::for_variables(input, graph, &all, origin)
     }
 
+    /// As [`Points::new`], with values every row shares (`--at w=0.5,b=1`
+    /// with `--points`): the file holds the other variables, and a point
+    /// holds every variable in the graph's order. A variable in both, or a
+    /// name that is no variable, is a usage error.
+    pub fn with_shared(
+        input: R,
+        graph: &Graph,
+        shared: &[crate::bindings::Binding],
+        origin: &str,
+    ) -> Result<Self> {
+        let variables = graph.variables();
+        let mut given = Vec::with_capacity(shared.len());
+        for b in shared {
+            match variables.iter().position(|v| *v == b.name) {
+                Some(v) => given.push((v, b.value)),
+                None => {
+                    return Err(Error::new(ErrorKind::Usage(format!(
+                        "--at {}={}: the program has no variable `{}` (it has: {})",
+                        b.name,
+                        crate::number::format(b.value),
+                        b.name,
+                        variables.join(", ")
+                    ))))
+                }
+            }
+        }
+        let wanted: Vec<usize> = (0..variables.len())
+            .filter(|v| !given.iter().any(|(g, _)| g == v))
+            .collect();
+        let mut points = Self::for_variables(input, graph, &wanted, origin)?;
+        if let Some((v, _)) = given
+            .iter()
+            .find(|(v, _)| points.layout.names.iter().any(|n| *n == variables[*v]))
+        {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "`{}` is given by --at and is a column of {origin}: give each variable once (--at for the values every row shares)",
+                variables[*v]
+            ))));
+        }
+        given.sort_by_key(|(v, _)| *v);
+        points.shared = given;
+        Ok(points)
+    }
+
     /// As [`Points::new`], for some of the graph's variables only (the
     /// others have values from elsewhere: `--train`'s parameters); a point
     /// holds their values in the order of `wanted`.
@@ -274,6 +322,8 @@ impl<R: Read> Points<R> {
             record: csv::ByteRecord::new(),
             origin: origin.to_string(),
             layout,
+            shared: Vec::new(),
+            read: Vec::new(),
         })
     }
 
@@ -290,6 +340,32 @@ impl<R: Read> Points<R> {
     /// Reads the next point into `values`; `Ok(false)` at the end. Blank
     /// lines are skipped (and counted in line numbers).
     pub fn next_point(&mut self, values: &mut Vec<f64>) -> Result<bool> {
+        if self.shared.is_empty() {
+            return self.next_row(values);
+        }
+        let mut read = std::mem::take(&mut self.read);
+        let more = self.next_row(&mut read);
+        if let Ok(true) = more {
+            // The file's values, in order, around the shared ones.
+            values.clear();
+            let mut from_file = read.iter();
+            let mut shared = self.shared.iter().peekable();
+            for v in 0..read.len() + self.shared.len() {
+                match shared.peek() {
+                    Some((s, value)) if *s == v => {
+                        values.push(*value);
+                        shared.next();
+                    }
+                    _ => values.extend(from_file.next()),
+                }
+            }
+        }
+        self.read = read;
+        more
+    }
+
+    /// The variables of the next row, as the file has them.
+    fn next_row(&mut self, values: &mut Vec<f64>) -> Result<bool> {
         loop {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return Ok(false),

@@ -520,7 +520,15 @@ impl Sink for Csv {
         let graph = frame.graph;
         self.header = frame.header.cloned();
         self.order = match frame.header {
-            Some(header) => header.variable_order(),
+            // Then the variables every row shares (`--at` with `--points`).
+            Some(header) => {
+                let mut order = header.variable_order();
+                let shared: Vec<usize> = (0..graph.variables().len())
+                    .filter(|v| !order.contains(v))
+                    .collect();
+                order.extend(shared);
+                order
+            }
             None => (0..graph.variables().len()).collect(),
         };
         let mut names: Vec<String> = match frame.header {
@@ -582,10 +590,9 @@ impl Sink for Csv {
     fn row_renderer(&self) -> Option<RowRenderer> {
         // Rows with checks, or with columns to pass through, go one by one.
         if self.judged
-            || self
-                .header
-                .as_ref()
-                .is_some_and(|h| h.variable.contains(&None))
+            || self.header.as_ref().is_some_and(|h| {
+                h.variable.contains(&None) || h.variable_order().len() != self.order.len()
+            })
         {
             return None;
         }

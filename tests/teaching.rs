@@ -344,8 +344,9 @@ fn bad_points_name_the_line_and_column() {
     );
     let r = run_with_stdin(&["-", "--points", "-"], Some(b"x\n"));
     assert_fails(&r, 2, &["cannot both come from stdin"]);
-    let r = run(&["x", "--points", "a.csv", "--at", "x=1"]);
-    assert_fails(&r, 2, &["cannot be used with"]);
+    // --at with --points gives the values every row shares: not a column's.
+    let r = run_with_stdin(&["x", "--points", "-", "--at", "x=1"], Some(b"x\n1\n"));
+    assert_fails(&r, 2, &["`x` is given by --at and is a column of stdin"]);
 }
 
 #[test]

@@ -293,9 +293,9 @@ impl TrainArgs {
                     "{flag} is an option of training: give the parameters with --train w,b"
                 )));
             }
-            if points.is_some() && !at.is_empty() {
-                return Err(usage("the argument '--points <FILE>' cannot be used with '--at <BINDINGS>' (except with --train, where --at gives the parameters' starting values)"));
-            }
+            // Without --train, --at with --points gives the values every row
+            // shares (the pipeline's `PointSource::shared`).
+            let _ = (at, points);
             return Ok(None);
         }
         check_options(options)?;
