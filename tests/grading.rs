@@ -233,3 +233,36 @@ fn empty_and_self_naming_cells() {
     );
     assert!(!r.stdout.contains("NaN"), "{}", r.stdout);
 }
+
+/// examples/grading/notations.csv and its `;` twin: every row's `verdict`
+/// (a fair TA's) is the tool's.
+#[test]
+fn the_notation_class_gets_the_tas_verdicts() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    for file in ["notations.csv", "notations-semicolon.csv"] {
+        let path = format!("{dir}/examples/grading/{file}");
+        let loss = format!("{dir}/examples/loss.txt");
+        let r = run(&[
+            "-f",
+            &loss,
+            "--points",
+            &path,
+            "--expect",
+            "L=@ans_L, dL/dw=@ans_dw",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+        let rows = v.as_array().cloned().unwrap_or_default();
+        assert_eq!(rows.len(), 26, "{file}");
+        for row in rows {
+            let ta = row["columns"]["verdict"] == "pass";
+            assert_eq!(
+                row["passed"], ta,
+                "{file}: {} ({}): {}",
+                row["columns"]["student"], row["columns"]["note"], row["checks"]
+            );
+        }
+    }
+}
