@@ -65,7 +65,9 @@ struct Cli {
 
     /// Check answers, e.g. 'f=136, df/dx=16, g4=17': node values and
     /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, formulas (yhat - y), or
-    /// @COLUMN of --points. May be repeated. Exit 1 when a check fails.
+    /// @COLUMN of --points. A number passes within one unit of its last written
+    /// digit with at least 3 significant digits (--sig), or exactly right; an
+    /// answer naming its own target fails. May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
 
