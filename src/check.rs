@@ -310,7 +310,7 @@ impl Expectation {
                     ))
                 }
                 // The slack covers the binary representation of decimals.
-                Some(w) if !(diff <= w.unit() * (1.0 + 1e-9)) => Some(format!(
+                Some(w) if diff.is_nan() || diff > w.unit() * (1.0 + 1e-9) => Some(format!(
                     "off by more than one unit of the last digit: {shown} vs the true {}",
                     true_value(actual, w.significant)
                 )),

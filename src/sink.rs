@@ -740,7 +740,17 @@ pub struct Summary {
     header: Option<Header>,
     /// Per check: its target, how many points passed it, how many were
     /// checked, and its slips with their counts, in the order first met.
-    checks: Vec<(String, usize, usize, Vec<(String, usize)>)>,
+    checks: Vec<Tally>,
+}
+
+/// One check's line in [`Summary`].
+#[derive(Default)]
+struct Tally {
+    target: String,
+    passed: usize,
+    total: usize,
+    /// Each slip's name and count, in the order first met.
+    slips: Vec<(String, usize)>,
 }
 
 impl Summary {
@@ -758,7 +768,13 @@ impl Summary {
     pub fn with_targets(unit: &'static str, targets: Vec<String>) -> Self {
         Summary {
             unit,
-            checks: targets.into_iter().map(|t| (t, 0, 0, Vec::new())).collect(),
+            checks: targets
+                .into_iter()
+                .map(|target| Tally {
+                    target,
+                    ..Tally::default()
+                })
+                .collect(),
             ..Summary::default()
         }
     }
@@ -792,7 +808,7 @@ impl Sink for Summary {
         self.points += 1;
         self.fail(point.index, point.cells);
         for check in &mut self.checks {
-            check.2 += 1;
+            check.total += 1;
         }
         Ok(())
     }
@@ -803,14 +819,14 @@ impl Sink for Summary {
             self.fail(point.index, point.cells);
         }
         for (check, c) in self.checks.iter_mut().zip(point.checks) {
-            check.2 += 1;
+            check.total += 1;
             if c.passed {
-                check.1 += 1;
+                check.passed += 1;
             } else if let Some(reason) = &c.reason {
                 let name = slip(reason);
-                match check.3.iter_mut().find(|(s, _)| s == name) {
+                match check.slips.iter_mut().find(|(s, _)| s == name) {
                     Some((_, n)) => *n += 1,
-                    None => check.3.push((name.to_string(), 1)),
+                    None => check.slips.push((name.to_string(), 1)),
                 }
             }
         }
@@ -843,11 +859,15 @@ impl Sink for Summary {
         writeln!(out)?;
         // Per check, when there is more than one or a row failed it.
         if self.checks.len() > 1 || failed > 0 {
-            for (target, passed, total, slips) in &mut self.checks {
-                write!(out, "  {target}: {passed} of {total}")?;
+            for check in &mut self.checks {
+                write!(
+                    out,
+                    "  {}: {} of {}",
+                    check.target, check.passed, check.total
+                )?;
                 // The most common first; the first met among equals.
-                slips.sort_by(|a, b| b.1.cmp(&a.1));
-                for (i, (name, n)) in slips.iter().take(3).enumerate() {
+                check.slips.sort_by_key(|s| std::cmp::Reverse(s.1));
+                for (i, (name, n)) in check.slips.iter().take(3).enumerate() {
                     write!(out, "{} {n} × \"{name}\"", if i == 0 { ";" } else { "," })?;
                 }
                 writeln!(out)?;
