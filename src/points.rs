@@ -157,9 +157,7 @@ impl<R: Read> Read for BlankLines<R> {
             }
             buf[out] = b;
             out += 1;
-            if b != b'\r' {
-                self.last = b;
-            }
+            self.last = b;
         }
         Ok(out)
     }
@@ -426,5 +424,28 @@ impl<R: Read> Points<R> {
             }));
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_separator_comes_from_the_header() {
+        assert_eq!(separator(b"student,w,x\n"), b',');
+        assert_eq!(separator(b"student;w;x\n"), b';');
+        assert_eq!(separator(b"student\tw\tx\n"), b'\t');
+        assert_eq!(separator(b"x\n"), b',');
+        assert_eq!(separator(b"a;b,c;d,e\n"), b',', "a tie stays a comma");
+    }
+
+    #[test]
+    fn blank_lines_become_visible_outside_quotes() {
+        let mut out = String::new();
+        let input = &b"x,y\n1,2\n\n3,\"a\n\nb\"\r\n\r\n4,5\n"[..];
+        let read = BlankLines::new(input).read_to_string(&mut out);
+        assert!(read.is_ok());
+        assert_eq!(out, "x,y\n1,2\n \n3,\"a\n\nb\"\r\n \r\n4,5\n");
     }
 }
