@@ -116,13 +116,17 @@ fn separator(header: &[u8]) -> u8 {
 }
 
 /// A reader that puts a space on each blank line outside quotes, so that
-/// the csv reader sees it (it skips empty lines without counting them) and
-/// its line numbers are the file's own.
+/// the csv reader sees it (it skips empty lines without counting them), and
+/// reads a CRLF line break outside quotes as LF (the csv reader's line
+/// numbers lag behind with CRLF: BurntSushi/rust-csv#395). Its line
+/// numbers are then the file's own.
 pub struct BlankLines<R> {
     inner: R,
-    /// The last byte passed on, and whether a quote is open.
+    /// The last byte passed on, whether a quote is open, and whether a CR
+    /// waits to see if a LF follows.
     last: u8,
     quoted: bool,
+    cr: bool,
     chunk: Vec<u8>,
 }
 
@@ -132,6 +136,7 @@ impl<R> BlankLines<R> {
             inner,
             last: b'\n',
             quoted: false,
+            cr: false,
             chunk: Vec::new(),
         }
     }
@@ -139,16 +144,35 @@ impl<R> BlankLines<R> {
 
 impl<R: Read> Read for BlankLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        // At most every other byte is a space added: read half.
-        let half = (buf.len() / 2).max(1);
-        if buf.len() < 2 {
-            return self.inner.read(buf);
+        // Each byte in gives at most two out (a space, or a held CR, and
+        // itself): read less than half.
+        if buf.len() < 4 {
+            let mut small = [0u8; 4];
+            let n = self.read(&mut small)?;
+            let n = n.min(buf.len());
+            buf[..n].copy_from_slice(&small[..n]);
+            return Ok(n);
         }
-        self.chunk.resize(half, 0);
-        let n = self.inner.read(&mut self.chunk[..half])?;
+        let want = buf.len() / 2 - 1;
+        self.chunk.resize(want, 0);
+        let n = self.inner.read(&mut self.chunk[..want])?;
         let mut out = 0;
+        if n == 0 && self.cr {
+            self.cr = false;
+            buf[0] = b'\r';
+            return Ok(1);
+        }
         for &b in &self.chunk[..n] {
-            if !self.quoted && self.last == b'\n' && (b == b'\n' || b == b'\r') {
+            if std::mem::take(&mut self.cr) && b != b'\n' {
+                buf[out] = b'\r';
+                out += 1;
+                self.last = b'\r';
+            }
+            if !self.quoted && b == b'\r' {
+                self.cr = true;
+                continue;
+            }
+            if !self.quoted && self.last == b'\n' && b == b'\n' {
                 buf[out] = b' ';
                 out += 1;
             }
@@ -446,6 +470,10 @@ mod tests {
         let input = &b"x,y\n1,2\n\n3,\"a\n\nb\"\r\n\r\n4,5\n"[..];
         let read = BlankLines::new(input).read_to_string(&mut out);
         assert!(read.is_ok());
-        assert_eq!(out, "x,y\n1,2\n \n3,\"a\n\nb\"\r\n \r\n4,5\n");
+        assert_eq!(out, "x,y\n1,2\n \n3,\"a\n\nb\"\n \n4,5\n");
+        let mut out = String::new();
+        let read = BlankLines::new(&b"a\r\n\r\nb\rc\r"[..]).read_to_string(&mut out);
+        assert!(read.is_ok());
+        assert_eq!(out, "a\n \nb\rc\r", "a lone CR stays");
     }
 }

@@ -189,6 +189,7 @@ bad! {
     shared_not_a_variable: ["x*y", "--points", "-", "--at", "q=1"] <- b"x,y\n1,2\n" => 2, ["--at q=1: the program has no variable `q`"];
     shared_twice: ["x*y", "--points", "-", "--at", "x=1", "--at", "x=2"] <- b"y\n2\n" => 2, ["give it once"];
     csv_line_after_blank_lines: ["x*y", "--points", "-"] <- b"x,y\n1,2\n\n3,4\n\n5,z\n" => 2, ["stdin, line 6: column 2 (`y`): `z` is not a number"];
+    csv_line_with_crlf: ["x*y", "--points", "-"] <- b"x,y\r\n1,2\r\n\r\n3,z\r\n" => 2, ["stdin, line 4: column 2 (`y`): `z` is not a number"];
     csv_semicolons_bad_cell: ["x*y", "--points", "-"] <- b"x;y\n1,5;2\n\n1;zz\n" => 2, ["stdin, line 4: column 2 (`y`): `zz` is not a number"];
     expression_and_file: ["x", "-f", "a.txt"] => 2, ["cannot be used with"];
     unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
