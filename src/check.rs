@@ -6,6 +6,7 @@ use crate::ast::Span;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluation;
 use crate::graph::{Graph, Kind, NodeId};
+use crate::written::Written;
 
 /// What an expectation is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,18 +30,26 @@ impl Target {
     }
 }
 
-/// How close the computed number must be.
+/// `--tol T` or `--tol T%`: replaces the rule for numbers. `value` is a
+/// fraction when `percent` (`1%` is 0.01).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Tolerance {
-    /// Written to this decimal place (`0.88`, `8.8e-1` and `88e-2`: 2;
-    /// `3.059e-7`: 10; `1.5e3`: -2): the computed value must round to it.
-    Decimals(i32),
-    /// |actual − expected| ≤ tol · max(1, |expected|).
-    Relative(f64),
+pub struct Tolerance {
+    pub value: f64,
+    /// Measured against |true value| (`--tol 1%`); else absolute.
+    pub percent: bool,
 }
 
-/// The tolerance of integers and constant expressions.
+/// How close a constant expression (`1/3`, `-ln(σ(2))`) must be, relative
+/// to the true value: "exactly right".
 pub const DEFAULT_RELATIVE: f64 = 1e-9;
+
+/// The fewest significant digits a decimal answer may have (`--sig`).
+pub const DEFAULT_SIG: u32 = 3;
+
+/// A true value this close to 0 counts as 0 (WeBWorK's zeroLevel)…
+pub const ZERO_LEVEL: f64 = 1e-14;
+/// …and takes answers this close to 0 as exactly right.
+pub const ZERO_TOL: f64 = 1e-12;
 
 /// One `target=value` of `--expect`.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,9 +60,10 @@ pub struct Expectation {
     pub expected: f64,
     /// The expected value as written (`0.881`, `1/3`).
     pub expected_text: String,
-    pub tolerance: Tolerance,
-    /// Significant digits written, for a decimal answer (`0.880`: 3).
-    pub significant: Option<u32>,
+    /// The answer read as a written number (its significant digits and
+    /// last digit); `None` for a constant expression (`1/3`), which must
+    /// be exactly right.
+    pub written: Option<Written>,
     /// `@COLUMN`: the expected value is each row's answer in that column
     /// of `--points` (see [`Expectation::with_answer`]).
     pub column: Option<String>,
@@ -112,39 +122,33 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 label: label.to_string(),
                 expected: f64::NAN,
                 expected_text: value_text.to_string(),
-                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
-                significant: None,
+                written: None,
                 column: Some(column.trim().to_string()),
                 span,
                 formula: false,
             });
             continue;
         }
-        if crate::formula::is_formula(value_text) {
+        if crate::written::read(value_text).is_none() && crate::formula::is_formula(value_text) {
             out.push(Expectation {
                 target,
                 label: label.to_string(),
                 expected: f64::NAN,
                 expected_text: value_text.to_string(),
-                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
-                significant: None,
+                written: None,
                 column: None,
                 span,
                 formula: true,
             });
             continue;
         }
-        let expected = crate::constant_value(value_text).map_err(|e| bad(e.kind.to_string()))?;
+        let (expected, written) = read_answer(value_text).map_err(|e| bad(e.kind.to_string()))?;
         out.push(Expectation {
             target,
             label: label.to_string(),
             expected,
             expected_text: value_text.to_string(),
-            tolerance: precision(value_text)
-                .map_or(Tolerance::Relative(DEFAULT_RELATIVE), |(decimals, _)| {
-                    Tolerance::Decimals(decimals)
-                }),
-            significant: precision(value_text).map(|(_, sig)| sig),
+            written,
             column: None,
             span,
             formula: false,
@@ -184,40 +188,52 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
     }
 }
 
-/// The precision of an answer written as a decimal number, in any
-/// notation: the decimal place it is written to and its significant digits
-/// (`0.880` → (3, 3), `8.8e-1` → (2, 2), `3.059e-7` → (10, 4)). `None` for
-/// an integer or an expression, which must match exactly (to 1e-9).
-fn precision(text: &str) -> Option<(i32, u32)> {
-    let unsigned = text.trim().trim_start_matches(['-', '+', '−']);
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
-        None => (unsigned, None),
-    };
-    let exponent: i32 = match exponent {
-        Some(e) => e.parse().ok()?,
-        None => 0,
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !digits(frac) || int.len() + frac.len() == 0 {
-        return None;
+/// An answer's value: a written number (with its digits) in any notation
+/// ([`crate::written`]), else a constant expression (`1/3`).
+fn read_answer(text: &str) -> Result<(f64, Option<Written>)> {
+    match crate::written::read(text) {
+        Some(w) => Ok((w.value, Some(w))),
+        None => crate::constant_value(text).map(|v| (v, None)),
     }
-    if !mantissa.contains('.') && exponent >= 0 {
-        return None;
-    }
-    let all = format!("{int}{frac}");
-    let significant = all.trim_start_matches('0').len().max(1) as u32;
-    Some((frac.len() as i32 - exponent, significant))
 }
 
-/// `--tol`: a finite number ≥ 0.
-pub fn parse_tolerance(text: &str) -> std::result::Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+/// The names an answer mentions (`g6 - g8 + g8`: g6, g8, g8).
+fn names_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+}
+
+/// `--tol`: a finite number ≥ 0, or a percentage of the true value
+/// (`1%`).
+pub fn parse_tolerance(text: &str) -> std::result::Result<Tolerance, String> {
+    let (number, percent) = match text.trim().strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (text.trim(), false),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(Tolerance {
+            value: if percent { t / 100.0 } else { t },
+            percent,
+        }),
         _ => Err(format!(
-            "`{text}` is not a tolerance (a number ≥ 0, such as 1e-6)"
+            "`{text}` is not a tolerance (a number ≥ 0, such as 1e-6, or a percentage of the true value, such as 1%)"
         )),
+    }
+}
+
+/// The true value, to a few more digits than the answer has, with `…`
+/// when there are more (`0.12692801…`).
+fn true_value(actual: f64, significant: u32) -> String {
+    let digits = significant.max(1) as usize + 3;
+    let short = crate::number::format_digits(actual, Some(digits));
+    if short == crate::number::format(actual) {
+        short
+    } else {
+        format!("{short}…")
     }
 }
 
@@ -231,60 +247,105 @@ pub struct Outcome {
 }
 
 impl Expectation {
-    /// Whether `actual` matches; `tol` (from `--tol`) overrides the default.
-    pub fn accepts(&self, actual: f64, tol: Option<f64>) -> bool {
-        let diff = (actual - self.expected).abs();
-        match (tol, self.tolerance) {
-            (Some(t), _) | (None, Tolerance::Relative(t)) => {
-                diff <= t * self.expected.abs().max(1.0)
-            }
-            (None, Tolerance::Decimals(d)) => {
-                // Rounds to the expected value at d places; the slack covers
-                // the binary representation of the decimal written.
-                let half = 0.5 * 10f64.powi(-d);
-                diff <= half * (1.0 + 1e-9)
-            }
-        }
+    /// Whether `actual` (the true value) matches the answer; `tol`
+    /// (`--tol`) replaces the rule, `min_sig` is `--sig`.
+    pub fn accepts(&self, actual: f64, tol: Option<Tolerance>, min_sig: Option<u32>) -> bool {
+        self.judge(actual, tol, min_sig).passed
     }
 
-    /// The verdict on `actual`: `tol` (`--tol`) overrides the rounding
-    /// rule; `min_sig` (`--sig`) fails a decimal answer written with fewer
-    /// significant digits ("not precise enough"), and an integer one that
-    /// is not exactly right.
-    pub fn judge(&self, actual: f64, tol: Option<f64>, min_sig: Option<u32>) -> Outcome {
-        let right = self.accepts(actual, tol);
-        let reason = match (self.significant, min_sig) {
-            (Some(sig), Some(min)) if sig < min => Some(format!(
-                "not precise enough: {} has {sig} significant digit{}, at least {min} are asked for",
-                self.expected_text,
-                if sig == 1 { "" } else { "s" }
-            )),
-            _ if right => None,
-            _ => Some(match (tol, self.tolerance) {
-                (None, Tolerance::Decimals(d)) => format!(
-                    "{} does not round to {} at {}",
-                    crate::number::format(actual),
-                    self.expected_text,
-                    match d {
-                        1 => "1 decimal".to_string(),
-                        d if d > 0 => format!("{d} decimals"),
-                        d => format!("the {}s", crate::number::format(10f64.powi(-d))),
-                    }
-                ),
-                (tol, _) => format!(
-                    "{} differs from {} by {} (relative tolerance {})",
-                    crate::number::format(actual),
-                    self.expected_text,
-                    crate::number::format(actual - self.expected),
-                    crate::number::format(tol.unwrap_or(DEFAULT_RELATIVE))
-                ),
-            }),
+    /// The verdict on the answer against `actual`, the true value (SPEC
+    /// §5). Exactly right (1e-9 relative; a true value within 1e-14 of 0
+    /// is 0 and takes answers within 1e-12) passes. Else a written number
+    /// passes when it is within one unit of its last digit of the true
+    /// value and has at least `min_sig` (default 3) significant digits; a
+    /// constant expression must be exactly right. `tol` (`--tol T` or
+    /// `T%`, against the true value) replaces the rule.
+    pub fn judge(&self, actual: f64, tol: Option<Tolerance>, min_sig: Option<u32>) -> Outcome {
+        let answer = self.expected;
+        let truth = if actual.abs() <= ZERO_LEVEL {
+            0.0
+        } else {
+            actual
+        };
+        let diff = (answer - truth).abs();
+        let shown = &self.expected_text;
+        let reason = if let Some(t) = tol {
+            let bound = if t.percent {
+                t.value * truth.abs()
+            } else {
+                t.value
+            };
+            (diff > bound || diff.is_nan()).then(|| {
+                let tol_text = if t.percent {
+                    format!(
+                        "{}%",
+                        crate::number::format_digits(t.value * 100.0, Some(12))
+                    )
+                } else {
+                    crate::number::format(t.value)
+                };
+                format!(
+                    "{shown} is off by {} (more than --tol {tol_text}): the true value is {}",
+                    crate::number::format_digits(diff, Some(3)),
+                    crate::number::format(actual)
+                )
+            })
+        } else if (truth == 0.0 && diff <= ZERO_TOL) || diff <= DEFAULT_RELATIVE * truth.abs() {
+            None
+        } else {
+            match self.written {
+                None => Some(format!(
+                    "{shown} is {}, not the true value {}",
+                    crate::number::format(answer),
+                    crate::number::format(actual)
+                )),
+                Some(w)
+                    if answer * truth < 0.0
+                        && diff > w.unit() * (1.0 + 1e-9)
+                        && (answer + truth).abs() <= w.unit() * (1.0 + 1e-9) =>
+                {
+                    Some(format!(
+                        "the sign is flipped: {shown} vs the true {}",
+                        true_value(actual, w.significant)
+                    ))
+                }
+                // The slack covers the binary representation of decimals.
+                Some(w) if diff.is_nan() || diff > w.unit() * (1.0 + 1e-9) => Some(format!(
+                    "off by more than one unit of the last digit: {shown} vs the true {}",
+                    true_value(actual, w.significant)
+                )),
+                Some(w) => {
+                    let min = min_sig.unwrap_or(DEFAULT_SIG);
+                    (w.significant < min).then(|| {
+                        format!(
+                            "not precise enough: {} significant digit{}, at least {min}",
+                            match w.significant {
+                                0 => "no".to_string(),
+                                n => n.to_string(),
+                            },
+                            if w.significant <= 1 { "" } else { "s" }
+                        )
+                    })
+                }
+            }
         };
         Outcome {
             actual,
             passed: reason.is_none(),
             reason,
         }
+    }
+
+    /// Why this answer is not an answer: it names its own target (`L` for
+    /// `L`, `f` for the output, `g6 - g8 + g8` for `g6`). `target` is the
+    /// name of the target's node; `output` whether it is the output.
+    pub fn names_itself(&self, target: &str, output: bool) -> Option<String> {
+        if !matches!(self.target, Target::Value(_)) {
+            return None;
+        }
+        let found = names_in(&self.expected_text)
+            .find(|&n| n == target || n == self.target.name() || (output && n == "f"))?;
+        Some(format!("not an answer: it names its own target `{found}`"))
     }
 
     /// This `@COLUMN` expectation with one row's answer: the student's
@@ -295,28 +356,22 @@ impl Expectation {
         if answer.is_empty() {
             return Err("the answer is empty".into());
         }
-        if crate::formula::is_formula(answer) {
+        if crate::written::read(answer).is_none() && crate::formula::is_formula(answer) {
             return Ok(Expectation {
                 expected: f64::NAN,
                 expected_text: answer.to_string(),
-                tolerance: Tolerance::Relative(DEFAULT_RELATIVE),
-                significant: None,
+                written: None,
                 column: None,
                 formula: true,
                 ..self.clone()
             });
         }
-        let expected = crate::constant_value(answer)
-            .map_err(|_| format!("the answer `{answer}` is not a number"))?;
-        let (tolerance, significant) = match precision(answer) {
-            Some((decimals, sig)) => (Tolerance::Decimals(decimals), Some(sig)),
-            None => (Tolerance::Relative(DEFAULT_RELATIVE), None),
-        };
+        let (expected, written) =
+            read_answer(answer).map_err(|_| format!("the answer `{answer}` is not a number"))?;
         Ok(Expectation {
             expected,
             expected_text: answer.to_string(),
-            tolerance,
-            significant,
+            written,
             column: None,
             formula: false,
             ..self.clone()
@@ -350,7 +405,7 @@ impl Expectation {
         &self,
         graph: &Graph,
         eval: &Evaluation,
-        tol: Option<f64>,
+        tol: Option<Tolerance>,
         min_sig: Option<u32>,
     ) -> Result<Outcome> {
         let id = self.node(graph)? as usize;
@@ -502,95 +557,156 @@ mod tests {
     }
 
     #[test]
-    fn targets_and_tolerances() {
+    fn targets_and_answers() {
         let e = expect("f=136, df/dx=16, ∂f/∂y = 48, g4=0.881, dz=1/3");
         assert_eq!(e.len(), 5);
         assert_eq!(e[0].target, Target::Value("f".into()));
         assert_eq!(e[1].target, Target::Grad("x".into()));
         assert_eq!(e[2].target, Target::Grad("y".into()));
-        assert_eq!(e[3].tolerance, Tolerance::Decimals(3));
+        assert_eq!(e[3].written.map(|w| (w.significant, w.last)), Some((3, -3)));
         assert_eq!(
             e[4].target,
             Target::Value("dz".into()),
             "no `/`: a node called dz"
         );
-        assert_eq!(e[4].tolerance, Tolerance::Relative(DEFAULT_RELATIVE));
+        assert_eq!(e[4].written, None, "an expression is judged exactly");
         assert_eq!(e[4].expected, 1.0 / 3.0);
-        let l = parse_expectations("dL/dw=-0.2384", "L").unwrap_or_default();
+        let l = parse_expectations("dL/dw=-2.384×10^-1", "L").unwrap_or_default();
         assert_eq!(l[0].target, Target::Grad("w".into()));
-        assert_eq!(l[0].tolerance, Tolerance::Decimals(4));
+        assert_eq!(l[0].expected, -0.2384);
+        assert!(!l[0].formula, "`×10^` is a number, not a name");
     }
 
-    #[test]
-    fn decimals_round() {
-        let e = &expect("f=0.881")[0];
-        assert!(e.accepts(0.8807970779778823, None));
-        assert!(!e.accepts(0.88151, None));
-        assert!(e.accepts(0.8814999, None));
-        let e = &expect("f=-0.1192")[0];
-        assert!(e.accepts(-0.11920292202211769, None));
-        assert!(!e.accepts(-0.1193, None));
-        let e = &expect("f=136")[0];
-        assert!(e.accepts(136.0 + 1e-8, None));
-        assert!(!e.accepts(136.001, None));
-        assert!(e.accepts(136.001, Some(1e-3)));
+    /// The verdict on `answer` for the true value `truth`, default rule.
+    fn verdict(answer: &str, truth: f64) -> (bool, String) {
+        let e = &expect(&format!("f={answer}"))[0];
+        let o = e.judge(truth, None, None);
+        (o.passed, o.reason.unwrap_or_default())
     }
 
-    /// An answer is as precise as it is written, in any notation.
+    /// SPEC §5: within one unit of the last written digit, and 3
+    /// significant digits, unless exactly right.
     #[test]
-    fn precision_as_written() {
-        for (text, want) in [
-            ("0.88", Some((2, 2))),
-            (".88", Some((2, 2))),
-            ("8.8e-1", Some((2, 2))),
-            ("88e-2", Some((2, 2))),
-            ("-2.384e-1", Some((4, 4))),
-            ("3.059e-7", Some((10, 4))),
-            ("0.0012", Some((4, 2))),
-            ("1.20", Some((2, 3))),
-            ("1.5e3", Some((-2, 2))),
-            ("2.", Some((0, 1))),
-            ("136", None),
-            ("1e3", None),
-            ("1/3", None),
-            ("pi", None),
+    fn one_unit_of_the_last_digit_and_three_digits() {
+        let truth = 0.12692801104297263;
+        for answer in [
+            "0.1269", "0.12692", "0.127", "0.1270", "0.126", ".127", "1.27e-1",
         ] {
-            assert_eq!(precision(text), want, "{text}");
+            assert_eq!(verdict(answer, truth), (true, String::new()), "{answer}");
         }
-        let e = &expect("f=3.059e-7")[0];
-        assert!(e.accepts(3.0590000004e-7, None));
-        assert!(
-            !e.accepts(3.0596e-7, None),
-            "rounded at the 10th decimal, not 1e-9 absolute"
+        for (answer, why) in [
+            (
+                "0.12694",
+                "off by more than one unit of the last digit: 0.12694 vs the true 0.12692801…",
+            ),
+            (
+                "0.125",
+                "off by more than one unit of the last digit: 0.125 vs the true 0.126928…",
+            ),
+            ("0.1", "not precise enough: 1 significant digit, at least 3"),
+            (
+                "0.13",
+                "not precise enough: 2 significant digits, at least 3",
+            ),
+            (
+                "1/8",
+                "1/8 is 0.125, not the true value 0.12692801104297263",
+            ),
+        ] {
+            assert_eq!(verdict(answer, truth), (false, why.to_string()), "{answer}");
+        }
+        // Truncated, and in other notations.
+        let truth = -0.23840584404423537;
+        for answer in [
+            "-0.238405",
+            "-0.2384",
+            "−0.2384",
+            "–0.2384",
+            "- 0.2384",
+            "-(0.2384)",
+            "-2.384*10^-1",
+            "-2.384×10^-1",
+            "−2.384·10⁻¹",
+        ] {
+            assert!(verdict(answer, truth).0, "{answer}");
+        }
+        assert!(!verdict("-0.1", -0.0596).0, "68% off");
+        assert_eq!(
+            verdict("0.2384", truth),
+            (
+                false,
+                "the sign is flipped: 0.2384 vs the true -0.2384058…".to_string()
+            )
+        );
+        // Exactly right passes whatever its digits.
+        assert!(verdict("16", 16.0).0);
+        assert!(verdict("0.5", 0.5).0);
+        assert!(verdict("1/3", 1.0 / 3.0).0);
+        assert!(verdict("-ln(σ(2))", 0.12692801104297263).0);
+        assert!(!verdict("16", 16.3).0, "an integer is judged by its digits");
+        // Integers: the last nonzero digit is the last written one.
+        assert!(verdict("112704", 112704.37).0);
+        assert!(verdict("1230", 1234.0).0);
+        assert!(!verdict("1230", 1241.0).0);
+        assert!(verdict("590e-3", 0.5904).0);
+        assert!(verdict("0.590", 0.5904).0);
+        // Zero: WeBWorK's zeroLevel.
+        assert!(verdict("0", -1.1e-16).0);
+        assert!(verdict("0.000", 3e-15).0);
+        assert_eq!(
+            verdict("0.0", -3.3e-5),
+            (
+                false,
+                "not precise enough: no significant digit, at least 3".to_string()
+            )
         );
     }
 
     #[test]
-    fn significant_digits_are_the_teachers_minimum() {
-        let check = |text: &str, actual: f64| {
-            let e = &expect(&format!("f={text}"))[0];
-            let o = e.judge(actual, None, Some(3));
-            (o.passed, o.reason.unwrap_or_default())
-        };
-        assert!(check("0.881", 0.8807970779778823).0);
-        let (passed, reason) = check("0.88", 0.8807970779778823);
-        assert!(!passed);
-        assert_eq!(
-            reason,
-            "not precise enough: 0.88 has 2 significant digits, at least 3 are asked for"
-        );
-        assert!(check("12", 12.0).0, "an exact integer is exempt");
-        let (passed, reason) = check("0.1", 0.1269);
+    fn sig_and_tol() {
+        let e = &expect("f=0.13")[0];
+        assert!(e.accepts(0.1269, None, Some(2)), "--sig 2");
+        assert!(!e.accepts(0.1269, None, None));
+        let tol = |text: &str| parse_tolerance(text).ok();
+        let e = &expect("f=9.9")[0];
+        assert!(!e.accepts(10.0, tol("0.01"), None));
+        assert!(e.accepts(10.0, tol("0.1"), None));
+        assert!(e.accepts(10.0, tol("1%"), None), "1% of the true 10");
+        let e = &expect("f=10.1")[0];
         assert!(
-            !passed && reason.starts_with("not precise enough"),
-            "{reason}"
+            !e.accepts(10.0, tol("0.01"), None),
+            "against the true value"
         );
-        let (passed, reason) = check("0.127", 0.1269);
-        assert!(passed, "{reason}");
-        let (passed, reason) = check("0.125", 0.1269);
+        let e = &expect("f=9.9")[0];
+        assert!(!e.accepts(10.0, tol("0.5%"), None));
         assert_eq!(
-            (passed, reason.as_str()),
-            (false, "0.1269 does not round to 0.125 at 3 decimals")
+            e.judge(10.0, tol("0.5%"), None).reason.as_deref(),
+            Some("9.9 is off by 0.1 (more than --tol 0.5%): the true value is 10")
+        );
+        assert_eq!(
+            parse_tolerance("1%").ok(),
+            Some(Tolerance {
+                value: 0.01,
+                percent: true
+            })
+        );
+        assert!(parse_tolerance("-1%").is_err());
+        assert!(parse_tolerance("%").is_err());
+    }
+
+    #[test]
+    fn an_answer_naming_its_target_is_not_an_answer() {
+        let e = &expect("L=L, g6=g6-g8+g8, f=f, yhat=σ(z), L=yhat2")[..];
+        assert_eq!(
+            e[0].names_itself("L", true).as_deref(),
+            Some("not an answer: it names its own target `L`")
+        );
+        assert!(e[1].names_itself("g6", false).is_some());
+        assert!(e[2].names_itself("L", true).is_some(), "`f` is the output");
+        assert!(e[3].names_itself("yhat", false).is_none());
+        assert!(
+            e[4].names_itself("L", true).is_none(),
+            "a longer name is another"
         );
     }
 
@@ -600,9 +716,11 @@ mod tests {
         assert_eq!(e.column.as_deref(), Some("ans_f"));
         let row = e.with_answer(" 8.8e-1 ").unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(
-            (row.expected, row.tolerance),
-            (0.88, Tolerance::Decimals(2))
+            (row.expected, row.written.map(|w| w.last)),
+            (0.88, Some(-2))
         );
+        let row = e.with_answer("0,1269").unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(row.expected, 0.1269, "a decimal comma in a cell");
         assert_eq!(
             e.with_answer("").err().as_deref(),
             Some("the answer is empty")

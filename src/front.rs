@@ -49,6 +49,7 @@ impl Inputs {
             Some(path) if path == "-" => Ok(PointSource::Csv {
                 reader: Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
                 origin: "stdin".into(),
+                shared: PointSource::shared(&self.at)?,
             }),
             Some(path) => Ok(PointSource::Csv {
                 reader: Box::new(io::BufReader::with_capacity(
@@ -56,6 +57,7 @@ impl Inputs {
                     crate::input::open(path)?,
                 )),
                 origin: path.clone(),
+                shared: PointSource::shared(&self.at)?,
             }),
             None => PointSource::at(&self.at),
         }

@@ -42,6 +42,7 @@ pub mod sink;
 pub mod symbolic;
 pub mod symbolic_mode;
 pub mod train;
+pub mod written;
 
 pub use error::{Error, ErrorKind, Result};
 pub use eval::Evaluation;

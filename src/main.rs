@@ -45,8 +45,16 @@ struct Cli {
 
     /// Read many points from a CSV file (`-` for stdin): a header row of
     /// variable names, then one row a point. Streamed in constant memory.
+    /// Separated by `,`, `;` or tabs (read from the header); a decimal
+    /// comma (`0,5`) is a decimal point.
     #[arg(long, value_name = "FILE")]
     points: Option<String>,
+
+    /// The column of --points that names each row in headings, --summary
+    /// and errors (default: the first column that is not a variable nor an
+    /// answer, such as `student`).
+    #[arg(long, value_name = "COLUMN", requires = "points")]
+    id: Option<String>,
 
     /// Differentiate the statement NAME instead of the last one; p1,p2,… for several (the Jacobian).
     #[arg(long = "of", value_name = "NAME")]
@@ -58,7 +66,9 @@ struct Cli {
 
     /// Check answers, e.g. 'f=136, df/dx=16, g4=17': node values and
     /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, formulas (yhat - y), or
-    /// @COLUMN of --points. May be repeated. Exit 1 when a check fails.
+    /// @COLUMN of --points. A number passes within one unit of its last written
+    /// digit with at least 3 significant digits (--sig), or exactly right; an
+    /// answer naming its own target fails. May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
 
@@ -67,14 +77,18 @@ struct Cli {
     #[arg(long)]
     gradcheck: bool,
 
-    /// Tolerance for --expect (relative, against max(1, |expected|)) and
-    /// --gradcheck, instead of the defaults.
+    /// Replaces the rule for number answers: pass when |answer − true| ≤ TOL,
+    /// or ≤ TOL·|true| written as a percentage (`--tol 1%`); also the
+    /// tolerance of formula answers and --gradcheck (default 1e-6).
     #[arg(long, value_name = "TOL", value_parser = autograd::check::parse_tolerance)]
-    tol: Option<f64>,
+    tol: Option<autograd::check::Tolerance>,
 
-    /// The fewest significant digits a decimal answer to --expect may have;
-    /// fewer fails as "not precise enough" (an exact integer passes).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=17))]
+    /// The fewest significant digits a number answer to --expect must have
+    /// (default 3; fewer fails as "not precise enough"). A number answer
+    /// passes when it is within one unit of its last written digit of the
+    /// true value (rounded or truncated: 0.1269, 0.12692, 0.127 and 0.126
+    /// for 0.126928…) with enough digits, or is exactly right (16, 1/3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=17))]
     sig: Option<u32>,
 
     /// Write out the forward and backward passes step by step, lecture style.
@@ -233,7 +247,9 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         format: cli.format,
         expect: cli.expect.clone(),
         gradcheck: cli.gradcheck,
-        tol: cli.tol,
+        tol: cli.tol.map(|t| t.value),
+        tol_percent: cli.tol.is_some_and(|t| t.percent),
+        id: cli.id.clone(),
         sig: cli.sig,
         explain: cli.explain,
         digits: cli.digits.map(usize::from),

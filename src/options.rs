@@ -34,6 +34,10 @@ pub struct Options {
     pub gradcheck: bool,
     /// Overrides the tolerance of `expect` and `gradcheck`.
     pub tol: Option<f64>,
+    /// `--tol T%`: for number answers, `tol` is a fraction of the true value.
+    pub tol_percent: bool,
+    /// The column of `--points` that names each row (`--id`).
+    pub id: Option<String>,
     /// The fewest significant digits a decimal answer may have (`--sig`).
     pub sig: Option<u32>,
     pub explain: bool,
@@ -68,6 +72,8 @@ impl Default for Options {
             expect: Vec::new(),
             gradcheck: false,
             tol: None,
+            tol_percent: false,
+            id: None,
             sig: None,
             explain: false,
             digits: None,
@@ -94,6 +100,8 @@ pub enum PointSource<'a> {
         reader: Box<dyn BufRead + 'a>,
         /// The file's name in messages (`stdin` for `-`).
         origin: String,
+        /// Values every row shares (`--at` with `--points`).
+        shared: Vec<Binding>,
     },
 }
 
@@ -107,6 +115,20 @@ impl PointSource<'_> {
             list.push((text.into_owned(), parsed));
         }
         Ok(PointSource::At(list))
+    }
+
+    /// The values every row of `--points` shares: one `--at`, or none.
+    pub fn shared(texts: &[String]) -> Result<Vec<Binding>> {
+        match texts {
+            [] => Ok(Vec::new()),
+            [text] => {
+                let text = crate::input::nfc(text);
+                bindings::parse(&text).map_err(|e| e.in_source(&text, "--at"))
+            }
+            _ => Err(Error::new(ErrorKind::Usage(
+                "with --points, --at gives the values every row shares: give it once".into(),
+            ))),
+        }
     }
 }
 
@@ -256,9 +278,10 @@ const RULES: &[Rule] = &[
     rule!(&[Kind::Session], |o, g| o.gradcheck, format!("{NOT_IN_SESSION} --gradcheck: {SESSION_TAKES}")),
     rule!(&[Kind::Session], |o, g| o.explain, format!("{NOT_IN_SESSION} --explain (use :explain in the session): {SESSION_TAKES}")),
     rule!(&[Kind::Session], |o, g| o.quiet || o.summary, format!("{NOT_IN_SESSION} --quiet and --summary: {SESSION_TAKES}")),
+    // ---- an empty --expect is a slip (an unset shell variable), never a pass ----
+    rule!(EVALUATING, |o, g| o.expect.iter().any(|e| e.trim_matches(|c: char| c == ',' || c.is_whitespace()).is_empty()), "--expect has no checks (an unset shell variable?): give target=value, such as --expect 'f=136, df/dx=16'"),
     // ---- training's flags and data ----
     rule!(EVALUATING, |o, g| o.training_flag.is_some(), format!("{} is an option of training: give the parameters with --train w,b", o.training_flag.unwrap_or_default())),
-    rule!(EVALUATING, |o, g| g.points && g.at > 0, "the argument '--points <FILE>' cannot be used with '--at <BINDINGS>' (except with --train, where --at gives the parameters' starting values)"),
     rule!(&[Kind::Train], |o, g| !o.expect.is_empty(), format!("--expect {NOT_IN_TRAINING}")),
     rule!(&[Kind::Train], |o, g| o.gradcheck, format!("--gradcheck {NOT_IN_TRAINING}")),
     rule!(&[Kind::Train], |o, g| o.tol.is_some(), format!("--tol {NOT_IN_TRAINING}")),

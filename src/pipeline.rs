@@ -172,7 +172,10 @@ impl Job {
             return Box::new(sink::Quiet);
         }
         if o.summary {
-            return Box::new(sink::Summary::new(unit));
+            return Box::new(sink::Summary::with_targets(
+                unit,
+                self.expectations.iter().map(|e| e.label.clone()).collect(),
+            ));
         }
         match o.format {
             Format::Table if self.is_judged() || o.explain => {
@@ -262,10 +265,19 @@ impl Job {
                 }
                 finish(&mut *sink, out, run.summary, result)
             }
-            PointSource::Csv { reader, origin } => {
-                let mut reader = Points::new(reader, &self.graph, &origin)?;
+            PointSource::Csv {
+                reader,
+                origin,
+                shared,
+            } => {
+                let mut reader = Points::with_shared(reader, &self.graph, &shared, &origin)?;
                 let answers = self.answer_columns(&reader.layout, &origin)?;
                 let unused = self.unused_columns(&reader.layout)?;
+                let taken: Vec<usize> = answers.iter().chain(&unused).flatten().copied().collect();
+                reader
+                    .layout
+                    .choose_id(&taken, self.options.id.as_deref())
+                    .map_err(|e| Error::new(ErrorKind::Usage(e)))?;
                 let frame = Frame {
                     graph: &self.graph,
                     several: true,
@@ -540,7 +552,10 @@ impl Run<'_, '_> {
         while reader.next_point(&mut values)? {
             cells.clear();
             cells.extend((0..reader.layout.names.len()).map(|c| reader.cell(c).into_owned()));
-            let context = format!("at: {origin}, line {}", reader.line());
+            let context = match reader.layout.id.and_then(|c| cells.get(c)) {
+                Some(id) => format!("at: {origin}, line {}, {id}", reader.line()),
+                None => format!("at: {origin}, line {}", reader.line()),
+            };
             let given: Vec<Given> = answers
                 .iter()
                 .zip(unused)
@@ -671,7 +686,22 @@ impl Run<'_, '_> {
             },
             _ => e,
         };
-        let (tol, sig) = (job.options.tol, job.options.sig);
+        let (sig, percent) = (job.options.sig, job.options.tol_percent);
+        let tol = job
+            .options
+            .tol
+            .map(|value| check::Tolerance { value, percent });
+        if let Some(reason) = self_reference(e, &job.graph) {
+            return Ok(CheckResult {
+                target: e.label.clone(),
+                expected_text: e.expected_text.clone(),
+                expected: f64::NAN,
+                actual: f64::NAN,
+                passed: false,
+                reason: Some(reason),
+                formula: e.formula,
+            });
+        }
         if e.formula || (self.drawn && e.column.is_none() && constant_derivative(e)) {
             return self.check_formula(i, e, here());
         }
@@ -915,6 +945,12 @@ fn constant_derivative(e: &Expectation) -> bool {
     e.column.is_none() && matches!(e.target, check::Target::Grad(_) | check::Target::Second(_))
 }
 
+/// An answer that names its own target (`L` for `L`): not an answer.
+fn self_reference(e: &Expectation, graph: &Graph) -> Option<String> {
+    let node = e.node(graph).ok()?;
+    e.names_itself(&graph.name(node).to_string(), node == graph.output())
+}
+
 /// A Hessian cell's value at the point of `view`.
 fn second(&(row, column): &(usize, usize), view: &View<'_>) -> Result<f64> {
     Ok(crate::hessian::row(view.graph, view.eval, row)[column])
@@ -1039,6 +1075,7 @@ mod tests {
             let points = PointSource::Csv {
                 reader: Box::new(input.as_bytes()),
                 origin: "rows.csv".into(),
+                shared: Vec::new(),
             };
             job.run(points, &mut out, &mut |_| {})
         });

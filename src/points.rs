@@ -7,10 +7,14 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
 use crate::input::{LineLimit, MAX_LINE_BYTES};
-use std::io::Read;
+use std::io::{Chain, Cursor, Read};
+
+/// The stream the csv reader reads: the header line (read first, to find
+/// the separator), then the rest, blank lines kept visible.
+type Stream<R> = LineLimit<BlankLines<Chain<Cursor<Vec<u8>>, R>>>;
 
 pub struct Points<R: Read> {
-    reader: csv::Reader<LineLimit<R>>,
+    reader: csv::Reader<Stream<R>>,
     /// For each of the graph's variables, its column.
     columns: Vec<usize>,
     header: csv::StringRecord,
@@ -18,6 +22,10 @@ pub struct Points<R: Read> {
     origin: String,
     /// The header's columns as the output shows them.
     pub layout: Header,
+    /// Variables every row shares (`--at` with `--points`), by index, and
+    /// a row's values before they join them.
+    shared: Vec<(usize, f64)>,
+    read: Vec<f64>,
 }
 
 /// The columns of a CSV file of points, in the file's order.
@@ -27,6 +35,9 @@ pub struct Header {
     /// For each column, the graph variable it holds; `None` for a column
     /// that passes through (`student`, an answer).
     pub variable: Vec<Option<usize>>,
+    /// The column that names each row (`student`): the first that is not a
+    /// variable nor an answer, or `--id` (see [`Header::choose_id`]).
+    pub id: Option<usize>,
 }
 
 impl Header {
@@ -35,9 +46,144 @@ impl Header {
         self.variable.iter().flatten().copied().collect()
     }
 
+    /// Sets [`Header::id`]: the column named `wanted` (`--id`), else the
+    /// first column that is neither a variable nor in `answers`.
+    pub fn choose_id(
+        &mut self,
+        answers: &[usize],
+        wanted: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        self.id = match wanted {
+            Some(name) => Some(self.names.iter().position(|n| n == name).ok_or_else(|| {
+                format!(
+                    "--id {name}: no such column (the header has: {})",
+                    self.names.join(", ")
+                )
+            })?),
+            None => {
+                (0..self.names.len()).find(|c| self.variable[*c].is_none() && !answers.contains(c))
+            }
+        };
+        Ok(())
+    }
+
     /// Whether the file is just the variables, in the graph's order.
     pub fn is_plain(&self) -> bool {
         self.variable.iter().enumerate().all(|(c, v)| *v == Some(c))
+    }
+}
+
+/// The header line, read a byte at a time (the input is buffered), with
+/// its line break; bounded by [`MAX_LINE_BYTES`].
+fn first_line<R: Read>(input: &mut R, origin: &str) -> Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0u8];
+    loop {
+        match input.read(&mut byte) {
+            Ok(0) => return Ok(line),
+            Ok(_) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    return Ok(line);
+                }
+                if line.len() > MAX_LINE_BYTES {
+                    return Err(bad(
+                        origin,
+                        1,
+                        format!(
+                            "the line is longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a row may be"
+                        ),
+                    ));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(bad(origin, 1, format!("cannot read the header row ({e})"))),
+        }
+    }
+}
+
+/// The separator of a file, from its header: `;` or a tab when the header
+/// has more of them than commas (what spreadsheets write where the comma
+/// is the decimal mark), else `,`.
+fn separator(header: &[u8]) -> u8 {
+    let count = |b: u8| header.iter().filter(|&&c| c == b).count();
+    let commas = count(b',');
+    [b';', b'\t']
+        .into_iter()
+        .filter(|&b| count(b) > commas)
+        .max_by_key(|&b| count(b))
+        .unwrap_or(b',')
+}
+
+/// A reader that puts a space on each blank line outside quotes, so that
+/// the csv reader sees it (it skips empty lines without counting them), and
+/// reads a CRLF line break outside quotes as LF (the csv reader's line
+/// numbers lag behind with CRLF: BurntSushi/rust-csv#395). Its line
+/// numbers are then the file's own.
+pub struct BlankLines<R> {
+    inner: R,
+    /// The last byte passed on, whether a quote is open, and whether a CR
+    /// waits to see if a LF follows.
+    last: u8,
+    quoted: bool,
+    cr: bool,
+    chunk: Vec<u8>,
+}
+
+impl<R> BlankLines<R> {
+    pub fn new(inner: R) -> Self {
+        BlankLines {
+            inner,
+            last: b'\n',
+            quoted: false,
+            cr: false,
+            chunk: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Each byte in gives at most two out (a space, or a held CR, and
+        // itself): read less than half.
+        if buf.len() < 4 {
+            let mut small = [0u8; 4];
+            let n = self.read(&mut small)?;
+            let n = n.min(buf.len());
+            buf[..n].copy_from_slice(&small[..n]);
+            return Ok(n);
+        }
+        let want = buf.len() / 2 - 1;
+        self.chunk.resize(want, 0);
+        let n = self.inner.read(&mut self.chunk[..want])?;
+        let mut out = 0;
+        if n == 0 && self.cr {
+            self.cr = false;
+            buf[0] = b'\r';
+            return Ok(1);
+        }
+        for &b in &self.chunk[..n] {
+            if std::mem::take(&mut self.cr) && b != b'\n' {
+                buf[out] = b'\r';
+                out += 1;
+                self.last = b'\r';
+            }
+            if !self.quoted && b == b'\r' {
+                self.cr = true;
+                continue;
+            }
+            if !self.quoted && self.last == b'\n' && b == b'\n' {
+                buf[out] = b' ';
+                out += 1;
+            }
+            if b == b'"' {
+                self.quoted = !self.quoted;
+            }
+            buf[out] = b;
+            out += 1;
+            self.last = b;
+        }
+        Ok(out)
     }
 }
 
@@ -53,7 +199,7 @@ fn bad(origin: &str, line: u64, reason: String) -> Error {
 
 /// The error for a failed read: the line limit, or what the csv crate says.
 fn read_error<R: Read>(
-    reader: &csv::Reader<LineLimit<R>>,
+    reader: &csv::Reader<Stream<R>>,
     origin: &str,
     e: &csv::Error,
     what: &str,
@@ -80,15 +226,69 @@ impl<R: Read> Points<R> {
         Self::for_variables(input, graph, &all, origin)
     }
 
+    /// As [`Points::new`], with values every row shares (`--at w=0.5,b=1`
+    /// with `--points`): the file holds the other variables, and a point
+    /// holds every variable in the graph's order. A variable in both, or a
+    /// name that is no variable, is a usage error.
+    pub fn with_shared(
+        input: R,
+        graph: &Graph,
+        shared: &[crate::bindings::Binding],
+        origin: &str,
+    ) -> Result<Self> {
+        let variables = graph.variables();
+        let mut given = Vec::with_capacity(shared.len());
+        for b in shared {
+            match variables.iter().position(|v| *v == b.name) {
+                Some(v) => given.push((v, b.value)),
+                None => {
+                    return Err(Error::new(ErrorKind::Usage(format!(
+                        "--at {}={}: the program has no variable `{}` (it has: {})",
+                        b.name,
+                        crate::number::format(b.value),
+                        b.name,
+                        variables.join(", ")
+                    ))))
+                }
+            }
+        }
+        let wanted: Vec<usize> = (0..variables.len())
+            .filter(|v| !given.iter().any(|(g, _)| g == v))
+            .collect();
+        let mut points = Self::for_variables(input, graph, &wanted, origin)?;
+        if let Some((v, _)) = given
+            .iter()
+            .find(|(v, _)| points.layout.names.iter().any(|n| *n == variables[*v]))
+        {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "`{}` is given by --at and is a column of {origin}: give each variable once (--at for the values every row shares)",
+                variables[*v]
+            ))));
+        }
+        given.sort_by_key(|(v, _)| *v);
+        points.shared = given;
+        Ok(points)
+    }
+
     /// As [`Points::new`], for some of the graph's variables only (the
     /// others have values from elsewhere: `--train`'s parameters); a point
     /// holds their values in the order of `wanted`.
-    pub fn for_variables(input: R, graph: &Graph, wanted: &[usize], origin: &str) -> Result<Self> {
+    pub fn for_variables(
+        mut input: R,
+        graph: &Graph,
+        wanted: &[usize],
+        origin: &str,
+    ) -> Result<Self> {
+        let first = first_line(&mut input, origin)?;
+        let delimiter = separator(&first);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
-            .from_reader(LineLimit::new(input));
+            .from_reader(LineLimit::new(BlankLines::new(
+                Cursor::new(first).chain(input),
+            )));
         let header = match reader.headers() {
             // Names compare composed (NFC), as in the program.
             Ok(header) => header
@@ -135,6 +335,7 @@ impl<R: Read> Points<R> {
                 .iter()
                 .map(|h| graph.variables().iter().position(|v| v == h))
                 .collect(),
+            id: None,
         };
         Ok(Points {
             reader,
@@ -143,6 +344,8 @@ impl<R: Read> Points<R> {
             record: csv::ByteRecord::new(),
             origin: origin.to_string(),
             layout,
+            shared: Vec::new(),
+            read: Vec::new(),
         })
     }
 
@@ -156,12 +359,45 @@ impl<R: Read> Points<R> {
         self.record.position().map_or(0, |p| p.line())
     }
 
-    /// Reads the next point into `values`; `Ok(false)` at the end.
+    /// Reads the next point into `values`; `Ok(false)` at the end. Blank
+    /// lines are skipped (and counted in line numbers).
     pub fn next_point(&mut self, values: &mut Vec<f64>) -> Result<bool> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => return Ok(false),
-            Ok(true) => {}
-            Err(e) => return Err(read_error(&self.reader, &self.origin, &e, "row")),
+        if self.shared.is_empty() {
+            return self.next_row(values);
+        }
+        let mut read = std::mem::take(&mut self.read);
+        let more = self.next_row(&mut read);
+        if let Ok(true) = more {
+            // The file's values, in order, around the shared ones.
+            values.clear();
+            let mut from_file = read.iter();
+            let mut shared = self.shared.iter().peekable();
+            for v in 0..read.len() + self.shared.len() {
+                match shared.peek() {
+                    Some((s, value)) if *s == v => {
+                        values.push(*value);
+                        shared.next();
+                    }
+                    _ => values.extend(from_file.next()),
+                }
+            }
+        }
+        self.read = read;
+        more
+    }
+
+    /// The variables of the next row, as the file has them.
+    fn next_row(&mut self, values: &mut Vec<f64>) -> Result<bool> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(e) => return Err(read_error(&self.reader, &self.origin, &e, "row")),
+            }
+            let blank = self.record.len() == 1 && self.record[0].trim_ascii().is_empty();
+            if !blank {
+                break;
+            }
         }
         let line = self.line();
         if self.record.len() != self.header.len() {
@@ -186,6 +422,15 @@ impl<R: Read> Points<R> {
                 values.push(v);
                 continue;
             }
+            // A decimal comma (`0,5`), as spreadsheets write in much of Europe.
+            let comma = std::str::from_utf8(raw)
+                .ok()
+                .filter(|t| t.matches(',').count() == 1 && !t.contains('.'))
+                .and_then(|t| t.trim().replace(',', ".").parse::<f64>().ok());
+            if let Some(v) = comma.filter(|v| v.is_finite()) {
+                values.push(v);
+                continue;
+            }
             // The rare bad cell: only now is its text needed.
             let text = String::from_utf8_lossy(raw);
             let reason = match value {
@@ -203,5 +448,32 @@ impl<R: Read> Points<R> {
             }));
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_separator_comes_from_the_header() {
+        assert_eq!(separator(b"student,w,x\n"), b',');
+        assert_eq!(separator(b"student;w;x\n"), b';');
+        assert_eq!(separator(b"student\tw\tx\n"), b'\t');
+        assert_eq!(separator(b"x\n"), b',');
+        assert_eq!(separator(b"a;b,c;d,e\n"), b',', "a tie stays a comma");
+    }
+
+    #[test]
+    fn blank_lines_become_visible_outside_quotes() {
+        let mut out = String::new();
+        let input = &b"x,y\n1,2\n\n3,\"a\n\nb\"\r\n\r\n4,5\n"[..];
+        let read = BlankLines::new(input).read_to_string(&mut out);
+        assert!(read.is_ok());
+        assert_eq!(out, "x,y\n1,2\n \n3,\"a\n\nb\"\n \n4,5\n");
+        let mut out = String::new();
+        let read = BlankLines::new(&b"a\r\n\r\nb\rc\r"[..]).read_to_string(&mut out);
+        assert!(read.is_ok());
+        assert_eq!(out, "a\n \nb\rc\r", "a lone CR stays");
     }
 }

@@ -133,6 +133,7 @@ pub struct Frame<'a> {
 pub struct Table {
     pub colors: table::Colors,
     several: bool,
+    header: Option<Header>,
 }
 
 impl Table {
@@ -140,30 +141,48 @@ impl Table {
         Table {
             colors: table::Colors::new(color),
             several: false,
+            header: None,
         }
     }
 }
 
-/// A blank line between points, and the point's heading, when several.
+/// A blank line between points, and the point's heading, when several;
+/// `id` names the row (`ann: at w=0.5, …`).
 fn heading(
     out: &mut dyn Write,
     several: bool,
     index: usize,
     graph: &Graph,
     values: &[f64],
+    id: Option<&str>,
 ) -> Result<()> {
     if several {
         if index > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}", graph.describe_point(values))?;
+        match id {
+            Some(id) => writeln!(out, "{id}: {}", graph.describe_point(values))?,
+            None => writeln!(out, "{}", graph.describe_point(values))?,
+        }
     }
     Ok(())
 }
 
+/// The cell of the row's id column, if it has one.
+fn row_id<'c>(header: Option<&Header>, cells: Option<&'c [String]>) -> Option<&'c str> {
+    let c = header?.id?;
+    cells?.get(c).map(String::as_str)
+}
+
 /// A failed point in the text outputs: its heading and its error.
-fn write_failed(out: &mut dyn Write, several: bool, point: &Failed<'_>) -> Result<()> {
-    heading(out, several, point.index, point.graph, point.values)?;
+fn write_failed(
+    out: &mut dyn Write,
+    several: bool,
+    point: &Failed<'_>,
+    header: Option<&Header>,
+) -> Result<()> {
+    let id = row_id(header, point.cells);
+    heading(out, several, point.index, point.graph, point.values, id)?;
     writeln!(out, "error: {}", point.error.kind)?;
     Ok(())
 }
@@ -192,6 +211,7 @@ fn columns_json(header: Option<&Header>, cells: Option<&[String]>) -> Option<Vec
 impl Sink for Table {
     fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
         self.several = frame.several;
+        self.header = frame.header.cloned();
         Ok(())
     }
 
@@ -202,13 +222,14 @@ impl Sink for Table {
             point.index,
             point.view.graph,
             point.values,
+            row_id(self.header.as_ref(), point.cells),
         )?;
         table::write(out, &point.view, &self.colors)?;
         Ok(())
     }
 
     fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
-        write_failed(out, self.several, point)
+        write_failed(out, self.several, point, self.header.as_ref())
     }
 }
 
@@ -488,7 +509,15 @@ impl Sink for Csv {
         let graph = frame.graph;
         self.header = frame.header.cloned();
         self.order = match frame.header {
-            Some(header) => header.variable_order(),
+            // Then the variables every row shares (`--at` with `--points`).
+            Some(header) => {
+                let mut order = header.variable_order();
+                let shared: Vec<usize> = (0..graph.variables().len())
+                    .filter(|v| !order.contains(v))
+                    .collect();
+                order.extend(shared);
+                order
+            }
             None => (0..graph.variables().len()).collect(),
         };
         let mut names: Vec<String> = match frame.header {
@@ -496,15 +525,30 @@ impl Sink for Csv {
             None => graph.variables().to_vec(),
         };
         let f = graph.name(graph.output()).to_string();
-        names.push(f.clone());
-        names.extend(
+        let mut computed = vec![f.clone()];
+        computed.extend(
             self.order
                 .iter()
                 .map(|&v| format!("d{f}/d{}", graph.variables()[v])),
         );
-        names.extend(self.targets.iter().map(|t| format!("pass:{t}")));
+        computed.extend(self.targets.iter().map(|t| format!("pass:{t}")));
         if self.judged {
-            names.push("passed".into());
+            computed.push("passed".into());
+        }
+        // No two columns share a name: a computed one that meets an input
+        // column (a class's answer column `L`) is `computed:L`, a second
+        // check of one target `pass:L (2)`.
+        for name in computed {
+            let mut unique = name.clone();
+            if names.contains(&unique) && !name.starts_with("pass:") {
+                unique = format!("computed:{name}");
+            }
+            let mut k = 2;
+            while names.contains(&unique) {
+                unique = format!("{name} ({k})");
+                k += 1;
+            }
+            names.push(unique);
         }
         let header: Vec<String> = names.iter().map(|n| csv_out::field(n)).collect();
         writeln!(out, "{}", header.join(","))?;
@@ -535,10 +579,9 @@ impl Sink for Csv {
     fn row_renderer(&self) -> Option<RowRenderer> {
         // Rows with checks, or with columns to pass through, go one by one.
         if self.judged
-            || self
-                .header
-                .as_ref()
-                .is_some_and(|h| h.variable.contains(&None))
+            || self.header.as_ref().is_some_and(|h| {
+                h.variable.contains(&None) || h.variable_order().len() != self.order.len()
+            })
         {
             return None;
         }
@@ -671,36 +714,110 @@ impl Sink for Quiet {
     }
 }
 
-/// One line at the end (`--summary`): how many points passed every check,
-/// and which did not (1-based).
+/// A short report at the end (`--summary`): how many points passed every
+/// check and which did not (by the row's id, else 1-based; the first
+/// [`Summary::LISTED`]), then for each check how many passed it and its
+/// most common slips.
 #[derive(Default)]
 pub struct Summary {
     /// What a point is called: `rows` for `--points`, `points` for `--at`.
     pub unit: &'static str,
     points: usize,
-    failed: Vec<usize>,
+    failed: Vec<String>,
+    /// Failed points beyond the listed ones.
+    more: usize,
+    header: Option<Header>,
+    /// Per check: its target, how many points passed it, how many were
+    /// checked, and its slips with their counts, in the order first met.
+    checks: Vec<Tally>,
+}
+
+/// One check's line in [`Summary`].
+#[derive(Default)]
+struct Tally {
+    target: String,
+    passed: usize,
+    total: usize,
+    /// Each slip's name and count, in the order first met.
+    slips: Vec<(String, usize)>,
 }
 
 impl Summary {
+    /// Failing points listed by name; the rest are counted.
+    pub const LISTED: usize = 20;
+
     pub fn new(unit: &'static str) -> Self {
         Summary {
             unit,
             ..Summary::default()
         }
     }
+
+    /// The summary with one line a check (the `--expect` targets).
+    pub fn with_targets(unit: &'static str, targets: Vec<String>) -> Self {
+        Summary {
+            unit,
+            checks: targets
+                .into_iter()
+                .map(|target| Tally {
+                    target,
+                    ..Tally::default()
+                })
+                .collect(),
+            ..Summary::default()
+        }
+    }
+
+    fn fail(&mut self, index: usize, cells: Option<&[String]>) {
+        if self.failed.len() < Self::LISTED {
+            let name = match row_id(self.header.as_ref(), cells) {
+                Some(id) if !id.trim().is_empty() => id.trim().to_string(),
+                _ => (index + 1).to_string(),
+            };
+            self.failed.push(name);
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
+/// The name of a slip: a reason up to its first `:` or `(` (`not precise
+/// enough`, `off by a factor of -3`).
+fn slip(reason: &str) -> &str {
+    reason.split([':', '(']).next().unwrap_or(reason).trim()
 }
 
 impl Sink for Summary {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.header = frame.header.cloned();
+        Ok(())
+    }
+
     fn failed(&mut self, _out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
         self.points += 1;
-        self.failed.push(point.index + 1);
+        self.fail(point.index, point.cells);
+        for check in &mut self.checks {
+            check.total += 1;
+        }
         Ok(())
     }
 
     fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         self.points += 1;
         if !point.passed() {
-            self.failed.push(point.index + 1);
+            self.fail(point.index, point.cells);
+        }
+        for (check, c) in self.checks.iter_mut().zip(point.checks) {
+            check.total += 1;
+            if c.passed {
+                check.passed += 1;
+            } else if let Some(reason) = &c.reason {
+                let name = slip(reason);
+                match check.slips.iter_mut().find(|(s, _)| s == name) {
+                    Some((_, n)) => *n += 1,
+                    None => check.slips.push((name.to_string(), 1)),
+                }
+            }
         }
         Ok(())
     }
@@ -709,22 +826,42 @@ impl Sink for Summary {
         if !complete {
             return Ok(());
         }
-        let passed = self.points - self.failed.len();
+        let failed = self.failed.len() + self.more;
+        let passed = self.points - failed;
         write!(
             out,
             "checks: {passed} of {} {} passed",
             self.points, self.unit
         )?;
-        if !self.failed.is_empty() {
-            let list: Vec<String> = self.failed.iter().map(usize::to_string).collect();
-            let noun = if self.unit == "rows" {
-                "rows"
-            } else {
-                "points"
+        if failed > 0 {
+            let named = self.header.as_ref().is_some_and(|h| h.id.is_some());
+            let noun = match (named, self.unit == "rows") {
+                (true, _) => "",
+                (false, true) => " rows",
+                (false, false) => " points",
             };
-            write!(out, "; failed {noun}: {}", list.join(", "))?;
+            write!(out, "; failed{noun}: {}", self.failed.join(", "))?;
+            if self.more > 0 {
+                write!(out, " and {} more", self.more)?;
+            }
         }
         writeln!(out)?;
+        // Per check, when there is more than one or a row failed it.
+        if self.checks.len() > 1 || failed > 0 {
+            for check in &mut self.checks {
+                write!(
+                    out,
+                    "  {}: {} of {}",
+                    check.target, check.passed, check.total
+                )?;
+                // The most common first; the first met among equals.
+                check.slips.sort_by_key(|s| std::cmp::Reverse(s.1));
+                for (i, (name, n)) in check.slips.iter().take(3).enumerate() {
+                    write!(out, "{} {n} × \"{name}\"", if i == 0 { ";" } else { "," })?;
+                }
+                writeln!(out)?;
+            }
+        }
         Ok(())
     }
 }
@@ -735,6 +872,7 @@ pub struct Checks {
     pub explain: bool,
     pub color: bool,
     several: bool,
+    header: Option<Header>,
     checks: usize,
     failed: usize,
 }
@@ -745,6 +883,7 @@ impl Checks {
             explain,
             color,
             several: false,
+            header: None,
             checks: 0,
             failed: 0,
         }
@@ -753,12 +892,20 @@ impl Checks {
     /// One line per expectation.
     fn write_expectations(&self, out: &mut dyn Write, checks: &[CheckResult]) -> Result<()> {
         let width = widest(checks.iter().map(|c| c.target.as_str()));
-        let expected_width = widest(checks.iter().map(|c| c.expected_text.as_str()));
+        // An empty answer cell shows as such.
+        fn shown(c: &CheckResult) -> &str {
+            match c.expected_text.as_str() {
+                "" => "(empty)",
+                text => text,
+            }
+        }
+        let expected_width = widest(checks.iter().map(shown));
         for c in checks {
             let actual = number::format(c.actual);
             let pad = " ".repeat(width.saturating_sub(c.target.chars().count()));
-            let pad2 = " ".repeat(expected_width.saturating_sub(c.expected_text.chars().count()));
-            let (label, expected) = (&c.target, &c.expected_text);
+            let expected = shown(c);
+            let pad2 = " ".repeat(expected_width.saturating_sub(expected.chars().count()));
+            let label = &c.target;
             if c.formula {
                 // A formula has no one actual value: the verdict and the
                 // point where the two sides differ say it.
@@ -784,10 +931,13 @@ impl Checks {
                 )?;
             } else {
                 let verdict = self.paint("FAILED", |v| v.red().bold().to_string());
-                let diff = number::format(c.actual - c.expected);
+                let reason = match &c.reason {
+                    Some(reason) => reason.clone(),
+                    None => format!("difference {}", number::format(c.actual - c.expected)),
+                };
                 writeln!(
                     out,
-                    "{verdict}  {label}{pad}  expected {expected}{pad2}  actual {actual}  (difference {diff})"
+                    "{verdict}  {label}{pad}  expected {expected}{pad2}  actual {actual}  ({reason})"
                 )?;
             }
         }
@@ -848,16 +998,18 @@ impl Checks {
 impl Sink for Checks {
     fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
         self.several = frame.several;
+        self.header = frame.header.cloned();
         Ok(())
     }
 
     fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
-        write_failed(out, self.several, point)
+        write_failed(out, self.several, point, self.header.as_ref())
     }
 
     fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
         let view = &point.view;
-        heading(out, self.several, point.index, view.graph, point.values)?;
+        let id = row_id(self.header.as_ref(), point.cells);
+        heading(out, self.several, point.index, view.graph, point.values, id)?;
         if self.explain {
             explain::write(&mut &mut *out, &point.view)?;
         }

@@ -179,8 +179,19 @@ bad! {
     unknown_format: ["x", "--format", "yaml"] => 2, ["invalid value 'yaml'"];
     digits_out_of_range: ["x", "-a", "x=1", "--digits", "0"] => 2, ["--digits"];
     tolerance_not_a_number: ["x", "-a", "x=1", "--tol", "abc"] => 2, ["not a tolerance"];
+    tolerance_a_bare_percent: ["x", "-a", "x=1", "--expect", "f=1", "--tol", "%"] => 2, ["not a tolerance"];
+    expect_empty: ["x", "-a", "x=1", "--expect", ""] => 2, ["--expect has no checks (an unset shell variable?)"];
+    expect_only_commas: ["x", "-a", "x=1", "--expect", " , ,"] => 2, ["--expect has no checks"];
+    expect_one_list_empty: ["x", "-a", "x=1", "--expect", "f=1", "--expect", ""] => 2, ["--expect has no checks"];
+    id_not_a_column: ["x", "--points", "-", "--expect", "f=@a", "--id", "name"] <- b"student,x,a\nann,1,1\n" => 2, ["--id name: no such column (the header has: student, x, a)"];
+    id_without_points: ["x", "-a", "x=1", "--id", "name"] => 2, ["--points"];
+    shared_and_a_column: ["x*y", "--points", "-", "--at", "x=1"] <- b"x,y\n1,2\n" => 2, ["`x` is given by --at and is a column of stdin"];
+    shared_not_a_variable: ["x*y", "--points", "-", "--at", "q=1"] <- b"x,y\n1,2\n" => 2, ["--at q=1: the program has no variable `q`"];
+    shared_twice: ["x*y", "--points", "-", "--at", "x=1", "--at", "x=2"] <- b"y\n2\n" => 2, ["give it once"];
+    csv_line_after_blank_lines: ["x*y", "--points", "-"] <- b"x,y\n1,2\n\n3,4\n\n5,z\n" => 2, ["stdin, line 6: column 2 (`y`): `z` is not a number"];
+    csv_line_with_crlf: ["x*y", "--points", "-"] <- b"x,y\r\n1,2\r\n\r\n3,z\r\n" => 2, ["stdin, line 4: column 2 (`y`): `z` is not a number"];
+    csv_semicolons_bad_cell: ["x*y", "--points", "-"] <- b"x;y\n1,5;2\n\n1;zz\n" => 2, ["stdin, line 4: column 2 (`y`): `zz` is not a number"];
     expression_and_file: ["x", "-f", "a.txt"] => 2, ["cannot be used with"];
-    points_and_at: ["x", "--points", "a.csv", "-a", "x=1"] => 2, ["cannot be used with"];
     unknown_shell: ["--completions", "tcsh"] => 2, ["invalid value 'tcsh'"];
     // No option is silently ignored by a format.
     checks_with_dot: ["x", "-a", "x=1", "--expect", "f=1", "--format", "dot"] => 2, ["--format dot draws the graph: it has no place for --expect"];

@@ -29,18 +29,18 @@ fn expect_passes_the_lectures_answers() {
 }
 
 #[test]
-fn a_wrong_answer_fails_with_exit_1_and_the_difference() {
+fn a_wrong_answer_fails_with_exit_1_and_the_reason() {
     let r = run(&[
         LECTURE,
         "--at",
         "x=4,y=3,z=2",
         "--expect",
-        "f=136, df/dz=200",
+        "f=136, df/dz=208",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_contains(
         &r.stdout,
-        &["FAILED  df/dz  expected 200  actual 204  (difference 4)"],
+        &["FAILED  df/dz  expected 208  actual 204  (off by more than one unit of the last digit: 208 vs the true 204)"],
     );
     assert_contains(&r.stdout, &["checks: 1 of 2 correct"]);
 }
@@ -56,8 +56,10 @@ fn decimals_written_decide_the_tolerance() {
         "L=0.1269, yhat=0.881, dL/dw=-0.2384, ∂L/∂yhat=-1.135",
     ]);
     assert_eq!(pass.code, 0, "{}", pass.stdout);
-    // 0.880 is not 0.8808 rounded to three places.
-    let fail = run(&[LOGISTIC, at[0], at[1], "--expect", "yhat=0.880"]);
+    // 0.880 is 0.8808 truncated (one unit of its last digit), 0.879 is not.
+    let truncated = run(&[LOGISTIC, at[0], at[1], "--expect", "yhat=0.880"]);
+    assert_eq!(truncated.code, 0, "{}", truncated.stdout);
+    let fail = run(&[LOGISTIC, at[0], at[1], "--expect", "yhat=0.879"]);
     assert_eq!(fail.code, 1, "{}", fail.stdout);
     // Integers and expressions must match to 1e-9: 1/(1+e^-2) is σ(2), and
     // dL/dy = -1.9999999999999987 is -2 to 1e-9; 88/100 is not σ(2).
@@ -342,8 +344,9 @@ fn bad_points_name_the_line_and_column() {
     );
     let r = run_with_stdin(&["-", "--points", "-"], Some(b"x\n"));
     assert_fails(&r, 2, &["cannot both come from stdin"]);
-    let r = run(&["x", "--points", "a.csv", "--at", "x=1"]);
-    assert_fails(&r, 2, &["cannot be used with"]);
+    // --at with --points gives the values every row shares: not a column's.
+    let r = run_with_stdin(&["x", "--points", "-", "--at", "x=1"], Some(b"x\n1\n"));
+    assert_fails(&r, 2, &["`x` is given by --at and is a column of stdin"]);
 }
 
 #[test]
@@ -646,7 +649,7 @@ fn json_carries_each_check_and_the_points_verdict() {
     assert_eq!(checks[1]["passed"], false);
     assert_contains(
         checks[1]["reason"].as_str().unwrap_or(""),
-        &["-0.23840584404423537 does not round to -0.5 at 1 decimal"],
+        &["off by more than one unit of the last digit: -0.5 vs the true -0.2384…"],
     );
     assert_eq!(v["gradcheck"]["variables"][0]["variable"], "w");
     assert_eq!(v["gradcheck"]["variables"][0]["passed"], true);
@@ -706,7 +709,10 @@ fn summary_is_one_line_naming_the_failed_rows() {
         Some(b"x,y\n1,2\n2,3\n3,2\n4,4\n"),
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(r.stdout, "checks: 2 of 4 rows passed; failed rows: 1, 4\n");
+    assert_eq!(
+        r.stdout,
+        "checks: 2 of 4 rows passed; failed rows: 1, 4\n  f: 2 of 4; 2 × \"off by more than one unit of the last digit\"\n"
+    );
     let r = run(&[
         "x^2",
         "--at",
@@ -727,10 +733,14 @@ fn summary_is_one_line_naming_the_failed_rows() {
 fn an_answer_is_as_precise_as_written_in_any_notation() {
     let at = ["--at", "w=0.5,b=1,x=2,y=1"];
     for answers in [
-        "yhat=0.88, dL/dw=-0.2384",
-        "yhat=.88, dL/dw=-2.384e-1",
-        "yhat=8.8e-1, dL/dw=-23.84e-2",
-        "yhat=88e-2, dL/dw=-2384e-4",
+        "yhat=0.881, dL/dw=-0.2384",
+        "yhat=.881, dL/dw=-2.384e-1",
+        "yhat=8.81e-1, dL/dw=-23.84e-2",
+        "yhat=881e-3, dL/dw=-2384e-4",
+        "yhat=0.8808, dL/dw=−2.384·10⁻¹",
+        "yhat=8.81×10^-1, dL/dw=- 0.2384",
+        "yhat=(0.881), dL/dw=–0.2384",
+        "yhat=8.81*10^(-1), dL/dw=-(0.2384)",
     ] {
         let r = run(&[LOGISTIC, at[0], at[1], "--expect", answers]);
         assert_eq!(r.code, 0, "{answers}: {}", r.stdout);
@@ -752,8 +762,10 @@ fn sig_is_the_teachers_minimum_and_f_is_always_the_output() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(
         v["checks"][0]["reason"],
-        "not precise enough: 0.1 has 1 significant digit, at least 3 are asked for"
+        "not precise enough: 1 significant digit, at least 3"
     );
+    let r = run(&[LOGISTIC, at[0], at[1], "--expect", "f=0.13", "--sig", "2"]);
+    assert_eq!(r.code, 0, "--sig 2 lowers the floor: {}", r.stdout);
     let r = run(&[
         LOGISTIC,
         at[0],
@@ -810,13 +822,15 @@ fn per_row_answers_grade_a_class() {
     );
     assert_contains(
         &r.stderr,
-        &["error: f = g1/x: 0/0 is undefined (at: stdin, line 7)"],
+        &["error: f = g1/x: 0/0 is undefined (at: stdin, line 7, fay)"],
     );
     let summary = [&args[..], &["--summary"]].concat();
     let r = run_with_stdin(&summary, Some(CLASS));
     assert_eq!(
         r.stdout,
-        "checks: 2 of 6 rows passed; failed rows: 3, 4, 5, 6\n"
+        "checks: 2 of 6 rows passed; failed: cho, dan, eve, fay\n  \
+         f: 3 of 6; 1 × \"the answer is empty\", 1 × \"the answer `one` is not a number\"\n  \
+         df/dx: 4 of 6; 1 × \"not precise enough\"\n"
     );
     assert_eq!(r.code, 3);
 }

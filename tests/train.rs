@@ -590,8 +590,8 @@ fn bad_input_and_usage() {
             "--lr is an option of training",
         ),
         (
-            &[LOSS, "--at", "w=0,b=0", "--points", d],
-            "cannot be used with",
+            &[LOSS, "--at", "w=0,b=0,x=1", "--points", d],
+            "`x` is given by --at and is a column",
         ),
         (
             &[
