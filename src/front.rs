@@ -35,10 +35,11 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    fn given(&self) -> Given {
+    fn given(&self, origin: &str) -> Given {
         Given {
             at: self.at.len(),
             points: self.points.is_some(),
+            stdin_twice: origin == "stdin" && self.points.as_deref() == Some("-"),
         }
     }
 
@@ -76,7 +77,7 @@ pub fn run(
     warn: &mut dyn FnMut(Notice),
 ) -> Result<Summary> {
     let mode = options.mode();
-    options.check(&mode, inputs.given())?;
+    options.check(&mode, inputs.given(origin))?;
     if mode == Mode::Train {
         let compiled = compile::compile(source, origin, options.of.as_deref())?;
         let points = inputs.points.as_deref();

@@ -235,13 +235,6 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let reads_stdin = cli.expr.as_deref() == Some("-") || cli.file.as_deref() == Some("-");
-    if reads_stdin && cli.points.as_deref() == Some("-") {
-        return Err(Error::new(ErrorKind::Input(
-            "the program and the points cannot both come from stdin: give one of them as a file"
-                .into(),
-        )));
-    }
     let options = Options {
         of: cli.of.clone(),
         format: cli.format,

@@ -213,6 +213,8 @@ pub struct Given {
     pub at: usize,
     /// `--points FILE` was given.
     pub points: bool,
+    /// Both the program and the points would be read from stdin.
+    pub stdin_twice: bool,
 }
 
 /// Which modes a rule is about.
@@ -227,6 +229,7 @@ enum Kind {
 
 const EVALUATING: &[Kind] = &[Kind::One, Kind::Several, Kind::Formulas];
 const NUMBERS: &[Kind] = &[Kind::One, Kind::Several];
+const EVALUATING_OR_TRAINING: &[Kind] = &[Kind::One, Kind::Several, Kind::Formulas, Kind::Train];
 
 /// A refusal: in these modes, when the options are so, the run is a usage
 /// error with this message.
@@ -278,6 +281,8 @@ const RULES: &[Rule] = &[
     rule!(&[Kind::Session], |o, g| o.gradcheck, format!("{NOT_IN_SESSION} --gradcheck: {SESSION_TAKES}")),
     rule!(&[Kind::Session], |o, g| o.explain, format!("{NOT_IN_SESSION} --explain (use :explain in the session): {SESSION_TAKES}")),
     rule!(&[Kind::Session], |o, g| o.quiet || o.summary, format!("{NOT_IN_SESSION} --quiet and --summary: {SESSION_TAKES}")),
+    // ---- where the inputs come from ----
+    rule!(EVALUATING_OR_TRAINING, |o, g| g.stdin_twice, "the program and the points cannot both come from stdin: give one of them as a file"),
     // ---- an empty --expect is a slip (an unset shell variable), never a pass ----
     rule!(EVALUATING, |o, g| o.expect.iter().any(|e| e.trim_matches(|c: char| c == ',' || c.is_whitespace()).is_empty()), "--expect has no checks (an unset shell variable?): give target=value, such as --expect 'f=136, df/dx=16'"),
     // ---- training's flags and data ----

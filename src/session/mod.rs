@@ -76,6 +76,7 @@ pub fn run(
     let given = crate::options::Given {
         at: at.len(),
         points,
+        stdin_twice: false,
     };
     options.check(&crate::options::Mode::Session, given)?;
     if program
@@ -758,7 +759,7 @@ impl Session {
                 &mode,
                 crate::options::Given {
                     at: 1,
-                    points: false,
+                    ..Default::default()
                 },
             )
             .map_err(located)?;
