@@ -336,7 +336,7 @@ impl Options {
         }
     }
 
-    /// The options checked against [`RULES`] for `mode`: the first refusal
+    /// The options checked against the table of rules for `mode`: the first refusal
     /// that applies is a usage error.
     pub fn check(&self, mode: &Mode, given: Given) -> Result<()> {
         let kind = match mode {

@@ -2,8 +2,10 @@
 //! add steps, a bare expression is evaluated at the current point and shown
 //! as the table, `:commands` set the point, explain, check, list and save.
 //!
-//! Every evaluation is a [`Job`] of the pipeline over the program the steps
-//! make, so the session prints exactly what the command line prints. Lines
+//! Each step is lowered once when typed (`steps.rs`: its own graph, its
+//! value at the point); every evaluation goes through the front door
+//! ([`crate::front::run_compiled`]) over the steps it uses, so the session
+//! prints exactly what the command line prints. Lines
 //! come from a [`LineSource`]: the terminal's line editor ([`Terminal`]),
 //! plain lines from a pipe ([`Plain`]), or a test's list.
 //!
