@@ -141,12 +141,24 @@ pub fn resolve(graph: &Graph, bindings: &[Binding]) -> Result<Point> {
                 None => format!("{v}=…"),
             })
             .collect();
-        return Err(
-            Error::new(ErrorKind::MissingBindings(missing)).with_help(format!(
-                "give every variable a value: --at {}",
-                fix.join(",")
-            )),
-        );
+        // `2xy` is 2 times the variable `xy`: a student who meant x*y
+        // learns it here, where the name shows up.
+        let joined = missing.iter().find(|m| {
+            let n = m.chars().count();
+            (2..=3).contains(&n) && m.chars().all(|c| c.is_ascii_lowercase())
+        });
+        let mut err = Error::new(ErrorKind::MissingBindings(missing.clone())).with_help(format!(
+            "give every variable a value: --at {}",
+            fix.join(",")
+        ));
+        if let Some(name) = joined {
+            let product: Vec<String> = name.chars().map(String::from).collect();
+            err = err.with_note(format!(
+                "`{name}` is one name: for the product, write `{}`",
+                product.join("*")
+            ));
+        }
+        return Err(err);
     }
     let unused = bindings
         .iter()

@@ -393,7 +393,7 @@ impl Expectation {
             Error::at(
                 ErrorKind::UnknownNode {
                     name: name.clone(),
-                    known: graph.shown_names(),
+                    known: graph.names_for(name),
                 },
                 self.span,
             )

@@ -226,6 +226,24 @@ impl Graph {
         self.shown().map(|id| self.name(id).to_string()).collect()
     }
 
+    /// The names a check may use, for an unknown one: when it looks like a
+    /// generated name (`g5`), each operation with its definition (`g1 =
+    /// x^2`), since a name close by spelling is no help there.
+    pub fn names_for(&self, unknown: &str) -> Vec<String> {
+        let generated = unknown.len() > 1
+            && unknown.starts_with('g')
+            && unknown[1..].bytes().all(|b| b.is_ascii_digit());
+        if !generated {
+            return self.shown_names();
+        }
+        self.shown()
+            .map(|id| match self.kind(id) {
+                Kind::Var(_) => self.name(id).to_string(),
+                _ => format!("{} = {}", self.name(id), self.definition(id)),
+            })
+            .collect()
+    }
+
     /// The node's definition in terms of its inputs: `g1 + g2`, `2*x`, `ln(g3)`.
     pub fn definition(&self, id: NodeId) -> String {
         let mut out = String::new();
@@ -578,6 +596,9 @@ impl<'a> Lowerer<'a> {
                             name_span,
                         );
                         err = match ops::suggest(name) {
+                            Some("sigmoid") if name.eq_ignore_ascii_case("sigma") => {
+                                err.with_help("did you mean `sigmoid` (also written `σ`)?")
+                            }
                             Some(s) => err.with_help(format!("did you mean `{s}`?")),
                             None => err.with_help(format!(
                                 "to multiply, write `{name}*(…)`; the functions are: {}",

@@ -1049,8 +1049,23 @@ pub fn is_function(name: &str) -> bool {
     function(name, 1).is_some()
 }
 
-/// The known function nearest to an unknown name, if any is close.
+/// The known function nearest to an unknown name, if any is close: first
+/// the names other notations give the same function (`sigma`, `ReLU`,
+/// `Tanh`: a spelling nearby, `sign`, has another meaning), then one or two
+/// edits away.
 pub fn suggest(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let other_names = [
+        ("sigma", "sigmoid"),
+        ("logistic", "sigmoid"),
+        ("expit", "sigmoid"),
+    ];
+    if let Some((_, f)) = other_names.iter().find(|(n, _)| *n == lower) {
+        return Some(f);
+    }
+    if let Some(f) = FUNCTIONS.iter().find(|f| **f == lower && lower != name) {
+        return Some(f);
+    }
     FUNCTIONS
         .iter()
         .map(|f| (strsim::damerau_levenshtein(name, f), *f))
@@ -1200,6 +1215,11 @@ mod tests {
         assert_eq!(suggest("x"), None);
         assert_eq!(suggest("foo"), None);
         assert_eq!(suggest("sigmoidd"), Some("sigmoid"));
+        // Other notations' names, before a near spelling of another meaning.
+        assert_eq!(suggest("sigma"), Some("sigmoid"));
+        assert_eq!(suggest("ReLU"), Some("relu"));
+        assert_eq!(suggest("Sigmoid"), Some("sigmoid"));
+        assert_eq!(suggest("Tanh"), Some("tanh"));
     }
 
     #[test]

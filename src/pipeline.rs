@@ -353,7 +353,7 @@ impl Job {
         Error::at(
             ErrorKind::UnknownNode {
                 name: name.to_string(),
-                known: self.graph.shown_names(),
+                known: self.graph.names_for(name),
             },
             e.span,
         )

@@ -44,6 +44,13 @@ bad! {
     several_outputs_in_svg: ["p = x*y; q = x + y", "--of", "p,q", "--at", "x=1,y=2", "--format", "svg"] => 2, ["--format svg draws one output"];
     formulas_of_several_outputs: ["p = x*y; q = x + y", "--of", "p,q", "--symbolic"] => 2, ["--symbolic and --hessian take one output"];
 
+    // ---- names a student meets (issue 19) ----
+    sigma_is_sigmoid: ["sigma(x)", "-a", "x=1"] => 2, ["unknown function `sigma`", "did you mean `sigmoid` (also written `σ`)?"];
+    relu_in_capitals: ["ReLU(x)", "-a", "x=1"] => 2, ["did you mean `relu`?"];
+    tanh_in_capitals: ["Tanh(x)", "-a", "x=1"] => 2, ["did you mean `tanh`?"];
+    two_letters_are_one_name: ["2xy", "-a", "x=1,y=2"] => 2, ["no value for `xy`", "`xy` is one name: for the product, write `x*y`"];
+    a_generated_name_lists_definitions: ["(2*x+y^2)*z^3", "-a", "x=4,y=3,z=2", "--expect", "g5=3"] => 2, ["no node named `g5`", "g4 = g1 + g2", "g1 = 2*x"];
+
     // ---- syntax ----
     unclosed_parenthesis: ["(x+1", "-a", "x=1"] => 2, ["expected an operator or `)`", "one `(` not closed", "1 | (x+1\n  |     ^"];
     two_unclosed_parentheses: ["((x+1", "-a", "x=1"] => 2, ["2 `(` not closed"];
