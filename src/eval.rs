@@ -52,28 +52,34 @@ impl Evaluation {
             })
             .collect();
         if !bad.is_empty() {
-            let because: Vec<String> = self
-                .nonfinite_locals
-                .iter()
-                .take(3)
-                .map(|&id| {
-                    let why = g.op(id).and_then(|op| op.def().nonfinite_local);
-                    match why {
-                        Some(why) => format!("{} = {} ({why})", g.name(id), g.definition(id)),
-                        None => format!("{} = {}", g.name(id), g.definition(id)),
-                    }
-                })
-                .collect();
-            let mut w = format!("non-finite gradient: {}", bad.join(", "));
-            if !because.is_empty() {
-                w.push_str(&format!(
-                    "; the local derivative is not finite at {}",
-                    because.join(", ")
-                ));
-            }
-            out.push(w);
+            let w = format!("non-finite gradient: {}", bad.join(", "));
+            out.push(w + &self.nonfinite_because(g));
         }
         out
+    }
+
+    /// `; the local derivative is not finite at g3 = sqrt(x) (…)`: the
+    /// first three gates whose local derivative was not finite, or nothing.
+    pub fn nonfinite_because(&self, g: &Graph) -> String {
+        let because: Vec<String> = self
+            .nonfinite_locals
+            .iter()
+            .take(3)
+            .map(|&id| {
+                let why = g.op(id).and_then(|op| op.def().nonfinite_local);
+                match why {
+                    Some(why) => format!("{} = {} ({why})", g.name(id), g.definition(id)),
+                    None => format!("{} = {}", g.name(id), g.definition(id)),
+                }
+            })
+            .collect();
+        match because.is_empty() {
+            true => String::new(),
+            false => format!(
+                "; the local derivative is not finite at {}",
+                because.join(", ")
+            ),
+        }
     }
 }
 

@@ -197,26 +197,8 @@ pub fn warning(graph: &Graph, eval: &Evaluation, h: &[Vec<f64>]) -> Option<Strin
     if bad.is_empty() {
         return None;
     }
-    let mut text = format!("non-finite second derivative: {}", bad.join(", "));
-    let because: Vec<String> = eval
-        .nonfinite_locals
-        .iter()
-        .take(3)
-        .map(|&id| {
-            let why = graph.op(id).and_then(|op| op.def().nonfinite_local);
-            match why {
-                Some(why) => format!("{} = {} ({why})", graph.name(id), graph.definition(id)),
-                None => format!("{} = {}", graph.name(id), graph.definition(id)),
-            }
-        })
-        .collect();
-    if !because.is_empty() {
-        text.push_str(&format!(
-            "; the local derivative is not finite at {}",
-            because.join(", ")
-        ));
-    }
-    Some(text)
+    let text = format!("non-finite second derivative: {}", bad.join(", "));
+    Some(text + &eval.nonfinite_because(graph))
 }
 
 /// `∂²f/∂x²`, `∂²f/∂x∂y`: a cell of the Hessian, as the table names it.
