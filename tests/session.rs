@@ -396,3 +396,19 @@ fn train_in_the_session_takes_explain_and_plot() {
         ],
     );
 }
+
+/// A new name one edit from a known step is a warning (the line still
+/// counts); `w2` after `w1` is a new name on purpose.
+#[test]
+fn a_typo_of_a_step_is_a_warning() {
+    let r = session(
+        &[],
+        "z = w*x + b\nyhat = σ(z)\nq = ln(yht)\nw2 = w1 + 1\n:list\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: `yht` is a new variable: did you mean `yhat`?\n"
+    );
+    assert_contains(&r.stdout, &["3 | q = ln(yht)\n", "4 | w2 = w1 + 1\n"]);
+}

@@ -465,7 +465,7 @@ impl Session {
             Err(e) => return Err(e.in_source(line, INPUT)),
         };
         if self.new_steps_only(&parsed) {
-            return self.add_steps(line, &parsed, out);
+            return self.add_steps(line, &parsed, out, warn);
         }
         let mut steps = self.steps.clone();
         // Where each step of this line came from in the line.
@@ -533,6 +533,11 @@ impl Session {
         self.steps = steps;
         for v in graph.variables() {
             if !self.variables.contains(v) {
+                if let Some(near) = self.near_name(v) {
+                    warn(Notice::Warning(format!(
+                        "`{v}` is a new variable: did you mean `{near}`?"
+                    )));
+                }
                 self.variables.push(v.clone());
             }
         }
@@ -588,6 +593,32 @@ impl Session {
         }
     }
 
+    /// A known step or variable one or two edits from `name` (a typo
+    /// that would otherwise make a new variable silently).
+    fn near_name(&self, name: &str) -> Option<String> {
+        let len = name.chars().count();
+        let limit = if len <= 4 { 1 } else { 2 };
+        self.steps
+            .iter()
+            .map(|s| &s.name)
+            .chain(&self.variables)
+            .chain(self.point.iter().map(|(n, _)| n))
+            .filter(|known| known.as_str() != name)
+            // `w2` after `w1` is a new name on purpose, not a typo.
+            .filter(|known| {
+                let letters = |n: &str| {
+                    n.chars()
+                        .filter(|c| !c.is_ascii_digit())
+                        .collect::<String>()
+                };
+                letters(known) != letters(name)
+            })
+            .map(|known| (strsim::damerau_levenshtein(name, known), known))
+            .filter(|&(d, _)| d <= limit && d < len)
+            .min()
+            .map(|(_, known)| known.clone())
+    }
+
     /// `name = value` at the point, or what the point still needs.
     fn show_step(&self, name: &str, out: &mut dyn Write) -> Result<()> {
         let Some(i) = self.steps.iter().position(|s| s.name == name) else {
@@ -640,6 +671,7 @@ impl Session {
         line: &str,
         parsed: &crate::ast::Program<'_>,
         out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
     ) -> Result<Flow> {
         let start = self.known.len();
         let mut added: Vec<Step> = Vec::new();
@@ -683,6 +715,11 @@ impl Session {
         for step in added {
             for v in self.known.variables_of(self.steps.len()) {
                 if !self.variables.contains(v) {
+                    if let Some(near) = self.near_name(v) {
+                        warn(Notice::Warning(format!(
+                            "`{v}` is a new variable: did you mean `{near}`?"
+                        )));
+                    }
                     self.variables.push(v.clone());
                 }
             }
