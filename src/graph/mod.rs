@@ -1,0 +1,551 @@
+//! Syntax tree → computational graph (README, "The graph"): a flat list of nodes in
+//! evaluation order, the lecture's g1, g2, ….
+//!
+//! Lowering is one loop over the expression arena (operands come first).
+//! Constants are folded; identical subexpressions become one node (so a value
+//! used twice has one gradient, the copy gate's sum); what the output does not
+//! depend on is dropped; the rest is ordered by level — leaves, then every
+//! operation on leaves only, then operations on those, … — which is the
+//! lecture's numbering (g1 = 2x, g2 = y², g3 = z³, g4 = g1 + g2).
+
+use crate::ast::{BinOp, ExprId, ExprKind, Program, Span};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::{self, Notation, Op};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+mod lower;
+use lower::Lowerer;
+
+pub type NodeId = u32;
+
+/// The largest graph the tool builds (the 100,000-term benchmark sum has
+/// 835,000 nodes; 16 MiB of typical text makes about 3 million). Checked as
+/// nodes are made, so memory stays bounded (about 600 MB at the limit).
+pub const MAX_NODES: usize = 4_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The i-th variable, in order of first appearance.
+    Var(u32),
+    /// The i-th constant; hidden in output, shown inside its user's definition.
+    Const(u32),
+    Op(Op),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    kind: Kind,
+    start: u32,
+    len: u32,
+}
+
+/// How a folded constant's text must be wrapped inside a definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `2`, `pi`
+    Atom,
+    /// `-2`: parenthesised except as the first operand of `+ - * /`
+    Negated,
+    /// `1/2`: always parenthesised, except as a call argument
+    Compound,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constant {
+    pub value: f64,
+    /// As written (`pi`, `1/2`); `None` for a number, shown by its value.
+    pub text: Option<Box<str>>,
+    pub form: Form,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Hidden,
+    Var(u32),
+    /// An operation not yet named (during lowering only).
+    Unnamed,
+    G(u32),
+    /// Index into `Graph::names`.
+    Named(u32),
+}
+
+/// The graph: nodes in evaluation order, the output last.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    inputs: Vec<NodeId>,
+    labels: Vec<Label>,
+    /// Where each node was first written in the source.
+    spans: Vec<(u32, u32)>,
+    consts: Vec<Constant>,
+    variables: Vec<String>,
+    var_nodes: Vec<NodeId>,
+    names: Vec<String>,
+    statements: Vec<String>,
+    output: NodeId,
+}
+
+/// A node's name, displayed without allocating.
+pub struct Name<'g>(&'g Graph, NodeId);
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = String::new();
+        self.0.write_name(&mut buf, self.1);
+        f.write_str(&buf)
+    }
+}
+
+impl Graph {
+    /// Builds the graph of `program`; its output is the statement `of`, or
+    /// the last statement.
+    /// The syntax tree is consumed, and freed before the graph's final
+    /// arrays are built, which keeps the peak memory of a big input down.
+    pub fn lower(program: Program<'_>, of: Option<&str>) -> Result<Graph> {
+        Lowerer::new(program)?.run(of)
+    }
+
+    /// `at x=4, y=3, z=2`: the heading of a point among several.
+    pub fn describe_point(&self, values: &[f64]) -> String {
+        let list: Vec<String> = self
+            .variables()
+            .iter()
+            .zip(values)
+            .map(|(n, v)| format!("{n}={}", crate::number::format(*v)))
+            .collect();
+        format!("at {}", list.join(", "))
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn kind(&self, id: NodeId) -> Kind {
+        self.nodes[id as usize].kind
+    }
+
+    pub fn inputs(&self, id: NodeId) -> &[NodeId] {
+        let n = self.nodes[id as usize];
+        &self.inputs[n.start as usize..(n.start + n.len) as usize]
+    }
+
+    /// Constants are folded into their users and never shown as rows.
+    pub fn is_shown(&self, id: NodeId) -> bool {
+        !matches!(self.kind(id), Kind::Const(_))
+    }
+
+    /// The shown nodes, in evaluation order.
+    pub fn shown(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.len() as NodeId).filter(|&id| self.is_shown(id))
+    }
+
+    /// Whether the node has a name of its own: a statement's, or the output's.
+    pub fn is_named(&self, id: NodeId) -> bool {
+        matches!(self.labels[id as usize], Label::Named(_))
+    }
+
+    pub fn name(&self, id: NodeId) -> Name<'_> {
+        Name(self, id)
+    }
+
+    /// Appends the node's name to `out` (the hot path of the renderers).
+    pub fn write_name(&self, out: &mut String, id: NodeId) {
+        match self.labels[id as usize] {
+            Label::Var(v) => out.push_str(&self.variables[v as usize]),
+            Label::Named(i) => out.push_str(&self.names[i as usize]),
+            Label::G(k) => {
+                out.push('g');
+                out.push_str(itoa::Buffer::new().format(k));
+            }
+            Label::Hidden | Label::Unnamed => match self.kind(id) {
+                Kind::Const(c) => {
+                    let c = &self.consts[c as usize];
+                    match &c.text {
+                        Some(text) => out.push_str(text),
+                        None => crate::number::write(out, c.value),
+                    }
+                }
+                _ => {
+                    out.push('#');
+                    out.push_str(itoa::Buffer::new().format(id));
+                }
+            },
+        }
+    }
+
+    /// Where the node was (first) written in the program's text.
+    pub fn span(&self, id: NodeId) -> Span {
+        let (start, end) = self.spans[id as usize];
+        Span::new(start as usize, end as usize)
+    }
+
+    pub fn output(&self) -> NodeId {
+        self.output
+    }
+
+    pub fn constant(&self, c: u32) -> &Constant {
+        &self.consts[c as usize]
+    }
+
+    /// The variables, in order of first appearance.
+    pub fn variables(&self) -> &[String] {
+        &self.variables
+    }
+
+    pub fn variable_node(&self, v: usize) -> NodeId {
+        self.var_nodes[v]
+    }
+
+    /// Names given by statements (and `f` for a bare last expression).
+    pub fn statement_names(&self) -> &[String] {
+        &self.statements
+    }
+
+    /// `var`, `const` or the operation's name.
+    pub fn op_name(&self, id: NodeId) -> &'static str {
+        match self.kind(id) {
+            Kind::Var(_) => "var",
+            Kind::Const(_) => "const",
+            Kind::Op(op) => op.name(),
+        }
+    }
+
+    /// The node with this name (a variable, a statement, `gK`, the output).
+    pub fn find(&self, name: &str) -> Option<NodeId> {
+        let mut buf = String::new();
+        self.shown().find(|&id| {
+            buf.clear();
+            self.write_name(&mut buf, id);
+            buf == name
+        })
+    }
+
+    /// The names of every shown node, for error messages.
+    pub fn shown_names(&self) -> Vec<String> {
+        self.shown().map(|id| self.name(id).to_string()).collect()
+    }
+
+    /// The names a check may use, for an unknown one: when it looks like a
+    /// generated name (`g5`), each operation with its definition (`g1 =
+    /// x^2`), since a name close by spelling is no help there.
+    pub fn names_for(&self, unknown: &str) -> Vec<String> {
+        let generated = unknown.len() > 1
+            && unknown.starts_with('g')
+            && unknown[1..].bytes().all(|b| b.is_ascii_digit());
+        if !generated {
+            return self.shown_names();
+        }
+        self.shown()
+            .map(|id| match self.kind(id) {
+                Kind::Var(_) => self.name(id).to_string(),
+                _ => format!("{} = {}", self.name(id), self.definition(id)),
+            })
+            .collect()
+    }
+
+    /// The node's definition in terms of its inputs: `g1 + g2`, `2*x`, `ln(g3)`.
+    pub fn definition(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        self.write_definition(&mut out, id);
+        out
+    }
+
+    pub fn write_definition(&self, out: &mut String, id: NodeId) {
+        self.write_expression(out, id, None);
+    }
+
+    /// The definition with every input replaced by its value, lecture
+    /// style: `2·4` for `g1 = 2*x` at x = 4.
+    pub fn write_substituted(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        values: &[f64],
+        digits: Option<usize>,
+    ) {
+        self.write_expression(out, id, Some((values, digits)));
+    }
+
+    fn write_expression(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        values: Option<(&[f64], Option<usize>)>,
+    ) {
+        let op = match self.kind(id) {
+            Kind::Var(_) | Kind::Const(_) => {
+                self.write_operand(out, id, true, values);
+                return;
+            }
+            Kind::Op(op) => op,
+        };
+        let inputs = self.inputs(id);
+        match op.def().notation {
+            Notation::Infix(symbol) => {
+                self.write_operand(out, inputs[0], true, values);
+                out.push_str(if symbol == "*" && values.is_some() {
+                    "·"
+                } else {
+                    symbol
+                });
+                self.write_operand(out, inputs[1], false, values);
+            }
+            Notation::Prefix(symbol) => {
+                out.push_str(symbol);
+                self.write_operand(out, inputs[0], false, values);
+            }
+            // `b = a`, `c = 1/2`: the input itself, unwrapped.
+            Notation::Bare => match values {
+                Some(_) => self.write_operand(out, inputs[0], true, values),
+                None => self.write_name(out, inputs[0]),
+            },
+            Notation::Call => {
+                out.push_str(op.name());
+                out.push('(');
+                for (i, &input) in inputs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    match values {
+                        Some((v, digits)) => {
+                            out.push_str(&crate::number::format_digits(v[input as usize], digits))
+                        }
+                        None => self.write_name(out, input),
+                    }
+                }
+                out.push(')');
+            }
+        }
+    }
+
+    /// One operand of a definition: its name (constants as written), or its
+    /// value; parenthesised where a sign or an operator would misread.
+    fn write_operand(
+        &self,
+        out: &mut String,
+        id: NodeId,
+        first: bool,
+        values: Option<(&[f64], Option<usize>)>,
+    ) {
+        if let Some((v, digits)) = values {
+            let x = v[id as usize];
+            let text = crate::number::format_digits(x, digits);
+            if text.starts_with('-') && !first {
+                out.push('(');
+                out.push_str(&text);
+                out.push(')');
+            } else {
+                out.push_str(&text);
+            }
+            return;
+        }
+        let wrap = match self.kind(id) {
+            Kind::Const(c) => match self.consts[c as usize].form {
+                Form::Atom => false,
+                Form::Negated => !first,
+                Form::Compound => true,
+            },
+            _ => false,
+        };
+        if wrap {
+            out.push('(');
+            self.write_name(out, id);
+            out.push(')');
+        } else {
+            self.write_name(out, id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each shown node as `name = definition`, in graph order.
+    fn lines(program: &str, of: Option<&str>) -> Vec<String> {
+        let parsed = crate::parse::parse_program(program).expect("the test program parses");
+        let graph = Graph::lower(parsed, of).expect("the test program lowers");
+        graph
+            .shown()
+            .map(|id| format!("{} = {}", graph.name(id), graph.definition(id)))
+            .collect()
+    }
+
+    /// Program, `--of`, and the expected nodes: folding, sharing (through
+    /// first users in either input and through the table), dropping, the
+    /// level order and naming.
+    const CASES: &[(&str, Option<&str>, &[&str])] = &[
+        (
+            "sin(x)*sin(x)+sin(x)",
+            None,
+            &["x = x", "g1 = sin(x)", "g2 = g1*g1", "f = g2 + g1"],
+        ),
+        (
+            "(2*x+y^2)*z^3",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = 2*x",
+                "g2 = y^2",
+                "g3 = z^3",
+                "g4 = g1 + g2",
+                "f = g4*g3",
+            ],
+        ),
+        (
+            // Folded constants share a node by value, shown as first written.
+            "2*3*x + 6*x + (1/2)*x + 0.5*x + pi*x + -2*x + x*-2",
+            None,
+            &[
+                "x = x",
+                "g1 = (2*3)*x",
+                "g2 = (1/2)*x",
+                "g3 = pi*x",
+                "g4 = -2*x",
+                "g5 = x*(-2)",
+                "g6 = g1 + g1",
+                "g7 = g6 + g2",
+                "g8 = g7 + g2",
+                "g9 = g8 + g3",
+                "g10 = g9 + g4",
+                "f = g10 + g5",
+            ],
+        ),
+        (
+            // `x*y` is no input's first user: shared through the table.
+            "p = x + 1; q = y + 1; r = x*y; s = x*y; r + s + y*x + p*q",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "p = x + 1",
+                "q = y + 1",
+                "r = x*y",
+                "g1 = y*x",
+                "s = r",
+                "g2 = p*q",
+                "g3 = r + s",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            // `x*g1` is the first user of its second input only; `g1*x`
+            // must not be taken for it. `p` is dropped.
+            "p = x + 1; x*sin(y) + sin(y)*x + x*sin(y) + -sin(y) + -(sin(y))",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "g1 = sin(y)",
+                "g2 = x*g1",
+                "g3 = g1*x",
+                "g4 = -g1",
+                "g5 = g2 + g3",
+                "g6 = g5 + g2",
+                "g7 = g6 + g4",
+                "f = g7 + g4",
+            ],
+        ),
+        (
+            "-x + sin(x) + -x + sin(x)",
+            None,
+            &[
+                "x = x",
+                "g1 = -x",
+                "g2 = sin(x)",
+                "g3 = g1 + g2",
+                "g4 = g3 + g1",
+                "f = g4 + g2",
+            ],
+        ),
+        (
+            "max(x, y, 1, z) + max(x, y, 1, z) + max(x, y) + min(x, y)",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "z = z",
+                "g1 = max(x, y, 1, z)",
+                "g2 = max(x, y)",
+                "g3 = min(x, y)",
+                "g4 = g1 + g1",
+                "g5 = g4 + g2",
+                "f = g5 + g3",
+            ],
+        ),
+        (
+            "a = x*2; b = a + 1; c = y*3; d = b*b",
+            Some("b"),
+            &["x = x", "a = x*2", "b = a + 1"],
+        ),
+        (
+            // Automatic names skip the statements' `gK`.
+            "g1 = x*2; g3 = g1 + 1; g3*g3 + g1",
+            None,
+            &[
+                "x = x",
+                "g1 = x*2",
+                "g3 = g1 + 1",
+                "g2 = g3*g3",
+                "f = g2 + g1",
+            ],
+        ),
+        (
+            "a = 2; b = a; c = b*x; c",
+            None,
+            &["x = x", "a = 2", "b = a", "c = b*x", "f = c"],
+        ),
+        (
+            "f = x*y; out = f + 1; out + f",
+            None,
+            &[
+                "x = x",
+                "y = y",
+                "f = x*y",
+                "out = f + 1",
+                "result = out + f",
+            ],
+        ),
+        (
+            "u = x; v = u; w = sin(v) + sin(u) + sin(x)",
+            None,
+            &[
+                "x = x",
+                "u = x",
+                "g1 = sin(x)",
+                "v = u",
+                "g2 = sin(u)",
+                "g3 = sin(v)",
+                "g4 = g3 + g2",
+                "w = g4 + g1",
+            ],
+        ),
+    ];
+
+    #[test]
+    fn programs_lower_to_these_nodes() {
+        for &(program, of, expected) in CASES {
+            assert_eq!(lines(program, of), expected, "program: {program}");
+        }
+    }
+
+    #[test]
+    fn many_constants_are_shared_by_value() {
+        // Enough distinct constants to grow the tables several times.
+        let terms: Vec<String> = (0..3000).map(|i| format!("x*{}", i % 1000 + 2)).collect();
+        let program = terms.join(" + ");
+        let got = lines(&program, None);
+        // x, 1000 products, 2999 sums.
+        assert_eq!(got.len(), 1 + 1000 + 2999);
+        assert_eq!(got[1], "g1 = x*2");
+        assert_eq!(got[1000], "g1000 = x*1001");
+        assert_eq!(got[1001], "g1001 = g1 + g2");
+    }
+}
