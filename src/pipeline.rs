@@ -946,9 +946,38 @@ fn constant_derivative(e: &Expectation) -> bool {
 }
 
 /// An answer that names its own target (`L` for `L`): not an answer.
+/// So is one that restates the target's own definition in the graph's
+/// generated nodes (`g6 - g8` for `L = g6 - g8`): it copies the table's
+/// definition column instead of computing (`ln(yhat)` for `g4`, in the
+/// program's own names, is a formula and is checked as one).
 fn self_reference(e: &Expectation, graph: &Graph) -> Option<String> {
     let node = e.node(graph).ok()?;
-    e.names_itself(&graph.name(node).to_string(), node == graph.output())
+    let name = graph.name(node).to_string();
+    if let Some(reason) = e.names_itself(&name, node == graph.output()) {
+        return Some(reason);
+    }
+    let bare = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let definition = graph.definition(node);
+    let generated = |t: &str| {
+        let mut rest = t;
+        while let Some(i) = rest.find('g') {
+            let after = &rest[i + 1..];
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let before = rest[..i].chars().next_back();
+            if digits > 0 && !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                return true;
+            }
+            rest = after;
+        }
+        false
+    };
+    let restated = matches!(e.target, check::Target::Value(_))
+        && !matches!(graph.kind(node), crate::graph::Kind::Var(_))
+        && generated(&e.expected_text)
+        && bare(&e.expected_text) == bare(&definition);
+    restated.then(|| {
+        format!("not an answer: it restates the definition of `{name}` ({definition}) instead of its value")
+    })
 }
 
 /// A Hessian cell's value at the point of `view`.

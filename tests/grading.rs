@@ -266,3 +266,19 @@ fn the_notation_class_gets_the_tas_verdicts() {
         }
     }
 }
+
+/// Copying the table's definition column (`g6 - g8` for `L = g6 - g8`) is
+/// not an answer; a formula in the program's own names (`ln(yhat)` for
+/// `g4`) is checked as a formula.
+#[test]
+fn restating_a_generated_definition_is_not_an_answer() {
+    let r = run(&[LOSS, "--at", AT, "--expect", "L=g6-g8, g4=ln(yhat)"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "FAILED  L   expected g6-g8     not an answer: it restates the definition of `L` (g6 - g8) instead of its value",
+            "passed  g4  expected ln(yhat)",
+        ],
+    );
+}

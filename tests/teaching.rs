@@ -137,7 +137,7 @@ fn bad_expectations_are_bad_input() {
         2,
         &[
             "no node named `g9`",
-            "known: x, y, z, g1, g2, g3, g4, f",
+            "known: x, y, z, g1 = 2*x, g2 = y^2, g3 = z^3, g4 = g1 + g2, f = g4*g3",
             "--> --expect:1:1",
         ],
     );
