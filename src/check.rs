@@ -163,7 +163,10 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
         return Ok(Target::Value(label.to_string()));
     };
     // No name starts with a digit, so `d2…/` is always a second derivative.
-    if top.trim().starts_with("d2") || top.trim().starts_with("∂²") {
+    if ["d2", "∂²", "d^2", "∂^2"]
+        .iter()
+        .any(|p| top.trim().starts_with(p))
+    {
         return Ok(Target::Second(label.to_string()));
     }
     let strip = |s: &str| {
@@ -520,6 +523,13 @@ fn describe_kink(graph: &Graph, (id, what): (NodeId, &'static str)) -> String {
 /// so that `d2f/dxdy` with variables `x`, `y`, `xd` reads unambiguously
 /// where it can.
 pub fn second_target(target: &str, output: &str, variables: &[String]) -> Option<(usize, usize)> {
+    // `d^2f/dz^2`, as typed from a textbook, is `d2f/dz2`.
+    let written = target.replacen("d^2", "d2", 1).replacen("∂^2", "∂²", 1);
+    let written = match written.strip_suffix("^2") {
+        Some(head) => format!("{head}2"),
+        None => written,
+    };
+    let target = written.as_str();
     let rest = target
         .strip_prefix("d2")
         .or_else(|| target.strip_prefix("∂²"))?;

@@ -282,3 +282,17 @@ fn restating_a_generated_definition_is_not_an_answer() {
         ],
     );
 }
+
+/// A second derivative as a textbook writes it, `d^2f/dz^2`, is `d2f/dz2`.
+#[test]
+fn second_derivatives_written_with_carets() {
+    let r = run(&[
+        "(2*x+y^2)*z^3",
+        "--at",
+        "x=4,y=3,z=2",
+        "--expect",
+        "d^2f/dz^2 = 204, d^2f/dxdz = 24",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["passed  d^2f/dz^2", "checks: 2 of 2 correct"]);
+}

@@ -412,3 +412,16 @@ fn a_typo_of_a_step_is_a_warning() {
     );
     assert_contains(&r.stdout, &["3 | q = ln(yht)\n", "4 | w2 = w1 + 1\n"]);
 }
+
+/// `:at X=1` for a step's `x` warns (the value still goes in); `:at y=1`
+/// before any step uses `y` is the lecture's order and says nothing.
+#[test]
+fn a_value_for_a_name_in_another_case_is_a_warning() {
+    let r = session(&[], "z = w*x + b\n:at X=1,w=2,b=3\n:at y=1\n:at\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: no step uses `X` yet: did you mean `x`?\n"
+    );
+    assert_contains(&r.stdout, &["X=1,w=2,b=3,y=1\n"]);
+}

@@ -1043,7 +1043,7 @@ pub static COMMANDS: &[Command] = &[
         name: "at",
         args: "[BINDINGS]",
         help: "set values of the point, e.g. `:at w=0.5,b=1` (the others are kept); alone, show the point",
-        run: |s, call, out, _| {
+        run: |s, call, out, warn| {
             if call.args.is_empty() {
                 match s.point.is_empty() {
                     true => writeln!(out, "the point has no values yet: :at x=4,y=3")?,
@@ -1051,7 +1051,29 @@ pub static COMMANDS: &[Command] = &[
                 }
                 return Ok(Flow::Go);
             }
+            // A name no step uses, one edit from one that a step does
+            // (`X` for `x`): the value goes in, with a warning.
+            let before: Vec<String> = s.point.iter().map(|(n, _)| n.clone()).collect();
             s.set_point(call.line, call.args, call.args_at, INPUT)?;
+            let new: Vec<String> = s
+                .point
+                .iter()
+                .map(|(n, _)| n.clone())
+                .filter(|n| !before.contains(n) && !s.variables.contains(n))
+                .collect();
+            for name in new {
+                // Short names differ by one letter on purpose (`x`, `y`):
+                // there only a different case is a slip.
+                let near = s.variables.iter().find(|v| {
+                    v.to_lowercase() == name.to_lowercase()
+                        || (name.chars().count() > 2 && strsim::damerau_levenshtein(v, &name) == 1)
+                });
+                if let Some(near) = near {
+                    warn(Notice::Warning(format!(
+                        "no step uses `{name}` yet: did you mean `{near}`?"
+                    )));
+                }
+            }
             Ok(Flow::Go)
         },
     },
