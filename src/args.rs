@@ -33,9 +33,72 @@ where
         .map(str::to_string)
 }
 
+/// A command line clap could not read: its error (with the fix for an
+/// expression that starts with `-`) on stderr, and the exit code, 2. Help
+/// and version go to stdout with exit 0, as clap prints them.
+pub fn command_line_error(e: clap::Error) -> u8 {
+    use std::io::{IsTerminal, Write};
+    if !e.use_stderr() {
+        e.exit();
+    }
+    let hint = leading_minus_hint(std::env::args().skip(1));
+    let text = match std::io::stderr().is_terminal() {
+        true => e.render().ansi().to_string(),
+        false => e.render().to_string(),
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}{}",
+        text.trim_end(),
+        hint.unwrap_or_default()
+    );
+    2
+}
+
+/// When the command line could not be read and an argument that is not a
+/// flag of the tool starts with `-` (`autograd-cli -a --at a=3`), the fix:
+/// an expression that starts with `-` goes after `--`.
+pub fn leading_minus_hint<I: IntoIterator<Item = String>>(args: I) -> Option<String> {
+    const SHORT: &[&str] = &["-a", "-f", "-i", "-q", "-h", "-V"];
+    let args: Vec<String> = args.into_iter().take_while(|a| a != "--").collect();
+    let expr = args.iter().enumerate().find(|(i, a)| {
+        // `-a` read as --at whose value is another flag.
+        let short_as_expr = SHORT.contains(&a.as_str())
+            && args.get(i + 1).is_some_and(|next| next.starts_with('-'));
+        let not_a_flag = a.starts_with('-')
+            && a.len() > 1
+            && !a.starts_with("--")
+            && !SHORT.iter().any(|s| a.starts_with(s))
+            && a.parse::<f64>().is_err();
+        short_as_expr || not_a_flag
+    })?;
+    let rest: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != expr.0)
+        .map(|(_, a)| a.as_str())
+        .collect();
+    Some(format!(
+        "\n  = help: an expression that starts with `-` goes after `--`: autograd-cli {} -- {}",
+        rest.join(" "),
+        expr.1
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::help_among_arguments;
+    use super::{help_among_arguments, leading_minus_hint};
+
+    #[test]
+    fn an_expression_that_starts_with_minus() {
+        let hint = |args: &[&str]| leading_minus_hint(args.iter().map(|a| a.to_string()));
+        assert_eq!(
+            hint(&["-a", "--at", "a=3"]).as_deref(),
+            Some("\n  = help: an expression that starts with `-` goes after `--`: autograd-cli --at a=3 -- -a")
+        );
+        assert!(hint(&["-x^2", "--at", "x=3"]).is_some_and(|h| h.ends_with("-- -x^2")));
+        assert_eq!(hint(&["x", "--at", "x=1", "--nope"]), None);
+    }
 
     #[test]
     fn help_is_only_itself_alone() {

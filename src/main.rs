@@ -143,7 +143,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(autograd::args::command_line_error(e)),
+    };
     let stderr_color = cli.color.enabled(io::stderr().is_terminal());
     let mut warnings = Warnings {
         shown: 0,

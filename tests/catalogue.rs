@@ -51,6 +51,8 @@ bad! {
     two_letters_are_one_name: ["2xy", "-a", "x=1,y=2"] => 2, ["no value for `xy`", "`xy` is one name: for the product, write `x*y`"];
     a_generated_name_lists_definitions: ["(2*x+y^2)*z^3", "-a", "x=4,y=3,z=2", "--expect", "g5=3"] => 2, ["no node named `g5`", "g4 = g1 + g2", "g1 = 2*x"];
 
+    leading_minus_read_as_a_flag: ["-a", "--at", "a=3"] => 2, ["a value is required for '--at", "an expression that starts with `-` goes after `--`: autograd-cli --at a=3 -- -a"];
+
     // ---- syntax ----
     unclosed_parenthesis: ["(x+1", "-a", "x=1"] => 2, ["expected an operator or `)`", "one `(` not closed", "1 | (x+1\n  |     ^"];
     two_unclosed_parentheses: ["((x+1", "-a", "x=1"] => 2, ["2 `(` not closed"];
