@@ -201,7 +201,7 @@ fn read_answer(text: &str) -> Result<(f64, Option<Written>)> {
 }
 
 /// The names an answer mentions (`g6 - g8 + g8`: g6, g8, g8).
-fn names_in(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn names_in(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| {
             w.chars()

@@ -692,15 +692,7 @@ impl Run<'_, '_> {
             .tol
             .map(|value| check::Tolerance { value, percent });
         if let Some(reason) = self_reference(e, &job.graph) {
-            return Ok(CheckResult {
-                target: e.label.clone(),
-                expected_text: e.expected_text.clone(),
-                expected: f64::NAN,
-                actual: f64::NAN,
-                passed: false,
-                reason: Some(reason),
-                formula: e.formula,
-            });
+            return Ok(unanswered(e, reason, e.formula));
         }
         if e.formula || (self.drawn && e.column.is_none() && constant_derivative(e)) {
             return self.check_formula(i, e, here());
@@ -772,24 +764,17 @@ impl Run<'_, '_> {
                         .ok_or_else(|| Error::internal("compiled formula"))?
                 }
                 Err(err) => {
-                    return Ok(CheckResult {
-                        target: e.label.clone(),
-                        expected_text: e.expected_text.clone(),
-                        expected: f64::NAN,
-                        actual: f64::NAN,
-                        passed: false,
-                        reason: Some(match &err.help {
-                            // A lone word (`one`) was meant as a number.
-                            _ if crate::parse::is_name(e.expected_text.trim()) => {
-                                format!("the answer `{}` is not a number", e.expected_text)
-                            }
-                            Some(help) => {
-                                format!("the answer `{}`: {} ({help})", e.expected_text, err.kind)
-                            }
-                            None => format!("the answer `{}`: {}", e.expected_text, err.kind),
-                        }),
-                        formula: true,
-                    });
+                    let reason = match &err.help {
+                        // A lone word (`one`) was meant as a number.
+                        _ if crate::parse::is_name(e.expected_text.trim()) => {
+                            format!("the answer `{}` is not a number", e.expected_text)
+                        }
+                        Some(help) => {
+                            format!("the answer `{}`: {} ({help})", e.expected_text, err.kind)
+                        }
+                        None => format!("the answer `{}`: {}", e.expected_text, err.kind),
+                    };
+                    return Ok(unanswered(e, reason, true));
                 }
             },
         };
@@ -945,6 +930,20 @@ fn constant_derivative(e: &Expectation) -> bool {
     e.column.is_none() && matches!(e.target, check::Target::Grad(_) | check::Target::Second(_))
 }
 
+/// A check that fails before any value is computed (a non-answer, an
+/// answer that cannot be read): no expected or actual number.
+fn unanswered(e: &Expectation, reason: String, formula: bool) -> CheckResult {
+    CheckResult {
+        target: e.label.clone(),
+        expected_text: e.expected_text.clone(),
+        expected: f64::NAN,
+        actual: f64::NAN,
+        passed: false,
+        reason: Some(reason),
+        formula,
+    }
+}
+
 /// An answer that names its own target (`L` for `L`): not an answer.
 /// So is one that restates the target's own definition in the graph's
 /// generated nodes (`g6 - g8` for `L = g6 - g8`): it copies the table's
@@ -958,18 +957,12 @@ fn self_reference(e: &Expectation, graph: &Graph) -> Option<String> {
     }
     let bare = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let definition = graph.definition(node);
+    // A generated name (`g6`): names the table's rows, not the program's.
     let generated = |t: &str| {
-        let mut rest = t;
-        while let Some(i) = rest.find('g') {
-            let after = &rest[i + 1..];
-            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            let before = rest[..i].chars().next_back();
-            if digits > 0 && !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                return true;
-            }
-            rest = after;
-        }
-        false
+        check::names_in(t).any(|n| {
+            n.strip_prefix('g')
+                .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+        })
     };
     let restated = matches!(e.target, check::Target::Value(_))
         && !matches!(graph.kind(node), crate::graph::Kind::Var(_))
