@@ -18,7 +18,7 @@
 
 use crate::compile::{self, Compiled};
 use crate::error::{Error, Result};
-use crate::options::{Given, Mode, Notice, Options, PointSource, Summary};
+use crate::options::{Counts, Given, Mode, Notice, Options, PointSource};
 use crate::pipeline::Job;
 use crate::train::TrainArgs;
 use std::io::{self, Write};
@@ -75,7 +75,7 @@ pub fn run(
     inputs: &Inputs,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(Notice),
-) -> Result<Summary> {
+) -> Result<Counts> {
     let mode = options.mode();
     options.check(&mode, inputs.given(origin))?;
     if mode == Mode::Train {
@@ -90,7 +90,7 @@ pub fn run(
             out,
             warn,
         )?;
-        return Ok(Summary::default());
+        return Ok(Counts::default());
     }
     let compiled = match &mode {
         Mode::Several(names) => {
@@ -111,7 +111,7 @@ pub fn run_compiled(
     points: PointSource<'_>,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(Notice),
-) -> Result<Summary> {
+) -> Result<Counts> {
     match mode {
         Mode::Several(_) => {
             let jobs = crate::jacobian::jobs(compiled, options)?;

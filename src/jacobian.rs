@@ -1,15 +1,20 @@
 //! Several outputs (`--of p1,p2,p3`): one gradient block per output, the
 //! Jacobian, in every format. Each output is a job of its own (its graph
 //! lowered for that output); at each point every job runs and their
-//! outputs are put together: the table one block per output, JSON an
-//! object per output under `"outputs"`, CSV each output's value and
-//! gradient columns side by side, dot and Mermaid one picture per output.
+//! outputs are put together, from their values: the table one block per
+//! output, JSON an object per output under `"outputs"`, CSV each output's
+//! value and gradient columns side by side, dot and Mermaid one picture per
+//! output.
 
 use crate::bindings::Binding;
 use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::{Format, Notice, Options, PointSource, Summary};
+use crate::eval::Evaluation;
+use crate::options::{Counts, Format, Notice, Options, PointSource};
 use crate::pipeline::Job;
+use crate::report::csv::OutputPoint;
+use crate::report::sink::{CheckResult, Frame, GradReport, Point, Sink};
+use crate::report::View;
 use std::io::Write;
 
 /// One job per output, each with the checks about it: `dp2/dx` goes to
@@ -76,6 +81,49 @@ pub fn jobs(compiled: Vec<Compiled>, options: &Options) -> Result<Vec<Job>> {
         .collect()
 }
 
+/// One output's results at one point, kept until every point is evaluated.
+struct Captured {
+    values: Vec<f64>,
+    eval: Evaluation,
+    checks: Vec<CheckResult>,
+    gradcheck: Option<GradReport>,
+}
+
+impl Captured {
+    fn point<'a>(&'a self, graph: &'a crate::graph::Graph, digits: Option<usize>) -> Point<'a> {
+        Point {
+            view: View {
+                graph,
+                eval: &self.eval,
+                digits,
+            },
+            values: &self.values,
+            index: 0,
+            checks: &self.checks,
+            gradcheck: self.gradcheck.as_ref(),
+            cells: None,
+        }
+    }
+}
+
+/// The sink that keeps a job's point instead of writing it.
+#[derive(Default)]
+struct Capture {
+    point: Option<Captured>,
+}
+
+impl Sink for Capture {
+    fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        self.point = Some(Captured {
+            values: point.values.to_vec(),
+            eval: point.view.eval.clone(),
+            checks: point.checks.to_vec(),
+            gradcheck: point.gradcheck.cloned(),
+        });
+        Ok(())
+    }
+}
+
 /// Runs every output's job at each `--at` point and writes them together.
 /// Every point is evaluated before anything is written, as with one output.
 pub fn run(
@@ -84,7 +132,7 @@ pub fn run(
     points: PointSource<'_>,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(Notice),
-) -> Result<Summary> {
+) -> Result<Counts> {
     let PointSource::At(mut list) = points else {
         return Err(Error::internal("several outputs are refused with --points"));
     };
@@ -92,33 +140,35 @@ pub fn run(
         list.push((String::new(), Vec::new()));
     }
     let several = list.len() > 1;
-    let mut summary = Summary::default();
+    let mut summary = Counts::default();
     let mut notices: Vec<Notice> = Vec::new();
-    // For each point: each output's text and summary.
-    let mut parts: Vec<Vec<(Vec<u8>, Summary)>> = Vec::with_capacity(list.len());
+    // For each point: each output's results and counts.
+    let mut parts: Vec<Vec<(Captured, Counts)>> = Vec::with_capacity(list.len());
     for (text, bindings) in &list {
         let mut row = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let mut buf = Vec::new();
             let point = PointSource::At(vec![(text.clone(), bindings.clone())]);
-            let s =
-                job.run(point, &mut buf, &mut |n| notices.push(n))
-                    .map_err(|e| match several {
-                        true => e.with_note(format!("at: {text}")),
-                        false => e,
-                    })?;
-            row.push((buf, s));
+            let mut capture = Capture::default();
+            let counts = job
+                .run_into(point, &mut capture, &mut std::io::sink(), &mut |n| {
+                    notices.push(n)
+                })
+                .map_err(|e| match several {
+                    true => e.with_note(format!("at: {text}")),
+                    false => e,
+                })?;
+            let Some(captured) = capture.point.take() else {
+                return Err(Error::internal("an output's job wrote no point"));
+            };
+            row.push((captured, counts));
         }
         parts.push(row);
     }
     emit_notices(notices, jobs.len(), warn);
     let judged = jobs.iter().any(|j| j.is_judged());
-    let names: Vec<String> = jobs
-        .iter()
-        .map(|j| j.graph().name(j.graph().output()).to_string())
-        .collect();
+    let digits = options.digits;
+    let targets: Vec<Vec<String>> = jobs.iter().map(Job::targets).collect();
     let mut failed_points = Vec::new();
-    let mut json_points = Vec::new();
     for (i, ((text, bindings), row)) in list.iter().zip(&parts).enumerate() {
         let passed = row.iter().all(|(_, s)| s.failed == 0);
         if !passed {
@@ -133,6 +183,7 @@ pub fn run(
         if options.quiet || options.summary {
             continue;
         }
+        let passed_field = judged.then_some(passed);
         match options.format {
             Format::Table => {
                 if several {
@@ -141,51 +192,63 @@ pub fn run(
                     }
                     writeln!(out, "{}", heading(text, bindings))?;
                 }
-                for (k, ((buf, _), name)) in row.iter().zip(&names).enumerate() {
+                for (k, (job, (c, _))) in jobs.iter().zip(row).enumerate() {
                     if k > 0 {
                         writeln!(out)?;
                     }
-                    writeln!(out, "output {name}:")?;
-                    out.write_all(buf)?;
+                    writeln!(out, "output {}:", job.graph().name(job.graph().output()))?;
+                    replay(job, c, out)?;
                 }
             }
-            // Refused before: svg above, latex by `Job::new` (formulas take one output).
+            // Refused before: svg by the options' table, latex as formulas take one output.
             Format::Svg | Format::Latex => {}
             Format::Dot | Format::Mermaid => {
-                for (k, (buf, _)) in row.iter().enumerate() {
+                for (k, (job, (c, _))) in jobs.iter().zip(row).enumerate() {
                     if options.format == Format::Mermaid && (i > 0 || k > 0) {
                         writeln!(out)?;
                     }
-                    out.write_all(buf)?;
+                    replay(job, c, out)?;
                 }
             }
             Format::Csv => {
-                let (header, line) = csv_row(jobs, row, judged, passed)?;
+                let outputs: Vec<OutputPoint<'_>> = jobs
+                    .iter()
+                    .zip(row.iter().zip(&targets))
+                    .map(|(job, ((c, _), targets))| OutputPoint {
+                        point: c.point(job.graph(), digits),
+                        targets,
+                    })
+                    .collect();
+                let (header, line) = crate::report::csv::outputs_lines(&outputs, passed_field);
                 if i == 0 {
                     writeln!(out, "{header}")?;
                 }
                 writeln!(out, "{line}")?;
             }
             Format::Json => {
-                // Each output's object as its job wrote it (one node a line).
-                let outputs: Vec<String> = row
+                let writers: Vec<crate::report::json::Json> = jobs
                     .iter()
-                    .map(|(buf, _)| String::from_utf8_lossy(buf).trim_end().to_string())
+                    .map(|j| crate::report::json::Json::new(j.is_judged(), options.explain))
                     .collect();
-                let mut text = format!("{{\"outputs\": [\n{}\n]", outputs.join(",\n"));
-                if judged {
-                    text.push_str(&format!(", \"passed\": {passed}"));
+                let outputs: Vec<_> = writers
+                    .iter()
+                    .zip(jobs.iter().zip(row))
+                    .map(|(w, (job, (c, _)))| (w, c.point(job.graph(), digits)))
+                    .collect();
+                out.write_all(match (several, i) {
+                    (false, _) => b"",
+                    (true, 0) => b"[\n",
+                    (true, _) => b",\n",
+                })?;
+                crate::report::json::outputs_point(out, &outputs, passed_field)?;
+                if !several {
+                    writeln!(out)?;
                 }
-                text.push('}');
-                json_points.push(text);
             }
         }
     }
-    if options.format == Format::Json && !options.quiet && !options.summary {
-        match several {
-            true => writeln!(out, "[\n{}\n]", json_points.join(",\n"))?,
-            false => writeln!(out, "{}", json_points.concat())?,
-        }
+    if options.format == Format::Json && several && !options.quiet && !options.summary {
+        writeln!(out, "\n]")?;
     }
     if options.summary {
         write!(
@@ -202,6 +265,20 @@ pub fn run(
     }
     out.flush()?;
     Ok(summary)
+}
+
+/// Writes one output's point as its own job would (its format's sink).
+fn replay(job: &Job, c: &Captured, out: &mut dyn Write) -> Result<()> {
+    let mut sink = job.sink("points");
+    let graph = job.graph();
+    let frame = Frame {
+        graph,
+        several: false,
+        header: None,
+    };
+    sink.begin(out, &frame)?;
+    sink.point(out, &c.point(graph, job.options().digits))?;
+    sink.end(out, 1, true)
 }
 
 /// `at a1=1, a2=2`: a point among several, as bound.
@@ -233,42 +310,4 @@ fn emit_notices(notices: Vec<Notice>, outputs: usize, warn: &mut dyn FnMut(Notic
             warn(n);
         }
     }
-}
-
-/// The CSV header and row of one point: the variables, then each output's
-/// value and gradient (and its checks' `pass:` columns), then `passed`.
-fn csv_row(
-    jobs: &[Job],
-    row: &[(Vec<u8>, Summary)],
-    judged: bool,
-    passed: bool,
-) -> Result<(String, String)> {
-    let mut header: Vec<String> = Vec::new();
-    let mut line: Vec<String> = Vec::new();
-    for (k, (job, (buf, _))) in jobs.iter().zip(row).enumerate() {
-        let text = String::from_utf8_lossy(buf);
-        let mut lines = text.lines();
-        let (Some(h), Some(l)) = (lines.next(), lines.next()) else {
-            return Err(Error::internal("an output's CSV has no row"));
-        };
-        // Names and numbers only: no field is quoted, so commas split.
-        let mut h: Vec<&str> = h.split(',').collect();
-        let mut l: Vec<&str> = l.split(',').collect();
-        if job.is_judged() {
-            h.pop();
-            l.pop();
-        }
-        let skip = if k == 0 {
-            0
-        } else {
-            job.graph().variables().len()
-        };
-        header.extend(h.iter().skip(skip).map(|s| s.to_string()));
-        line.extend(l.iter().skip(skip).map(|s| s.to_string()));
-    }
-    if judged {
-        header.push("passed".into());
-        line.push(passed.to_string());
-    }
-    Ok((header.join(","), line.join(",")))
 }

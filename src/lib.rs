@@ -38,7 +38,6 @@ pub mod pipeline;
 pub mod points;
 pub mod report;
 pub mod session;
-pub mod sink;
 pub mod symbolic;
 pub mod symbolic_mode;
 pub mod train;

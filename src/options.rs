@@ -154,7 +154,7 @@ impl std::fmt::Display for Notice {
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary {
+pub struct Counts {
     /// Points evaluated and written.
     pub points: usize,
     /// Checks made (`--expect` targets times points) and how many failed

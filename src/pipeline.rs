@@ -25,12 +25,13 @@ use crate::eval::Evaluation;
 use crate::graph::Graph;
 use crate::points::Header;
 use crate::points::Points;
+use crate::report::sink::{self, CheckResult, Failed, Frame, GradReport, Point, Sink};
 use crate::report::View;
-use crate::sink::{self, CheckResult, Failed, Frame, GradReport, Point, Sink};
+use crate::report::{checks, csv, dot, json, mermaid, summary, svg, table};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Write};
 
-pub use crate::options::{Format, Notice, Options, PointSource, Summary};
+pub use crate::options::{Counts, Format, Notice, Options, PointSource};
 
 /// A program ready to run: its graph and its parsed checks.
 pub struct Job {
@@ -159,6 +160,11 @@ impl Job {
         &self.options
     }
 
+    /// The `--expect` targets as written, in order (CSV's `pass:` columns).
+    pub fn targets(&self) -> Vec<String> {
+        self.expectations.iter().map(|e| e.label.clone()).collect()
+    }
+
     /// Whether points get a verdict (`--expect`, `--gradcheck`).
     pub fn is_judged(&self) -> bool {
         !self.expectations.is_empty() || self.options.gradcheck
@@ -166,32 +172,26 @@ impl Job {
 
     /// The sink of this job's format; `unit` names the points (`points`,
     /// `rows`) in a summary.
-    fn sink(&self, unit: &'static str) -> Box<dyn Sink> {
+    pub fn sink(&self, unit: &'static str) -> Box<dyn Sink> {
         let o = &self.options;
         if o.quiet {
             return Box::new(sink::Quiet);
         }
         if o.summary {
-            return Box::new(sink::Summary::with_targets(
-                unit,
-                self.expectations.iter().map(|e| e.label.clone()).collect(),
-            ));
+            return Box::new(summary::Summary::with_targets(unit, self.targets()));
         }
         match o.format {
             Format::Table if self.is_judged() || o.explain => {
-                Box::new(sink::Checks::new(o.explain, o.color))
+                Box::new(checks::CheckTable::new(o.explain, o.color))
             }
-            Format::Table => Box::new(sink::Table::new(o.color)),
-            Format::Json => Box::new(sink::Json::new(self.is_judged(), o.explain)),
-            Format::Csv => Box::new(sink::Csv::new(
-                self.expectations.iter().map(|e| e.label.clone()).collect(),
-                self.is_judged(),
-            )),
-            Format::Dot => Box::<sink::Dot>::default(),
-            Format::Mermaid => Box::<sink::Mermaid>::default(),
-            Format::Svg => Box::<sink::Svg>::default(),
+            Format::Table => Box::new(table::Table::new(o.color)),
+            Format::Json => Box::new(json::Json::new(self.is_judged(), o.explain)),
+            Format::Csv => Box::new(csv::Csv::new(self.targets(), self.is_judged())),
+            Format::Dot => Box::<dot::Dot>::default(),
+            Format::Mermaid => Box::<mermaid::Mermaid>::default(),
+            Format::Svg => Box::<svg::Svg>::default(),
             // Refused by `check_combinations`.
-            Format::Latex => Box::new(sink::Table::new(o.color)),
+            Format::Latex => Box::new(table::Table::new(o.color)),
         }
     }
 
@@ -201,7 +201,7 @@ impl Job {
     /// evaluated before anything is written, so an error (exit code 3 for
     /// a value that is not finite) leaves `out` empty. With `--points`, a
     /// row that cannot be evaluated is written with its error and the
-    /// others go on ([`Summary::errors`]). When `out`'s reader goes away
+    /// others go on ([`Counts::errors`]). When `out`'s reader goes away
     /// early, a run with checks goes on to the end (its summary is the
     /// verdict); one without stops with [`crate::ErrorKind::BrokenPipe`].
     pub fn run(
@@ -209,12 +209,23 @@ impl Job {
         points: PointSource<'_>,
         out: &mut dyn Write,
         warn: &mut dyn FnMut(Notice),
-    ) -> Result<Summary> {
+    ) -> Result<Counts> {
         let unit = match points {
             PointSource::At(_) => "points",
             PointSource::Csv { .. } => "rows",
         };
-        let mut sink = self.sink(unit);
+        self.run_into(points, &mut *self.sink(unit), out, warn)
+    }
+
+    /// [`Job::run`] into another sink than the format's: several outputs
+    /// collect each output's points this way and write them together.
+    pub fn run_into(
+        &self,
+        points: PointSource<'_>,
+        sink: &mut dyn Sink,
+        out: &mut dyn Write,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<Counts> {
         let out = &mut Output {
             inner: out,
             keep_going: self.is_judged(),
@@ -223,7 +234,7 @@ impl Job {
         let mut run = Run {
             job: self,
             warn,
-            summary: Summary::default(),
+            summary: Counts::default(),
             drawn: false,
             compiled: Default::default(),
         };
@@ -423,9 +434,9 @@ type Evaluated = (Vec<f64>, Evaluation, Vec<Given<'static>>);
 fn finish(
     sink: &mut dyn Sink,
     out: &mut dyn Write,
-    summary: Summary,
+    summary: Counts,
     result: Result<()>,
-) -> Result<Summary> {
+) -> Result<Counts> {
     let ended = sink.end(out, summary.points, result.is_ok());
     result?;
     ended?;
@@ -476,7 +487,7 @@ impl<W: Write> Write for Output<W> {
 struct Run<'j, 'w> {
     job: &'j Job,
     warn: &'w mut dyn FnMut(Notice),
-    summary: Summary,
+    summary: Counts,
     /// The point was drawn (no `--at`): a number answer to a derivative
     /// is a constant formula, checked at every point.
     drawn: bool,
@@ -984,7 +995,7 @@ mod tests {
 
     /// Runs `source` at the `--at` points; what it printed, its warnings, and
     /// its summary or error.
-    fn run(source: &str, at: &[&str], options: Options) -> (String, Vec<String>, Result<Summary>) {
+    fn run(source: &str, at: &[&str], options: Options) -> (String, Vec<String>, Result<Counts>) {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
         let at: Vec<String> = at.iter().map(|s| s.to_string()).collect();
@@ -1006,7 +1017,7 @@ mod tests {
         let summary = result.ok();
         assert_eq!(
             summary,
-            Some(Summary {
+            Some(Counts {
                 points: 2,
                 checks: 4,
                 failed: 2,

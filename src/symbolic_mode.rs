@@ -8,11 +8,11 @@ use crate::check::second_target;
 use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::{Graph, Kind, NodeId};
-use crate::options::{Format, Options, PointSource, Summary};
-use crate::symbolic::{differentiate, formula_graph, grad_label, hessian, hessian_label, Formulas};
+use crate::options::{Counts, Format, Options, PointSource};
+use crate::report::{FormulaPoint, FormulaSet, SecondChecked};
+use crate::symbolic::{differentiate, formula_graph, hessian, Formulas};
 use crate::symbolic::{evaluate_graph, print};
 use rustc_hash::FxHashMap;
-use serde_json::{json, Map, Value};
 use std::io::Write;
 
 /// Where the formulas mode's warnings go (a non-finite second derivative).
@@ -27,12 +27,12 @@ pub fn run(
     points: PointSource<'_>,
     out: &mut dyn Write,
     warn: Warn<'_>,
-) -> Result<Summary> {
+) -> Result<Counts> {
     let PointSource::At(points) = points else {
         return Err(Error::internal("formulas are refused with --points"));
     };
     let failed = formulas(compiled, o, &points, out, warn)?;
-    Ok(Summary {
+    Ok(Counts {
         points: points.len(),
         checks: o.expect.len(),
         failed: usize::from(failed),
@@ -113,259 +113,58 @@ fn formulas(
         evaluated.push((text.clone(), value, grads, h));
     }
     let checks = parse_checks(&o.expect, &output, &variables)?;
-    let mut failed = 0;
-    let w = &mut Writer {
-        out,
+    let points: Vec<FormulaPoint> = evaluated
+        .into_iter()
+        .map(|(at, value, gradient, hessian)| {
+            let checks = checks
+                .iter()
+                .map(|c| {
+                    let actual = hessian.as_ref().map_or(f64::NAN, |h| h[c.row][c.column]);
+                    SecondChecked {
+                        label: c.expectation.label.clone(),
+                        expected_text: c.expectation.expected_text.clone(),
+                        actual,
+                        passed: c.expectation.judge(actual, None, None).passed,
+                    }
+                })
+                .collect();
+            FormulaPoint {
+                at,
+                value,
+                gradient,
+                hessian,
+                checks,
+            }
+        })
+        .collect();
+    let failed = points.iter().flat_map(|p| &p.checks).any(|c| !c.passed);
+    let set = FormulaSet {
+        graph,
+        symbolic,
+        steps_program: steps,
+        steps: formulas
+            .steps
+            .iter()
+            .map(|&(node, def)| (graph.name(node).to_string(), formulas.text(def)))
+            .collect(),
+        gradient,
+        hessian: second.as_ref().map(|h| h.rows.clone()),
+        points,
         digits: o.digits,
     };
     match o.format {
-        Format::Json => {
-            let doc = json_doc(
-                graph, &formulas, &output, &gradient, &second, symbolic, &evaluated, bare,
-            );
-            let text = serde_json::to_string_pretty(&doc)
-                .map_err(|e| Error::internal(format!("JSON: {e}")))?;
-            w.line(&text)?;
-        }
+        Format::Json => crate::report::json::formula_set(out, &set)?,
         Format::Latex => {
             let text =
                 crate::symbolic::latex::document(graph, &formulas, &output, second.as_ref(), bare);
-            w.text(&text)?;
+            write!(out, "{text}")?;
         }
-        _ if o.explain => {
-            let text = explain(graph, &output, bare, args.inline)?;
-            w.text(&text)?;
-        }
-        _ => {
-            if o.quiet {
-                return Ok(0);
-            }
-            if symbolic {
-                if !steps.is_empty() {
-                    w.text(&steps)?;
-                    w.line("")?;
-                }
-                for (i, v) in variables.iter().enumerate() {
-                    let mut line = format!("{} = {}", grad_label(&output, v), gradient[i]);
-                    if let [(_, _, grads, _)] = evaluated.as_slice() {
-                        line.push_str(&format!(" = {}", w.num(grads[i])));
-                    }
-                    w.line(&line)?;
-                }
-                if let Some(h) = &second {
-                    w.line("")?;
-                    for (i, u) in variables.iter().enumerate() {
-                        for (j, v) in variables.iter().enumerate().skip(i) {
-                            let mut line =
-                                format!("{} = {}", hessian_label(&output, u, v), h.rows[i][j]);
-                            if let [(_, _, _, Some(hv))] = evaluated.as_slice() {
-                                line.push_str(&format!(" = {}", w.num(hv[i][j])));
-                            }
-                            w.line(&line)?;
-                        }
-                    }
-                }
-            }
-            let several =
-                evaluated.len() > 1 || (symbolic && !evaluated.is_empty() && (evaluated.len() > 1));
-            for (text, value, grads, h) in &evaluated {
-                if !symbolic || several {
-                    if several {
-                        w.line("")?;
-                        w.line(&format!("at: {text}"))?;
-                    }
-                    if !symbolic {
-                        w.line(&format!("{output} = {}", w.num(*value)))?;
-                        for (i, v) in variables.iter().enumerate() {
-                            w.line(&format!("{} = {}", grad_label(&output, v), w.num(grads[i])))?;
-                        }
-                    } else {
-                        for (i, v) in variables.iter().enumerate() {
-                            w.line(&format!("{} = {}", grad_label(&output, v), w.num(grads[i])))?;
-                        }
-                    }
-                }
-                if let Some(h) = h {
-                    if !symbolic || several {
-                        w.line("")?;
-                        hessian_table(w, &output, &variables, h)?;
-                    }
-                }
-                for c in &checks {
-                    let actual = h.as_ref().map_or(f64::NAN, |h| h[c.row][c.column]);
-                    let outcome = c.expectation.judge(actual, None, None);
-                    if !outcome.passed {
-                        failed += 1;
-                    }
-                    w.line(&format!(
-                        "{} {}: expected {}, got {}",
-                        if outcome.passed { "passed" } else { "FAILED" },
-                        c.expectation.label,
-                        c.expectation.expected_text,
-                        w.num(actual)
-                    ))?;
-                }
-            }
-        }
+        _ if o.explain => write!(out, "{}", explain(graph, &output, bare, args.inline)?)?,
+        _ if o.quiet => {}
+        _ => crate::report::table::formula_set(out, &set)?,
     }
-    w.out.flush()?;
-    Ok(u8::from(failed > 0))
-}
-
-struct Writer<'o> {
-    out: &'o mut dyn Write,
-    digits: Option<usize>,
-}
-
-impl Writer<'_> {
-    fn line(&mut self, text: &str) -> Result<()> {
-        writeln!(self.out, "{text}")?;
-        Ok(())
-    }
-    fn text(&mut self, text: &str) -> Result<()> {
-        write!(self.out, "{text}")?;
-        Ok(())
-    }
-    fn num(&self, x: f64) -> String {
-        crate::number::format_digits(x, self.digits)
-    }
-}
-
-fn hessian_table(
-    w: &mut Writer<'_>,
-    output: &str,
-    variables: &[String],
-    h: &[Vec<f64>],
-) -> Result<()> {
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(variables.len() + 1);
-    let mut head = vec![format!("∂²{output}")];
-    head.extend(variables.iter().cloned());
-    rows.push(head);
-    for (i, u) in variables.iter().enumerate() {
-        let mut row = vec![u.clone()];
-        row.extend(h[i].iter().map(|&x| w.num(x)));
-        rows.push(row);
-    }
-    let columns = rows[0].len();
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            if c > 0 {
-                line.push_str("  ");
-            }
-            line.push_str(cell);
-            if c + 1 < columns {
-                line.push_str(&" ".repeat(widths[c] - cell.chars().count()));
-            }
-        }
-        w.line(&line)?;
-    }
-    Ok(())
-}
-
-type Point = (String, f64, Vec<f64>, Option<Vec<Vec<f64>>>);
-
-#[allow(clippy::too_many_arguments)]
-fn json_doc(
-    graph: &Graph,
-    formulas: &Formulas,
-    output: &str,
-    gradient: &[String],
-    second: &Option<crate::symbolic::Hessian>,
-    symbolic: bool,
-    evaluated: &[Point],
-    _bare: bool,
-) -> Value {
-    let variables = graph.variables();
-    let numbers = |(text, value, grads, h): &Point| {
-        let mut o = Map::new();
-        if !symbolic {
-            o.insert("output".into(), json!(output));
-        } else {
-            o.insert("at".into(), json!(text));
-        }
-        o.insert("value".into(), num(*value));
-        o.insert(
-            "gradient".into(),
-            Value::Object(
-                variables
-                    .iter()
-                    .cloned()
-                    .zip(grads.iter().map(|&g| num(g)))
-                    .collect(),
-            ),
-        );
-        if let Some(h) = h {
-            o.insert("hessian".into(), matrix(variables, |i, j| num(h[i][j])));
-        }
-        Value::Object(o)
-    };
-    if !symbolic {
-        let list: Vec<Value> = evaluated.iter().map(numbers).collect();
-        return match <[Value; 1]>::try_from(list) {
-            Ok([one]) => one,
-            Err(list) => Value::Array(list),
-        };
-    }
-    let mut doc = Map::new();
-    doc.insert("output".into(), json!(output));
-    let steps: Map<String, Value> = formulas
-        .steps
-        .iter()
-        .map(|&(node, def)| (graph.name(node).to_string(), json!(formulas.text(def))))
-        .collect();
-    doc.insert("steps".into(), Value::Object(steps));
-    doc.insert(
-        "gradient".into(),
-        Value::Object(
-            variables
-                .iter()
-                .cloned()
-                .zip(gradient.iter().map(|g| json!(g)))
-                .collect(),
-        ),
-    );
-    if let Some(h) = second {
-        doc.insert(
-            "hessian".into(),
-            matrix(variables, |i, j| json!(h.rows[i][j])),
-        );
-    }
-    if !evaluated.is_empty() {
-        doc.insert(
-            "points".into(),
-            Value::Array(evaluated.iter().map(numbers).collect()),
-        );
-    }
-    Value::Object(doc)
-}
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-    } else {
-        Value::Null
-    }
-}
-
-fn matrix(variables: &[String], cell: impl Fn(usize, usize) -> Value) -> Value {
-    Value::Object(
-        variables
-            .iter()
-            .enumerate()
-            .map(|(i, u)| {
-                let row: Map<String, Value> = variables
-                    .iter()
-                    .enumerate()
-                    .map(|(j, v)| (v.clone(), cell(i, j)))
-                    .collect();
-                (u.clone(), Value::Object(row))
-            })
-            .collect(),
-    )
+    out.flush()?;
+    Ok(u8::from(failed))
 }
 
 /// A second-derivative check: the expectation and its cell of the Hessian.

@@ -1,9 +1,15 @@
 //! `--format csv` pieces: quoting, and the row of the batch engine's fast
 //! path (the variables, the output's value, then `d<output>/dv` for every
-//! variable). The sink (`crate::sink::Csv`) writes headers and other rows.
+//! variable). The sink ([`Csv`]) writes headers and other rows.
 
 use crate::batch::Row;
+use crate::error::Result;
 use crate::number;
+use crate::points::Header;
+use crate::report::log::{LogEnd, LogFrame, LogSink, StepRecord};
+use crate::report::sink::RowRenderer;
+use crate::report::sink::{Failed, Frame, Point, Sink};
+use std::io::Write;
 
 /// Quotes a cell when CSV needs it (a comma, a quote, a line break).
 pub fn field(text: &str) -> String {
@@ -33,4 +39,273 @@ pub fn push_row(line: &mut String, row: &Row<'_>, order: &[usize]) {
         number::write(line, row.grads[v]);
     }
     line.push('\n');
+}
+
+/// A header, then one row a point: the CSV's own columns in its order (or
+/// the variables), the output, the gradient; with checks, a `pass:TARGET`
+/// column for each and a `passed` column. A failed row has its computed
+/// cells empty.
+#[derive(Default)]
+pub struct Csv {
+    line: String,
+    /// The `--expect` targets, for the `pass:` columns.
+    pub targets: Vec<String>,
+    pub judged: bool,
+    header: Option<Header>,
+    /// The variables in the order of the gradient columns.
+    order: Vec<usize>,
+}
+
+impl Csv {
+    pub fn new(targets: Vec<String>, judged: bool) -> Self {
+        Csv {
+            targets,
+            judged,
+            ..Csv::default()
+        }
+    }
+
+    /// The input's cells (or the variables), then the computed cells.
+    fn write(
+        &mut self,
+        out: &mut dyn Write,
+        values: &[f64],
+        cells: Option<&[String]>,
+        computed: Option<(f64, Vec<f64>)>,
+        passes: &[bool],
+    ) -> Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        match (&self.header, cells) {
+            (Some(header), Some(cells)) => {
+                for (c, (var, cell)) in header.variable.iter().zip(cells).enumerate() {
+                    if c > 0 {
+                        line.push(',');
+                    }
+                    match var {
+                        Some(v) => number::write(line, values[*v]),
+                        None => line.push_str(&field(cell)),
+                    }
+                }
+            }
+            _ => {
+                for (v, x) in values.iter().enumerate() {
+                    if v > 0 {
+                        line.push(',');
+                    }
+                    number::write(line, *x);
+                }
+            }
+        }
+        match computed {
+            Some((value, grads)) => {
+                line.push(',');
+                number::write(line, value);
+                for &v in &self.order {
+                    line.push(',');
+                    number::write(line, grads[v]);
+                }
+            }
+            None => line.push_str(&",".repeat(1 + self.order.len())),
+        }
+        for &pass in passes {
+            line.push_str(if pass { ",true" } else { ",false" });
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// The header's names: the input's columns (or the variables), then the
+/// output, its gradient in `order`, a `pass:TARGET` a check and `passed`.
+/// No two columns share a name: a computed one that meets an input column
+/// (a class's answer column `L`) is `computed:L`, a second check of one
+/// target `pass:L (2)`.
+pub fn column_names(
+    graph: &crate::graph::Graph,
+    header: Option<&Header>,
+    order: &[usize],
+    targets: &[String],
+    judged: bool,
+) -> Vec<String> {
+    let mut names: Vec<String> = match header {
+        Some(header) => header.names.clone(),
+        None => graph.variables().to_vec(),
+    };
+    let f = graph.name(graph.output()).to_string();
+    let mut computed = vec![f.clone()];
+    computed.extend(
+        order
+            .iter()
+            .map(|&v| format!("d{f}/d{}", graph.variables()[v])),
+    );
+    computed.extend(targets.iter().map(|t| format!("pass:{t}")));
+    if judged {
+        computed.push("passed".into());
+    }
+    for name in computed {
+        let mut unique = name.clone();
+        if names.contains(&unique) && !name.starts_with("pass:") {
+            unique = format!("computed:{name}");
+        }
+        let mut k = 2;
+        while names.contains(&unique) {
+            unique = format!("{name} ({k})");
+            k += 1;
+        }
+        names.push(unique);
+    }
+    names
+}
+
+impl Sink for Csv {
+    fn begin(&mut self, out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        let graph = frame.graph;
+        self.header = frame.header.cloned();
+        self.order = match frame.header {
+            // Then the variables every row shares (`--at` with `--points`).
+            Some(header) => {
+                let mut order = header.variable_order();
+                let shared: Vec<usize> = (0..graph.variables().len())
+                    .filter(|v| !order.contains(v))
+                    .collect();
+                order.extend(shared);
+                order
+            }
+            None => (0..graph.variables().len()).collect(),
+        };
+        let names = column_names(graph, frame.header, &self.order, &self.targets, self.judged);
+        let header: Vec<String> = names.iter().map(|n| field(n)).collect();
+        writeln!(out, "{}", header.join(","))?;
+        Ok(())
+    }
+
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        let g = point.view.graph;
+        let grads = (0..g.variables().len())
+            .map(|v| point.view.grad(g.variable_node(v)))
+            .collect();
+        let mut passes: Vec<bool> = point.checks.iter().map(|c| c.passed).collect();
+        if self.judged {
+            passes.push(point.passed());
+        }
+        let computed = Some((point.view.output_value(), grads));
+        self.write(out, point.values, point.cells, computed, &passes)
+    }
+
+    fn failed(&mut self, out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        let mut passes = vec![false; self.targets.len()];
+        if self.judged {
+            passes.push(false);
+        }
+        self.write(out, point.values, point.cells, None, &passes)
+    }
+
+    fn row_renderer(&self) -> Option<RowRenderer> {
+        // Rows with checks, or with columns to pass through, go one by one.
+        if self.judged
+            || self.header.as_ref().is_some_and(|h| {
+                h.variable.contains(&None) || h.variable_order().len() != self.order.len()
+            })
+        {
+            return None;
+        }
+        let order = self.order.clone();
+        Some(Box::new(move |row: &Row<'_>, line: &mut String| {
+            push_row(line, row, &order)
+        }))
+    }
+}
+
+/// The training log as CSV: a header, a row a step (exact numbers), and a
+/// `final` row with the parameters after the last update.
+pub struct CsvLog;
+
+impl LogSink for CsvLog {
+    fn begin(&mut self, frame: &LogFrame<'_>, text: &mut Vec<u8>) {
+        let mut cells = vec!["step".to_string()];
+        if frame.dataset {
+            cells.push("epoch".into());
+        }
+        cells.push("loss".into());
+        cells.extend(frame.names.iter().map(|n| n.to_string()));
+        let output = frame.output;
+        cells.extend(frame.names.iter().map(|n| format!("d{output}/d{n}")));
+        let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
+        text.extend_from_slice(cells.join(",").as_bytes());
+        text.push(b'\n');
+    }
+
+    fn step(&mut self, frame: &LogFrame<'_>, r: &StepRecord<'_>, text: &mut Vec<u8>) {
+        let mut cells = vec![r.step.to_string()];
+        if frame.dataset {
+            cells.push(r.epoch.to_string());
+        }
+        cells.push(number::format(r.loss));
+        cells.extend(r.params.iter().map(|&x| number::format(x)));
+        cells.extend(r.grads.iter().map(|&x| number::format(x)));
+        text.extend_from_slice(cells.join(",").as_bytes());
+        text.push(b'\n');
+    }
+
+    fn end(&mut self, frame: &LogFrame<'_>, end: &LogEnd<'_>, text: &mut Vec<u8>) {
+        // The final row: no step, no gradient (none was computed there).
+        let mut cells = vec!["final".to_string()];
+        if frame.dataset {
+            cells.push(String::new());
+        }
+        cells.push(number::format(end.loss));
+        cells.extend(end.params.iter().map(|&x| number::format(x)));
+        cells.extend(end.params.iter().map(|_| String::new()));
+        text.extend_from_slice(cells.join(",").as_bytes());
+        text.push(b'\n');
+    }
+}
+
+/// One output of several (`--of p1,p2`) at one point, with what its
+/// columns need.
+pub struct OutputPoint<'a> {
+    pub point: Point<'a>,
+    /// Its `--expect` targets, for the `pass:` columns.
+    pub targets: &'a [String],
+}
+
+/// `--of p1,p2`: the header and the row of one point, each output's value
+/// and gradient columns side by side after the first output's variables
+/// (each output's own `passed` gives way to one for the point when
+/// `passed` is given).
+pub fn outputs_lines(outputs: &[OutputPoint<'_>], passed: Option<bool>) -> (String, String) {
+    let mut header: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for (k, o) in outputs.iter().enumerate() {
+        let graph = o.point.view.graph;
+        let variables = graph.variables().len();
+        let order: Vec<usize> = (0..variables).collect();
+        let names = column_names(graph, None, &order, o.targets, false);
+        let skip = if k == 0 { 0 } else { variables };
+        header.extend(names.iter().skip(skip).map(|n| field(n)));
+        if k == 0 {
+            for &x in o.point.values {
+                number::write(&mut row, x);
+                row.push(',');
+            }
+        }
+        number::write(&mut row, o.point.view.output_value());
+        for v in 0..variables {
+            row.push(',');
+            number::write(&mut row, o.point.view.grad(graph.variable_node(v)));
+        }
+        for c in o.point.checks {
+            row.push_str(if c.passed { ",true" } else { ",false" });
+        }
+        if k + 1 < outputs.len() {
+            row.push(',');
+        }
+    }
+    if let Some(passed) = passed {
+        header.push("passed".into());
+        row.push_str(if passed { ",true" } else { ",false" });
+    }
+    (header.join(","), row)
 }

@@ -2,6 +2,8 @@
 //! and definition, value, gradient); edges from inputs to their uses.
 
 use super::View;
+use crate::error::Result;
+use crate::report::sink::{Frame, Point, Sink};
 use std::io::{self, Write};
 
 /// Escapes text for a record label: `{ } | < >` and quotes are structure.
@@ -59,4 +61,25 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::R
         writeln!(out, "  {} -> {};", id_of(view, input), id_of(view, id))?;
     }
     writeln!(out, "}}")
+}
+
+/// A Graphviz digraph a point; several are each labelled with their point.
+#[derive(Default)]
+pub struct Dot {
+    several: bool,
+}
+
+impl Sink for Dot {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        Ok(())
+    }
+
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        let label = self
+            .several
+            .then(|| point.view.graph.describe_point(point.values));
+        write(out, &point.view, label.as_deref())?;
+        Ok(())
+    }
 }

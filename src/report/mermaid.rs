@@ -4,6 +4,8 @@
 //! output (right).
 
 use super::View;
+use crate::error::Result;
+use crate::report::sink::{Frame, Point, Sink};
 use std::io::{self, Write};
 
 /// Escapes text for a quoted label (`["…"]`): a quote would end it, and
@@ -55,6 +57,32 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, title: Option<&str>) -> io::R
     }
     writeln!(out, "  classDef output stroke-width:3px")?;
     writeln!(out, "  class n{} output", g.output())
+}
+
+/// A Mermaid flowchart a point, separated by a blank line; several are
+/// each titled with their point.
+#[derive(Default)]
+pub struct Mermaid {
+    several: bool,
+    written: bool,
+}
+
+impl Sink for Mermaid {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        Ok(())
+    }
+
+    fn point(&mut self, out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        if std::mem::replace(&mut self.written, true) {
+            writeln!(out)?;
+        }
+        let title = self
+            .several
+            .then(|| point.view.graph.describe_point(point.values));
+        write(out, &point.view, title.as_deref())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

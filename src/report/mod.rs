@@ -1,11 +1,16 @@
 //! Renderers: one file per output format, all reading the same [`View`].
 
+pub mod checks;
 pub mod csv;
 pub mod dot;
 pub mod explain;
 pub mod json;
 pub mod layout;
+pub mod log;
 pub mod mermaid;
+pub mod plot;
+pub mod sink;
+pub mod summary;
 pub mod svg;
 pub mod table;
 
@@ -19,6 +24,48 @@ pub struct View<'a> {
     pub eval: &'a Evaluation,
     /// Significant digits for display (`--digits`); `None` for exact.
     pub digits: Option<usize>,
+}
+
+/// What the formulas mode (`--symbolic`, `--hessian`) found, as its
+/// writers ([`table::formula_set`], [`json::formula_set`]) see it.
+pub struct FormulaSet<'a> {
+    pub graph: &'a Graph,
+    /// Formulas were asked for (`--symbolic`); without, numbers only.
+    pub symbolic: bool,
+    /// The named steps as a program, one `name = formula` a line.
+    pub steps_program: String,
+    /// Each named step and its formula.
+    pub steps: Vec<(String, String)>,
+    /// ∂f/∂v's formula for each variable (empty without `--symbolic`).
+    pub gradient: Vec<String>,
+    /// The Hessian's formulas, a row a variable.
+    pub hessian: Option<Vec<Vec<String>>>,
+    /// The values at each `--at` point.
+    pub points: Vec<FormulaPoint>,
+    /// Significant digits of numbers (`--digits`); `None` for exact.
+    pub digits: Option<usize>,
+}
+
+/// One `--at` point of a [`FormulaSet`].
+pub struct FormulaPoint {
+    /// The point as written.
+    pub at: String,
+    pub value: f64,
+    /// For each variable.
+    pub gradient: Vec<f64>,
+    /// With `--hessian`.
+    pub hessian: Option<Vec<Vec<f64>>>,
+    /// The second-derivative checks (`d2f/dx2=…`) at the point.
+    pub checks: Vec<SecondChecked>,
+}
+
+/// A second-derivative check at one point.
+pub struct SecondChecked {
+    /// The target as written (`d2f/dxdy`).
+    pub label: String,
+    pub expected_text: String,
+    pub actual: f64,
+    pub passed: bool,
 }
 
 /// What a picture of the graph (dot, mermaid, svg) shows of one node, unescaped.

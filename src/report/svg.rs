@@ -12,6 +12,9 @@
 
 use super::layout;
 use super::View;
+use crate::error::Result;
+use crate::error::{Error, ErrorKind};
+use crate::report::sink::{Failed, Frame, Point, Sink};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -321,6 +324,71 @@ pub fn write_document(out: &mut dyn Write, panels: &[Panel]) -> io::Result<()> {
         y += p.height;
     }
     writeln!(out, "</svg>")
+}
+
+/// One SVG document, a titled panel a point when there may be several. SVG
+/// states its size first, so the panels wait for the end (bounded by
+/// [`svg::MAX_NODES`] and [`svg::MAX_PANELS`]).
+#[derive(Default)]
+pub struct Svg {
+    several: bool,
+    panels: Vec<Panel>,
+}
+
+impl Svg {
+    fn room_for_another(&self) -> Result<()> {
+        if self.panels.len() < MAX_PANELS {
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::Limit(format!(
+            "--format svg draws at most {} points in one picture; use --format csv or json for more",
+            MAX_PANELS
+        ))))
+    }
+}
+
+impl Sink for Svg {
+    fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
+        self.several = frame.several;
+        let nodes = frame.graph.shown().count();
+        if nodes > MAX_NODES {
+            return Err(Error::new(ErrorKind::Limit(format!(
+                "--format svg draws at most {} nodes, and this graph has {}; use --format dot, json or csv",
+                grouped(MAX_NODES),
+                grouped(nodes),
+            ))));
+        }
+        Ok(())
+    }
+
+    fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
+        self.room_for_another()?;
+        let title = self
+            .several
+            .then(|| point.view.graph.describe_point(point.values));
+        let prefix = format!("p{}-", self.panels.len());
+        self.panels
+            .push(panel(&point.view, title.as_deref(), &prefix));
+        Ok(())
+    }
+
+    fn failed(&mut self, _out: &mut dyn Write, point: &Failed<'_>) -> Result<()> {
+        self.room_for_another()?;
+        let title = point.graph.describe_point(point.values);
+        let prefix = format!("p{}-", self.panels.len());
+        let message = point.error.kind.to_string();
+        self.panels.push(failed_panel(&title, &message, &prefix));
+        Ok(())
+    }
+
+    /// Written even after an error, so that the file is a whole picture of
+    /// the points before it; nothing when no point came.
+    fn end(&mut self, out: &mut dyn Write, _points: usize, complete: bool) -> Result<()> {
+        if complete || !self.panels.is_empty() {
+            write_document(out, &self.panels)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
