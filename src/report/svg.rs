@@ -328,7 +328,7 @@ pub fn write_document(out: &mut dyn Write, panels: &[Panel]) -> io::Result<()> {
 
 /// One SVG document, a titled panel a point when there may be several. SVG
 /// states its size first, so the panels wait for the end (bounded by
-/// [`svg::MAX_NODES`] and [`svg::MAX_PANELS`]).
+/// [`MAX_NODES`] and [`MAX_PANELS`]).
 #[derive(Default)]
 pub struct Svg {
     several: bool,
