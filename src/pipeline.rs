@@ -187,9 +187,21 @@ impl Job {
                 self.expectations.iter().map(|e| e.label.clone()).collect(),
                 self.is_judged(),
             )),
-            Format::Dot => Box::<sink::Dot>::default(),
-            Format::Mermaid => Box::<sink::Mermaid>::default(),
-            Format::Svg => Box::<sink::Svg>::default(),
+            Format::Dot => {
+                let mut sink = sink::Dot::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
+            Format::Mermaid => {
+                let mut sink = sink::Mermaid::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
+            Format::Svg => {
+                let mut sink = sink::Svg::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
             // Refused by `check_combinations`.
             Format::Latex => Box::new(sink::Table::new(o.color)),
         }

@@ -596,6 +596,8 @@ impl Sink for Csv {
 #[derive(Default)]
 pub struct Dot {
     several: bool,
+    /// `--layout`: which way rankdir runs (left to right without it).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Sink for Dot {
@@ -608,7 +610,7 @@ impl Sink for Dot {
         let label = self
             .several
             .then(|| point.view.graph.describe_point(point.values));
-        dot::write(out, &point.view, label.as_deref())?;
+        dot::write(out, &point.view, label.as_deref(), self.layout)?;
         Ok(())
     }
 }
@@ -619,6 +621,8 @@ impl Sink for Dot {
 pub struct Mermaid {
     several: bool,
     written: bool,
+    /// `--layout`: the flowchart's direction (left to right without it).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Sink for Mermaid {
@@ -634,7 +638,7 @@ impl Sink for Mermaid {
         let title = self
             .several
             .then(|| point.view.graph.describe_point(point.values));
-        mermaid::write(out, &point.view, title.as_deref())?;
+        mermaid::write(out, &point.view, title.as_deref(), self.layout)?;
         Ok(())
     }
 }
@@ -646,6 +650,8 @@ impl Sink for Mermaid {
 pub struct Svg {
     several: bool,
     panels: Vec<svg::Panel>,
+    /// `--layout` (`None`: chosen from the graph's shape).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Svg {
@@ -680,8 +686,12 @@ impl Sink for Svg {
             .several
             .then(|| point.view.graph.describe_point(point.values));
         let prefix = format!("p{}-", self.panels.len());
-        self.panels
-            .push(svg::panel(&point.view, title.as_deref(), &prefix));
+        self.panels.push(svg::panel(
+            &point.view,
+            title.as_deref(),
+            &prefix,
+            self.layout,
+        ));
         Ok(())
     }
 

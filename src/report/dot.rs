@@ -29,11 +29,17 @@ fn id_of(view: &View<'_>, id: crate::NodeId) -> String {
 }
 
 /// One digraph; `label` titles it (the point, when there are several).
-pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    label: Option<&str>,
+    direction: Option<super::layout::Direction>,
+) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     writeln!(out, "digraph autograd {{")?;
-    writeln!(out, "  rankdir=LR;")?;
+    let across = direction != Some(super::layout::Direction::Tb);
+    writeln!(out, "  rankdir={};", if across { "LR" } else { "TB" })?;
     if let Some(label) = label {
         writeln!(out, "  label=\"{}\"; labelloc=t;", escape(label))?;
     }

@@ -31,13 +31,19 @@ fn yaml_string(text: &str) -> String {
 }
 
 /// One flowchart; `title` heads it (the point, when there are several).
-pub fn write(out: &mut dyn Write, view: &View<'_>, title: Option<&str>) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    title: Option<&str>,
+    direction: Option<super::layout::Direction>,
+) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     if let Some(title) = title {
         writeln!(out, "---\ntitle: {}\n---", yaml_string(title))?;
     }
-    writeln!(out, "flowchart LR")?;
+    let across = direction != Some(super::layout::Direction::Tb);
+    writeln!(out, "flowchart {}", if across { "LR" } else { "TB" })?;
     for id in g.shown() {
         let l = view.node_label(id);
         writeln!(
@@ -76,7 +82,7 @@ mod tests {
             digits,
         };
         let mut out = Vec::new();
-        write(&mut out, &view, title).unwrap_or_else(|e| panic!("{e}"));
+        write(&mut out, &view, title, None).unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
     }
 
