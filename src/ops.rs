@@ -812,7 +812,7 @@ op_table! {
             |a| a[0].ln_1p(),
             |a, _, d| d[0] = 1.0 / (a[0] + 1.0),
             |a| match a[0] {
-                x if x == -1.0 => "log1p(-1) is -infinity (needs x > -1)".into(),
+                -1.0 => "log1p(-1) is -infinity (needs x > -1)".into(),
                 x => format!("log1p is undefined at {} (needs x > -1)", num(x)),
             },
             "log1p' = 1/(1+x)",

@@ -45,6 +45,10 @@ const EDGE: &str = "#64748b";
 const INK: &str = "#1e293b";
 const GRAD_INK: &str = "#9f1239";
 
+/// A line of text in a box: its id's suffix (`what`, `grad2`), the text
+/// and its ink.
+type Row = (String, String, &'static str);
+
 /// One point's picture, drawn at the origin, before it takes its place in
 /// the document.
 pub struct Panel {
@@ -201,7 +205,7 @@ pub fn panel(
     }
     // Each box: its name, the whole label (the tooltip), and its rows of
     // text under the band: (id suffix, text, ink).
-    let boxes: Vec<(String, String, Vec<(String, String, &str)>)> = ids
+    let boxes: Vec<(String, String, Vec<Row>)> = ids
         .iter()
         .map(|&id| {
             let l = view.node_label(id);
