@@ -36,7 +36,7 @@ fn picture(c: &mut Criterion) {
         group.bench_function(format!("{name} ({nodes} nodes)"), |b| {
             b.iter(|| {
                 let mut out = Vec::new();
-                svg::write_document(&mut out, &[svg::panel(black_box(&view), None, "p0-")])
+                svg::write_document(&mut out, &[svg::panel(black_box(&view), None, "p0-", None)])
                     .expect("writes to memory");
                 out
             })

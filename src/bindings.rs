@@ -151,6 +151,18 @@ pub fn resolve(graph: &Graph, bindings: &[Binding]) -> Result<Point> {
             "give every variable a value: --at {}",
             fix.join(",")
         ));
+        // `w₁` in the program, `--at w_1=…` on the command line (or the
+        // other way round): two names.
+        if let Some((m, b)) = missing.iter().find_map(|m| {
+            let twin = crate::input::subscript_twin(m)?;
+            bindings.iter().find(|b| b.name == twin).map(|b| (m, b))
+        }) {
+            err = err.with_note(format!(
+                "`{m}` and `{}` are two names: the program uses `{m}`, so write `{m}={}`",
+                b.name,
+                crate::number::format(b.value)
+            ));
+        }
         if let Some(name) = joined {
             let product: Vec<String> = name.chars().map(String::from).collect();
             err = err.with_note(format!(

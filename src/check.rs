@@ -392,7 +392,9 @@ impl Expectation {
         if name == "f" {
             return Ok(graph.output());
         }
-        graph.find(name).ok_or_else(|| {
+        // `dL/dw_1` for a program's `w₁`: one name in an answer.
+        let twin = || crate::input::subscript_twin(name).and_then(|t| graph.find(&t));
+        graph.find(name).or_else(twin).ok_or_else(|| {
             Error::at(
                 ErrorKind::UnknownNode {
                     name: name.clone(),

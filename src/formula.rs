@@ -113,6 +113,12 @@ fn spellings(name: &str) -> Vec<String> {
             }
         }
     }
+    // `w₁` and `w_1`: two names in a program, one in an answer.
+    if let Some(twin) = crate::input::subscript_twin(name) {
+        if !out.contains(&twin) {
+            out.push(twin);
+        }
+    }
     for group in [["σ", "sigmoid"]] {
         if group.contains(&name) {
             out.extend(group.iter().filter(|g| **g != name).map(|g| g.to_string()));

@@ -19,6 +19,56 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The other spelling of a name with a numbered subscript: `w₁` ↔ `w_1`,
+/// `x₁₂` ↔ `x_12` (a run of subscript digits, or `_` and ASCII digits not
+/// at the start). They are two names in a program (README, "The
+/// language"); an answer may write either, and a value given for one when
+/// the program needs the other gets a hint. `None` when there is no
+/// subscript.
+pub fn subscript_twin(name: &str) -> Option<String> {
+    const SUB: char = '\u{2080}';
+    let sub = |c: char| ('\u{2080}'..='\u{2089}').contains(&c);
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut changed = false;
+    if name.chars().any(sub) {
+        let mut prev_sub = false;
+        for c in name.chars() {
+            if sub(c) {
+                if !prev_sub {
+                    out.push('_');
+                }
+                out.push(char::from(b'0' + (c as u32 - SUB as u32) as u8));
+                changed = true;
+            } else {
+                out.push(c);
+            }
+            prev_sub = sub(c);
+        }
+    } else {
+        let chars: Vec<char> = name.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let digits = chars[i + 1..]
+                .iter()
+                .take_while(|d| d.is_ascii_digit())
+                .count();
+            if c == '_' && i > 0 && digits > 0 {
+                for d in &chars[i + 1..=i + digits] {
+                    let k = *d as u32 - '0' as u32;
+                    out.push(char::from_u32(SUB as u32 + k).unwrap_or(*d));
+                }
+                changed = true;
+                i += 1 + digits;
+            } else {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
 /// The longest line of a CSV file of points (a row of a few hundred
 /// numbers is a few KiB).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -119,6 +169,19 @@ impl<R: Read> Read for LineLimit<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscript_twins() {
+        assert_eq!(subscript_twin("w₁").as_deref(), Some("w_1"));
+        assert_eq!(subscript_twin("x₁₂").as_deref(), Some("x_12"));
+        assert_eq!(subscript_twin("w_1").as_deref(), Some("w₁"));
+        assert_eq!(subscript_twin("x_12").as_deref(), Some("x₁₂"));
+        assert_eq!(subscript_twin("h₀_out").as_deref(), Some("h_0_out"));
+        assert_eq!(subscript_twin("_1"), None);
+        assert_eq!(subscript_twin("y_hat"), None);
+        assert_eq!(subscript_twin("w1"), None);
+        assert_eq!(subscript_twin("w"), None);
+    }
 
     #[test]
     fn a_program_is_read_up_to_the_limit_only() {

@@ -112,6 +112,14 @@ struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: Option<u8>,
 
+    /// Which way a picture of the graph runs: lr (inputs left, output
+    /// right) or tb (inputs at the top). Without it, --format svg draws
+    /// top to bottom when left to right would be more than 3 times as wide
+    /// as high and top to bottom is nearer a page's shape; dot and mermaid
+    /// go left to right. Only with --format svg, dot or mermaid.
+    #[arg(long, value_enum, value_name = "DIR")]
+    layout: Option<autograd::report::layout::Direction>,
+
     /// Keep going when a value is infinite or NaN (printed as inf/NaN, or
     /// null in JSON) instead of stopping with exit code 3.
     #[arg(long)]
@@ -250,6 +258,7 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
         explain: cli.explain,
         digits: cli.digits.map(usize::from),
         allow_nonfinite: cli.allow_nonfinite,
+        layout: cli.layout,
         quiet: cli.quiet,
         summary: cli.summary,
         domain: cli.modes.answers.domain.clone(),

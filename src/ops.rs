@@ -798,6 +798,26 @@ op_table! {
             "log10' = 1/(x ln 10)",
         )
     },
+    // ln(1 + x) without the rounding of 1 + x near 0 (PyTorch's log1p).
+    Log1p => OpDef {
+        // log1p_backward: grad / (a + 1), differentiated in a.
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                accumulate(&mut da[0], ln_terms(w.a[0] + 1.0, w.g, t));
+            }
+        },
+        derivative: &["1/(1 + a)"],
+        ..unary(
+            "log1p",
+            |a| a[0].ln_1p(),
+            |a, _, d| d[0] = 1.0 / (a[0] + 1.0),
+            |a| match a[0] {
+                -1.0 => "log1p(-1) is -infinity (needs x > -1)".into(),
+                x => format!("log1p is undefined at {} (needs x > -1)", num(x)),
+            },
+            "log1p' = 1/(1+x)",
+        )
+    },
     Sqrt => OpDef {
         // grad / (2 * out)
         second: |w, _, dy| {
@@ -927,6 +947,26 @@ op_table! {
             },
             not_finite,
             "softplus' = σ",
+        )
+    },
+    // ln σ(x) without underflow, as PyTorch's logsigmoid:
+    // min(x, 0) - ln(1 + e^-|x|); logsigmoid(-800) = -800, not ln(0).
+    Logsigmoid => OpDef {
+        // log_sigmoid_double_backward: grad * (σ(a) - 1) * σ(a).
+        second: |w, da, _| {
+            if let Some(t) = w.t[0] {
+                let z = sigmoid(w.a[0]);
+                accumulate(&mut da[0], (t * w.g) * (z - 1.0) * z);
+            }
+        },
+        derivative: &["sigmoid(-a)"],
+        ..unary(
+            "logsigmoid",
+            |a| a[0].min(0.0) - (-a[0].abs()).exp().ln_1p(),
+            // σ(-x) = 1 - σ(x), without the cancellation where σ(x) ≈ 1.
+            |a, _, d| d[0] = sigmoid(-a[0]),
+            not_finite,
+            "logsigmoid' = σ(-x) = 1 - σ",
         )
     },
     // A select, as torch.maximum/minimum (ties share). PyTorch's amax of a
@@ -1124,8 +1164,8 @@ mod tests {
         );
         assert_eq!(
             FUNCTIONS.join(" "),
-            "sin cos tan asin acos atan sinh cosh tanh exp ln log log2 log10 sqrt abs \
-             sigmoid σ relu softplus max min step sign"
+            "sin cos tan asin acos atan sinh cosh tanh exp ln log log2 log10 log1p sqrt abs \
+             sigmoid σ relu softplus logsigmoid max min step sign"
         );
         assert_eq!(
             function("log", 3),
@@ -1251,6 +1291,36 @@ mod tests {
         assert_eq!(d[0], 1.0);
         Op::Sigmoid.local(&[-800.0], 0.0, &mut d);
         assert_eq!(d[0], 0.0);
+    }
+
+    /// logsigmoid and log1p: PyTorch's stable forms, where the naive
+    /// formulas lose everything (ln σ(-800) = ln 0; ln(1 + 1e-17) = 0).
+    #[test]
+    fn logsigmoid_and_log1p_stay_finite() {
+        assert_eq!(Op::Logsigmoid.forward(&[-800.0]), -800.0);
+        assert_eq!(Op::Logsigmoid.forward(&[800.0]), 0.0);
+        assert_eq!(Op::Logsigmoid.forward(&[0.0]), -std::f64::consts::LN_2);
+        let x: f64 = 1.5;
+        let naive = sigmoid(x).ln();
+        assert!((Op::Logsigmoid.forward(&[x]) - naive).abs() < 1e-15);
+        let mut d = [0.0];
+        Op::Logsigmoid.local(&[-800.0], -800.0, &mut d);
+        assert_eq!(d[0], 1.0);
+        Op::Logsigmoid.local(&[40.0], 0.0, &mut d);
+        assert!(d[0] > 0.0 && d[0] < 1e-17, "σ(-40), not 1 - σ(40) = 0");
+        assert_eq!(Op::Log1p.forward(&[1e-17]), 1e-17);
+        Op::Log1p.local(&[3.0], 4f64.ln(), &mut d);
+        assert_eq!(d[0], 0.25);
+        assert_eq!(
+            (Op::Log1p.def().domain)(&[-1.0]),
+            "log1p(-1) is -infinity (needs x > -1)"
+        );
+        assert_eq!(
+            (Op::Log1p.def().domain)(&[-2.0]),
+            "log1p is undefined at -2 (needs x > -1)"
+        );
+        assert!(Op::Log1p.forward(&[-2.0]).is_nan());
+        assert_eq!(Op::Log1p.forward(&[-1.0]), f64::NEG_INFINITY);
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Options {
     pub digits: Option<usize>,
     /// Keep going at a non-finite value instead of stopping (exit 3).
     pub allow_nonfinite: bool,
+    /// Which way a picture's layers run (`--layout`); `None`: svg chooses
+    /// from the graph's shape, dot and mermaid go left to right.
+    pub layout: Option<crate::report::layout::Direction>,
     /// Colour the table and the verdicts.
     pub color: bool,
     /// Threads for batches of CSV points.
@@ -78,6 +81,7 @@ impl Default for Options {
             explain: false,
             digits: None,
             allow_nonfinite: false,
+            layout: None,
             color: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             quiet: false,
@@ -317,6 +321,8 @@ const RULES: &[Rule] = &[
     rule!(&[Kind::Several], |o, g| { let n = several_outputs(o); n.iter().enumerate().any(|(i, x)| n[..i].contains(x)) }, { let n = several_outputs(o); let twice = n.iter().enumerate().find(|(i, x)| n[..*i].contains(x)).map_or("", |p| *p.1); format!("--of names `{twice}` twice") }),
     rule!(&[Kind::Several], |o, g| g.points, "--of with several outputs works with --at points; --points takes one output"),
     rule!(&[Kind::Several], |o, g| o.format == Format::Svg, "--format svg draws one output: run it once per output (--of p1), or use --format mermaid or dot"),
+    // ---- pictures ----
+    rule!(&[Kind::One, Kind::Several, Kind::Formulas, Kind::Train, Kind::Session], |o, g| o.layout.is_some() && !matches!(o.format, Format::Svg | Format::Dot | Format::Mermaid), "--layout arranges a picture of the graph: give --format svg, dot or mermaid"),
 ];
 
 impl Options {

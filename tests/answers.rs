@@ -30,6 +30,26 @@ fn the_lectures_formulas_pass() {
     );
 }
 
+/// `w₁` and `w_1` are two names in a program and one in an answer: a
+/// program written with subscripts is checked against answers typed
+/// without, targets and formulas alike, and a wrong one still fails.
+#[test]
+fn subscripted_names_are_one_name_in_an_answer() {
+    let program = "z = w₁*x₁ + w₂*x₂; L = (z - y)^2";
+    let at = "w₁=0.5,x₁=2,w₂=-1,x₂=3,y=1";
+    let r = run(&[
+        program,
+        "--at",
+        at,
+        "--expect",
+        "dL/dw_1 = 2*(z - y)*x_1, dL/dw₂ = 2*(z - y)*x_2",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["checks: 2 of 2 correct\n"]);
+    let r = run(&[program, "--at", at, "--expect", "dL/dw_1 = 2*(z - y)*x_2"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+}
+
 /// Each row: the check, and what its failure says (the slip, then the
 /// point and both values).
 #[test]

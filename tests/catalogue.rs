@@ -51,6 +51,9 @@ bad! {
     two_letters_are_one_name: ["2xy", "-a", "x=1,y=2"] => 2, ["no value for `xy`", "`xy` is one name: for the product, write `x*y`"];
     a_generated_name_lists_definitions: ["(2*x+y^2)*z^3", "-a", "x=4,y=3,z=2", "--expect", "g5=3"] => 2, ["no node named `g5`", "g4 = g1 + g2", "g1 = 2*x"];
 
+    subscript_and_underscore_are_two_names: ["w₁*x", "-a", "w_1=0.5,x=2"] => 2, ["no value for `w₁`", "`w₁` and `w_1` are two names: the program uses `w₁`, so write `w₁=0.5`"];
+    underscore_and_subscript_are_two_names: ["w_1*x", "-a", "w₁=0.5,x=2"] => 2, ["no value for `w_1`", "`w_1` and `w₁` are two names"];
+
     leading_minus_read_as_a_flag: ["-a", "--at", "a=3"] => 2, ["a value is required for '--at", "an expression that starts with `-` goes after `--`: autograd-cli --at a=3 -- -a"];
 
     // ---- syntax ----

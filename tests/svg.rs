@@ -456,3 +456,307 @@ fn tiny_graphs_and_no_points() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(parse(&r.stdout).boxes.is_empty());
 }
+
+/// The lecture's logistic-regression loss (issue 19's pictures).
+const LOGISTIC: &str = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+const LOGISTIC_AT: &str = "w=0.5,x=2,b=1,y=1";
+
+/// The canvas's width and height, from the `<svg>` element.
+fn canvas(svg: &str) -> (f64, f64) {
+    let attr = |name: &str| {
+        let at = svg
+            .find(&format!(" {name}=\""))
+            .unwrap_or_else(|| panic!("no {name}"));
+        let rest = &svg[at + name.len() + 3..];
+        rest[..rest.find('"').unwrap_or(0)]
+            .parse::<f64>()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    (attr("width"), attr("height"))
+}
+
+/// Every edge as the polyline of its path's points (the ends of its `M`,
+/// `L` and `C` commands). Between two layers a curve leaves and arrives
+/// along the layers' direction, so two curves over the same span cross
+/// exactly when these straight segments do.
+fn edge_polylines(svg: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.lines()
+        .filter(|l| l.starts_with("<path d=\"M") && l.contains("marker-end"))
+        .map(|l| {
+            let d = &l[9..l[9..].find('"').map_or(9, |k| k + 9)];
+            let mut points = Vec::new();
+            for command in d.split(['M', 'L', 'C']).filter(|c| !c.trim().is_empty()) {
+                let last = command.split_whitespace().last().unwrap_or_default();
+                let (x, y) = last.split_once(',').unwrap_or_else(|| panic!("{command}"));
+                let num = |t: &str| t.parse::<f64>().unwrap_or_else(|e| panic!("{t}: {e}"));
+                points.push((num(x), num(y)));
+            }
+            points
+        })
+        .collect()
+}
+
+/// Pairs of edges whose drawings cross (edges that share an end only
+/// touch there, and are not counted).
+fn crossings(svg: &str) -> usize {
+    let edges = edge_polylines(svg);
+    let orient = |a: (f64, f64), b: (f64, f64), c: (f64, f64)| {
+        let v = (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0);
+        if v.abs() < 1e-9 {
+            0
+        } else if v > 0.0 {
+            1
+        } else {
+            -1
+        }
+    };
+    let cross = |p: (f64, f64), q: (f64, f64), r: (f64, f64), s: (f64, f64)| {
+        let (o1, o2) = (orient(p, q, r), orient(p, q, s));
+        let (o3, o4) = (orient(r, s, p), orient(r, s, q));
+        o1 * o2 < 0 && o3 * o4 < 0
+    };
+    let mut count = 0;
+    for (i, a) in edges.iter().enumerate() {
+        for b in &edges[i + 1..] {
+            if a.first() == b.first() || a.last() == b.last() {
+                continue;
+            }
+            let meets = a
+                .windows(2)
+                .any(|s| b.windows(2).any(|t| cross(s[0], s[1], t[0], t[1])));
+            count += usize::from(meets);
+        }
+    }
+    count
+}
+
+/// The logistic-regression loss is long and low from left to right; by
+/// default it is drawn top to bottom, nearer a page's shape. The lecture's
+/// example stays left to right. `--layout` chooses.
+#[test]
+fn the_layout_follows_the_shape_or_the_flag() {
+    let lr = svg(&[LOGISTIC, "--at", LOGISTIC_AT, "--layout", "lr"]);
+    let (w, h) = canvas(&lr);
+    assert!(w > 3.0 * h, "left to right is long and low: {w}x{h}");
+    check_readable(&lr, 15);
+    let auto = svg(&[LOGISTIC, "--at", LOGISTIC_AT]);
+    let (w, h) = canvas(&auto);
+    assert!(w < 2.0 * h && h < 2.0 * w, "nearer square: {w}x{h}");
+    let p = check_readable(&auto, 15);
+    let tb = svg(&[LOGISTIC, "--at", LOGISTIC_AT, "--layout", "tb"]);
+    assert_eq!(tb, auto, "the default here is top to bottom");
+    // Inputs at the top, the output at the bottom, every edge downwards.
+    let named = |name: &str| {
+        let k = (0..15)
+            .find(|k| text(&p, &format!("p0-n{k}-name")) == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        p.boxes[&format!("p0-n{k}-box")]
+    };
+    for (a, b) in [
+        ("w", "g1"),
+        ("g1", "z"),
+        ("z", "yhat"),
+        ("yhat", "g4"),
+        ("g8", "L"),
+    ] {
+        assert!(named(a).bottom() < named(b).top(), "{a} above {b}");
+    }
+    for edge in edge_polylines(&auto) {
+        for pair in edge.windows(2) {
+            assert!(pair[0].1 <= pair[1].1, "{edge:?} goes up");
+        }
+    }
+    // The lecture's example is not long: left to right, as before.
+    let lecture = svg(&["(2*x+y^2)*z^3", "--at", "x=4,y=3,z=2"]);
+    assert_eq!(
+        lecture,
+        svg(&["(2*x+y^2)*z^3", "--at", "x=4,y=3,z=2", "--layout", "lr"])
+    );
+    // dot and mermaid take the direction; both stay left to right without it.
+    let r = run(&[
+        "x*y", "--at", "x=1,y=2", "--format", "mermaid", "--layout", "tb",
+    ]);
+    assert!(r.stdout.starts_with("flowchart TB\n"), "{}", r.stdout);
+    let r = run(&[
+        "x*y", "--at", "x=1,y=2", "--format", "dot", "--layout", "tb",
+    ]);
+    assert!(r.stdout.contains("  rankdir=TB;\n"), "{}", r.stdout);
+    let r = run(&[LOGISTIC, "--at", LOGISTIC_AT, "--format", "mermaid"]);
+    assert!(r.stdout.starts_with("flowchart LR\n"), "{}", r.stdout);
+    // Only pictures are laid out.
+    let r = run(&["x*y", "--at", "x=1,y=2", "--layout", "tb"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "--layout arranges a picture of the graph: give --format svg, dot or mermaid"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The layers are ordered so that edges cross as little as they can. The
+/// logistic-regression loss cannot be drawn in layers without one
+/// crossing: y → g2 → g6 → L and y → g3 → g8 → L close a ring with L alone
+/// in the last layer, and yhat reaches g6 (through g4) and g8 (through g5,
+/// g7), so yhat's two branches must pass on both sides of one of the
+/// ring's paths, or the chain w, x, b → z → yhat must enter the ring,
+/// whose only opening on the left is y itself. One is the least, and what
+/// the picture has either way.
+#[test]
+fn edges_cross_as_little_as_they_can_in_the_logistic_loss() {
+    for layout in ["lr", "tb"] {
+        let out = svg(&[LOGISTIC, "--at", LOGISTIC_AT, "--layout", layout]);
+        assert_eq!(edge_polylines(&out).len(), 16, "{layout}");
+        assert_eq!(crossings(&out), 1, "{layout}");
+    }
+    // The lecture's example: none.
+    let out = svg(&["(2*x+y^2)*z^3", "--at", "x=4,y=3,z=2"]);
+    assert_eq!(crossings(&out), 0);
+    // The counter does count: two edges drawn across each other.
+    let x = "<path d=\"M0,0 L10,10\" marker-end=\"\"/>\n<path d=\"M0,10 C5,10 5,0 10,0\" marker-end=\"\"/>";
+    assert_eq!(crossings(x), 1);
+}
+
+/// Long names wrap; no number is ever cut: every number in the picture's
+/// text is whole, and the gradient of the long-named variable reads as
+/// its exact value.
+#[test]
+fn long_names_never_cut_a_number() {
+    let program = "another_long_name_for_bias_term_here = 0.1234567890123*w\n\
+                   z = 0.30000000000000004*w*x + 1.2345678901234567*another_long_name_for_bias_term_here/x\n\
+                   L = (z - y)^2";
+    let at = "w=0.7071067811865476,x=1.4142135623730951,y=0.3333333333333333";
+    let out = svg(&[program, "--at", at]);
+    let json = common::json(program, at);
+    let nodes = json["nodes"].as_array().map_or(0, Vec::len);
+    let p = check_readable(&out, nodes);
+    for (id, (t, _)) in &p.texts {
+        let chars: Vec<char> = t.chars().collect();
+        for (k, c) in chars.iter().enumerate() {
+            if *c == '…' && k > 0 {
+                assert!(
+                    !chars[k - 1].is_ascii_digit() && chars[k - 1] != '.',
+                    "{id}: a number cut in `{t}`"
+                );
+            }
+        }
+    }
+    let name = "another_long_name_for_bias_term_here";
+    let k = (0..nodes)
+        .find(|k| {
+            p.texts
+                .get(&format!("p0-n{k}-name"))
+                .is_some_and(|(t, _)| t == name)
+        })
+        .unwrap_or_else(|| panic!("no box named {name}"));
+    // The gradient on its own line under `∂L/∂another_long_name… =`.
+    assert_eq!(text(&p, &format!("p0-n{k}-grad")), format!("∂L/∂{name} ="));
+    let printed: f64 = text(&p, &format!("p0-n{k}-grad2"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let want = json["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["name"] == name))
+        .map(|n| n["grad"].as_f64().unwrap_or(f64::NAN))
+        .unwrap_or(f64::NAN);
+    assert_eq!(printed, want);
+    // Every value line holds a whole number.
+    for k in 0..nodes {
+        let v = text(&p, &format!("p0-n{k}-value"));
+        let number = v.strip_prefix("value ").unwrap_or_else(|| panic!("{v}"));
+        assert!(number.parse::<f64>().is_ok(), "`{v}` is cut");
+    }
+    // The long definition wraps between terms, its constants whole.
+    let all: String = p
+        .texts
+        .values()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for number in [
+        "0.1234567890123",
+        "0.30000000000000004",
+        "1.2345678901234567",
+    ] {
+        assert!(all.contains(number), "{number} whole in\n{all}");
+    }
+}
+
+/// `--format mermaid` rendered by Mermaid itself (mermaid-cli, `mmdc`,
+/// under a headless Chromium), where it is installed: `npm install -g
+/// @mermaid-js/mermaid-cli` (puppeteer downloads its Chromium; or set
+/// PUPPETEER_EXECUTABLE_PATH to an installed one). `MMDC` names another
+/// command. Skipped, saying so, where there is none: CI does not install
+/// it (puppeteer's download needs storage.googleapis.com, and a Chromium
+/// package is about 290 MB).
+#[test]
+fn mermaid_renders_with_mermaid_cli() {
+    let mmdc = std::env::var("MMDC").unwrap_or_else(|_| "mmdc".to_string());
+    let found = std::process::Command::new(&mmdc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        println!(
+            "skipped: no mermaid-cli (`{mmdc}`); npm install -g @mermaid-js/mermaid-cli to run it"
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("autograd-mermaid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (input, output) = (dir.join("lecture.mmd"), dir.join("lecture.svg"));
+    let config = dir.join("puppeteer.json");
+    let chart = run(&[LOGISTIC, "--at", LOGISTIC_AT, "--format", "mermaid"]);
+    assert_eq!(chart.code, 0, "{}", chart.stderr);
+    std::fs::write(&input, &chart.stdout).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&config, r#"{"args": ["--no-sandbox", "--disable-gpu"]}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(&mmdc)
+        .arg("-i")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .arg("-p")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{mmdc}: {e}"));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().ok().flatten() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{mmdc} took over two minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut why = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut why);
+    }
+    assert!(
+        status.success(),
+        "{mmdc} failed to render:\n{why}\n{}",
+        chart.stdout
+    );
+    let drawn = std::fs::read_to_string(&output).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    // Mermaid reports a chart it cannot read as a picture of its error.
+    assert!(!drawn.contains("Syntax error"), "{drawn}");
+    // Every node drawn, with its label's parts.
+    let nodes = chart.stdout.lines().filter(|l| l.contains("[\"")).count();
+    assert_eq!(nodes, 15);
+    assert!(drawn.matches("class=\"node").count() >= nodes, "{drawn}");
+    for label in [
+        "yhat",
+        "sigmoid: sigmoid(z)",
+        "∂L/∂w = -0.23840584404423537",
+    ] {
+        assert!(drawn.contains(label), "`{label}` not drawn");
+    }
+}

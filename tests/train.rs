@@ -365,6 +365,70 @@ fn a_nonfinite_loss_stops_training() {
     );
 }
 
+/// The lecture's loss on separable data: σ(z) rounds to exactly 1 at the
+/// second step and ln(1 - yhat) is ln 0. The message says so and names the
+/// two ways to write the same loss that stay finite; both train to the end.
+#[test]
+fn a_saturated_sigmoid_names_the_logits_form() {
+    let data = "tests/train/data/separable.csv";
+    let common = [
+        "--train", "w,b", "--at", "w=0,b=0", "--points", data, "--lr", "5", "--epochs", "200",
+    ];
+    let lecture = "z = w*x + b; yhat = σ(z); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+    let mut args = vec![lecture];
+    args.extend(common);
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    for needle in [
+        "g7 = ln(g5): ln(0) is -infinity",
+        "yhat = sigmoid(z) rounded to exactly 1 in float64, so g7 = ln(g5) is a log of 0",
+        "`L = softplus(z) - y*z`",
+        "`L = -(y*logsigmoid(z) + (1-y)*logsigmoid(-z))`, stays finite",
+        "the loss is not finite at step 2, row 3",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}\n{}", r.stderr);
+    }
+    assert!(
+        !r.stderr.contains("a smaller --lr may keep"),
+        "{}",
+        r.stderr
+    );
+    // Not a saturated σ: the general hint stays.
+    let r = run(&[
+        "L = ln(w) + 10*w",
+        "--train",
+        "w",
+        "--at",
+        "w=0.5",
+        "--lr",
+        "1",
+        "--steps",
+        "3",
+    ]);
+    assert!(
+        r.stderr.contains("a smaller --lr may keep the loss finite"),
+        "{}",
+        r.stderr
+    );
+    for form in [
+        "z = w*x + b; L = softplus(z) - y*z",
+        "z = w*x + b; L = -(y*logsigmoid(z) + (1-y)*logsigmoid(-z))",
+    ] {
+        let mut args = vec![form];
+        args.extend(common);
+        args.extend(["--format", "json"]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{form}: {}", r.stderr);
+        let out = json_of(&r);
+        let steps = out["steps"].as_array().expect("steps");
+        assert_eq!(steps.len(), 200, "{form}");
+        let loss = steps[199]["loss"].as_f64().expect("loss");
+        assert!(loss.is_finite() && loss < 1e-3, "{form}: final loss {loss}");
+        let w = steps[199]["params"]["w"].as_f64().expect("w");
+        assert!(w > 5.0, "{form}: w = {w}");
+    }
+}
+
 /// Bad input and options that have no place in training: exit 2, in words.
 #[test]
 fn bad_input_and_usage() {

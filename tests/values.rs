@@ -87,6 +87,10 @@ values! {
     hyperbolic: "cosh(x)^2 - sinh(x)^2 + tanh(0)", "x=0.3" => 1.0;
     roots_and_logs: "sqrt(x) + ln(exp(x)) + abs(-x)", "x=4" => 10.0;
     relu_softplus: "relu(x) + relu(-x) + softplus(0)", "x=3" => 3.0 + std::f64::consts::LN_2;
+    logsigmoid_log1p: "logsigmoid(x) - ln(sigmoid(x)) + log1p(y) - ln(1 + y)", "x=1.5,y=0.25" => 0.0;
+    logsigmoid_where_sigma_is_zero: "logsigmoid(x)", "x=-800" => -800.0;
+    subscripts_are_part_of_a_name: "w₁*x + w₂*x₁₂ + 2w₁", "w₁=3,w₂=5,x=2,x₁₂=7" => 47.0;
+    subscript_and_underscore_are_two_names: "w₁ - w_1 + xᵢ", "w₁=3,w_1=1,xᵢ=10" => 12.0;
     constant_bindings: "x + y", "x=1/3,y=-pi/2" => 1.0 / 3.0 - std::f64::consts::FRAC_PI_2;
     program_with_semicolons: "a = 2*x; b = a^2; b + 1", "x=3" => 37.0;
     program_with_newlines_and_comments: "a = 2*x   # double\n\nb = a^2\n# result\nb + 1\n", "x=3" => 37.0;

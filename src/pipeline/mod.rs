@@ -193,9 +193,21 @@ impl Job {
             Format::Table => Box::new(table::Table::new(o.color)),
             Format::Json => Box::new(json::Json::new(self.is_judged(), o.explain)),
             Format::Csv => Box::new(csv::Csv::new(self.targets(), self.is_judged())),
-            Format::Dot => Box::<dot::Dot>::default(),
-            Format::Mermaid => Box::<mermaid::Mermaid>::default(),
-            Format::Svg => Box::<svg::Svg>::default(),
+            Format::Dot => {
+                let mut sink = dot::Dot::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
+            Format::Mermaid => {
+                let mut sink = mermaid::Mermaid::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
+            Format::Svg => {
+                let mut sink = svg::Svg::default();
+                sink.layout = o.layout;
+                Box::new(sink)
+            }
             // Refused by `check_combinations`.
             Format::Latex => Box::new(table::Table::new(o.color)),
         }

@@ -31,11 +31,17 @@ fn id_of(view: &View<'_>, id: crate::NodeId) -> String {
 }
 
 /// One digraph; `label` titles it (the point, when there are several).
-pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    label: Option<&str>,
+    direction: Option<super::layout::Direction>,
+) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     writeln!(out, "digraph autograd {{")?;
-    writeln!(out, "  rankdir=LR;")?;
+    let across = direction != Some(super::layout::Direction::Tb);
+    writeln!(out, "  rankdir={};", if across { "LR" } else { "TB" })?;
     if let Some(label) = label {
         writeln!(out, "  label=\"{}\"; labelloc=t;", escape(label))?;
     }
@@ -67,6 +73,8 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, label: Option<&str>) -> io::R
 #[derive(Default)]
 pub struct Dot {
     several: bool,
+    /// `--layout`: which way rankdir runs (left to right without it).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Sink for Dot {
@@ -79,7 +87,7 @@ impl Sink for Dot {
         let label = self
             .several
             .then(|| point.view.graph.describe_point(point.values));
-        write(out, &point.view, label.as_deref())?;
+        write(out, &point.view, label.as_deref(), self.layout)?;
         Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! A layered ("Sugiyama") layout from left to right, for `--format svg`.
+//! A layered ("Sugiyama") layout from left to right, or from top to bottom
+//! ([`Direction`], `--layout`), for `--format svg`.
 //!
 //! 1. Layers: a node's layer is the longest path to it from a leaf, so every
 //!    edge goes rightwards, the inputs sit in the first column and the output
@@ -9,9 +10,16 @@
 //! 3. Order within a layer: a few sweeps that sort each layer by the mean
 //!    position of its neighbours in the layer before (then after); the
 //!    order with the fewest crossings wins (counted with a Fenwick tree).
+//!    Then two neighbours in a layer trade places wherever that removes
+//!    crossings with the layers either side (a tie of means, as g6 and g7
+//!    of the logistic loss, is left to this), until no trade helps.
 //! 4. Heights: each item wants the mean height of its neighbours; an
 //!    isotonic regression (pool adjacent violators) finds the nearest heights
 //!    that keep the order and the spacing, a layer at a time.
+//!
+//! Top to bottom is the same layout made with each box's width and height
+//! swapped, then transposed. Without `--layout`, [`choose`] draws both and
+//! keeps the one nearer a page's shape when left to right is long and low.
 //!
 //! Every step is a loop over the items and edges (sorting a layer is its
 //! only `log`), with no recursion, so a long chain or a wide layer costs
@@ -27,17 +35,84 @@ const WAYPOINT_GAP: f64 = 8.0;
 /// not the picture) so that the layout stays linear.
 const WAYPOINT_BUDGET: usize = 200_000;
 const ORDER_SWEEPS: usize = 6;
+/// Passes of neighbour trades at most (each one removes a crossing or ends).
+const SWITCH_PASSES: usize = 8;
 const HEIGHT_ROUNDS: usize = 4;
 
 /// A laid-out graph: boxes by their top-left corners, and edges as the
 /// points they pass through (first on the right side of the input's box,
-/// last on the left side of the user's).
+/// last on the left side of the user's; top to bottom: the bottom side of
+/// the input's, the top of the user's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     pub boxes: Vec<(f64, f64)>,
     pub edges: Vec<Vec<(f64, f64)>>,
     pub width: f64,
     pub height: f64,
+    pub direction: Direction,
+}
+
+/// Which way the layers run (`--layout lr|tb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Direction {
+    /// Inputs on the left, the output on the right.
+    #[default]
+    Lr,
+    /// Inputs at the top, the output at the bottom.
+    Tb,
+}
+
+/// Left to right is kept while it is at most this many times as wide as it
+/// is high; beyond, top to bottom is drawn too, and the one whose shape is
+/// nearer [`PAGE`] wins.
+pub const LONG_AND_LOW: f64 = 3.0;
+/// The shape pictures are read in: a page or a screen, 4:3.
+const PAGE: f64 = 4.0 / 3.0;
+
+/// The layout in `direction`, or without one the one nearer a page's shape
+/// (left to right unless that is more than [`LONG_AND_LOW`] to 1).
+pub fn choose(
+    sizes: &[(f64, f64)],
+    edges: &[(usize, usize)],
+    margin: f64,
+    direction: Option<Direction>,
+) -> Layout {
+    match direction {
+        Some(Direction::Lr) => layered(sizes, edges, margin),
+        Some(Direction::Tb) => top_down(sizes, edges, margin),
+        None => {
+            let lr = layered(sizes, edges, margin);
+            if lr.width <= LONG_AND_LOW * lr.height {
+                return lr;
+            }
+            let tb = top_down(sizes, edges, margin);
+            let off = |l: &Layout| (l.width / l.height / PAGE).ln().abs();
+            if off(&tb) < off(&lr) {
+                tb
+            } else {
+                lr
+            }
+        }
+    }
+}
+
+/// Layers from top to bottom: the left-to-right layout of the boxes turned
+/// on their sides, transposed.
+pub fn top_down(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> Layout {
+    let turned: Vec<(f64, f64)> = sizes.iter().map(|&(w, h)| (h, w)).collect();
+    let l = layered(&turned, edges, margin);
+    let swap = |&(x, y): &(f64, f64)| (y, x);
+    Layout {
+        boxes: l.boxes.iter().map(swap).collect(),
+        edges: l
+            .edges
+            .iter()
+            .map(|route| route.iter().map(swap).collect())
+            .collect(),
+        width: l.height,
+        height: l.width,
+        direction: Direction::Tb,
+    }
 }
 
 /// Lays out `sizes.len()` boxes of the given (width, height) joined by
@@ -121,7 +196,9 @@ pub fn layered(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> L
             best = (c, rows.clone());
         }
     }
-    let rows = best.1;
+    let mut rows = best.1;
+    renumber(&rows, &mut pos);
+    switch_neighbours(&mut rows, &mut pos, &preds, &succs);
 
     // 4. Heights (centres), first packed, then pulled towards neighbours.
     let mut y = vec![0.0f64; items];
@@ -237,6 +314,7 @@ pub fn layered(sizes: &[(f64, f64)], edges: &[(usize, usize)], margin: f64) -> L
         edges: routes,
         width,
         height,
+        direction: Direction::Lr,
     }
 }
 
@@ -268,6 +346,47 @@ fn spread_ports(
             if let Some(end) = routes[e].last_mut() {
                 end.1 = centre + (i as f64 - (k - 1.0) / 2.0) * step;
             }
+        }
+    }
+}
+
+/// The crossings between the segments of `u` and those of `v` to the
+/// items `nb` gives, with `u` above `v`.
+fn pair_crossings(u: usize, v: usize, nb: &Adjacency, pos: &[usize]) -> usize {
+    let mut c = 0;
+    for &p in nb.of(u) {
+        c += nb.of(v).iter().filter(|&&q| pos[p] > pos[q]).count();
+    }
+    c
+}
+
+/// Trades neighbours in a layer where the trade removes crossings (the
+/// "greedy switch"): deterministic, and it never adds one, since a trade
+/// changes only the crossings between the two items' own segments.
+fn switch_neighbours(
+    rows: &mut [Vec<usize>],
+    pos: &mut [usize],
+    preds: &Adjacency,
+    succs: &Adjacency,
+) {
+    let cost = |u: usize, v: usize, pos: &[usize]| {
+        pair_crossings(u, v, preds, pos) + pair_crossings(u, v, succs, pos)
+    };
+    for _ in 0..SWITCH_PASSES {
+        let mut traded = false;
+        for row in rows.iter_mut() {
+            for k in 1..row.len() {
+                let (u, v) = (row[k - 1], row[k]);
+                if cost(v, u, pos) < cost(u, v, pos) {
+                    row.swap(k - 1, k);
+                    pos[u] = k;
+                    pos[v] = k - 1;
+                    traded = true;
+                }
+            }
+        }
+        if !traded {
+            break;
         }
     }
 }
@@ -472,6 +591,21 @@ mod tests {
         check_boxes(&l, &sizes);
         let above = |i: usize, j: usize| l.boxes[i].1 < l.boxes[j].1;
         assert_eq!(above(0, 1), above(3, 2), "{:?}", l.boxes);
+    }
+
+    #[test]
+    fn neighbours_trade_places_where_that_removes_crossings() {
+        // a→d and b→c cross; trading a and b removes it (the first layer
+        // is tried first), and a second trade would bring it back.
+        let mut rows = vec![vec![0, 1], vec![2, 3]];
+        let mut pos = vec![0, 1, 0, 1];
+        let segments = [(0, 3), (1, 2)];
+        let layer = [0, 0, 1, 1];
+        let (preds, succs) = adjacency(4, &segments);
+        assert_eq!(crossings(&rows, &pos, &segments, &layer), 1);
+        switch_neighbours(&mut rows, &mut pos, &preds, &succs);
+        assert_eq!(crossings(&rows, &pos, &segments, &layer), 0);
+        assert_eq!(rows, [vec![1, 0], vec![2, 3]]);
     }
 
     #[test]

@@ -33,13 +33,19 @@ fn yaml_string(text: &str) -> String {
 }
 
 /// One flowchart; `title` heads it (the point, when there are several).
-pub fn write(out: &mut dyn Write, view: &View<'_>, title: Option<&str>) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    title: Option<&str>,
+    direction: Option<super::layout::Direction>,
+) -> io::Result<()> {
     let g = view.graph;
     let f = view.output_name();
     if let Some(title) = title {
         writeln!(out, "---\ntitle: {}\n---", yaml_string(title))?;
     }
-    writeln!(out, "flowchart LR")?;
+    let across = direction != Some(super::layout::Direction::Tb);
+    writeln!(out, "flowchart {}", if across { "LR" } else { "TB" })?;
     for id in g.shown() {
         let l = view.node_label(id);
         writeln!(
@@ -65,6 +71,8 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, title: Option<&str>) -> io::R
 pub struct Mermaid {
     several: bool,
     written: bool,
+    /// `--layout`: the flowchart's direction (left to right without it).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Sink for Mermaid {
@@ -80,7 +88,7 @@ impl Sink for Mermaid {
         let title = self
             .several
             .then(|| point.view.graph.describe_point(point.values));
-        write(out, &point.view, title.as_deref())?;
+        write(out, &point.view, title.as_deref(), self.layout)?;
         Ok(())
     }
 }
@@ -104,7 +112,7 @@ mod tests {
             digits,
         };
         let mut out = Vec::new();
-        write(&mut out, &view, title).unwrap_or_else(|e| panic!("{e}"));
+        write(&mut out, &view, title, None).unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
     }
 

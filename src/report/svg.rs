@@ -35,15 +35,22 @@ const LINE: f64 = 17.0;
 const BAND: f64 = 22.0;
 const PAD_X: f64 = 10.0;
 const PAD_BOTTOM: f64 = 7.0;
-const BOX_HEIGHT: f64 = BAND + 3.0 * LINE + PAD_BOTTOM;
 const MARGIN: f64 = 16.0;
 const TITLE_HEIGHT: f64 = 30.0;
-/// A longer line is cut with `…`; the whole label is the box's tooltip.
+/// A longer line is wrapped (a name alone is cut with `…`; a number never
+/// is); the whole label is the box's tooltip.
 const MAX_CHARS: usize = 48;
+/// The most lines a definition wraps to; beyond, it ends with `…` after a
+/// whole piece.
+const MAX_WHAT_LINES: usize = 3;
 
 const EDGE: &str = "#64748b";
 const INK: &str = "#1e293b";
 const GRAD_INK: &str = "#9f1239";
+
+/// A line of text in a box: its id's suffix (`what`, `grad2`), the text
+/// and its ink.
+type Row = (String, String, &'static str);
 
 /// One point's picture, drawn at the origin, before it takes its place in
 /// the document.
@@ -97,6 +104,69 @@ fn cut(text: &str) -> String {
     }
 }
 
+/// Whether a piece of a label is (or starts) a number: never cut.
+fn numeric(piece: &str) -> bool {
+    piece
+        .trim_start_matches(['-', '(', ' '])
+        .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+}
+
+/// `text` in lines of at most [`MAX_CHARS`] characters, broken after a
+/// space or an operator, at most `max_lines` of them (the last then ends
+/// with `…`). A piece longer than a line is cut with `…` when it is a
+/// name, and kept whole (the box widens) when it is a number.
+fn wrap(text: &str, max_lines: usize) -> Vec<String> {
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, ' ' | '*' | '/' | '^' | '(' | ',') {
+            let end = i + c.len_utf8();
+            pieces.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for (k, piece) in pieces.iter().enumerate() {
+        let fits = line.chars().count() + piece.chars().count() <= MAX_CHARS;
+        if !fits && !line.is_empty() {
+            if lines.len() + 1 == max_lines {
+                line.push('…');
+                lines.push(line);
+                return lines;
+            }
+            lines.push(std::mem::take(&mut line));
+        }
+        if piece.chars().count() > MAX_CHARS && !numeric(piece) {
+            line.push_str(&cut(piece));
+            if k + 1 < pieces.len() && lines.len() + 1 == max_lines {
+                lines.push(line);
+                return lines;
+            }
+            lines.push(std::mem::take(&mut line));
+        } else {
+            line.push_str(piece);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The gradient line, `∂f/∂name = value`, or when that is too long two:
+/// `∂f/∂name =` (the name cut if it must be) and the whole value.
+fn grad_lines(f: &str, name: &str, grad: &str) -> Vec<String> {
+    let one = format!("∂{f}/∂{name} = {grad}");
+    if one.chars().count() <= MAX_CHARS {
+        return vec![one];
+    }
+    vec![cut(&format!("∂{f}/∂{name} =")), grad.to_string()]
+}
+
 /// `835346` as `835,346`, for messages.
 pub fn grouped(count: usize) -> String {
     let digits = count.to_string();
@@ -121,8 +191,14 @@ fn n(x: f64) -> String {
 }
 
 /// The picture of one point; `title` heads it (the point, among several).
-/// `prefix` keeps element ids unique within the document.
-pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
+/// `prefix` keeps element ids unique within the document; `direction`
+/// is `--layout` (`None`: chosen from the graph's shape).
+pub fn panel(
+    view: &View<'_>,
+    title: Option<&str>,
+    prefix: &str,
+    direction: Option<layout::Direction>,
+) -> Panel {
     let g = view.graph;
     let f = view.output_name();
     let ids: Vec<crate::NodeId> = g.shown().collect();
@@ -130,30 +206,50 @@ pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
     for (k, &id) in ids.iter().enumerate() {
         index[id as usize] = k;
     }
-    let lines: Vec<[String; 4]> = ids
+    // Each box: its name, the whole label (the tooltip), and its rows of
+    // text under the band: (id suffix, text, ink).
+    let boxes: Vec<(String, String, Vec<Row>)> = ids
         .iter()
         .map(|&id| {
             let l = view.node_label(id);
-            let grad = format!("∂{f}/∂{} = {}", l.name, l.grad);
-            [l.name, l.what, format!("value {}", l.value), grad]
+            let value = format!("value {}", l.value);
+            let tooltip = format!(
+                "{}\n{}\n{}\n∂{f}/∂{} = {}",
+                l.name, l.what, value, l.name, l.grad
+            );
+            let mut rows = Vec::new();
+            let numbered = |key: &str, k: usize| match k {
+                0 => key.to_string(),
+                k => format!("{key}{}", k + 1),
+            };
+            for (k, line) in wrap(&l.what, MAX_WHAT_LINES).into_iter().enumerate() {
+                rows.push((numbered("what", k), line, INK));
+            }
+            rows.push(("value".to_string(), value, INK));
+            for (k, line) in grad_lines(&f, &l.name, &l.grad).into_iter().enumerate() {
+                rows.push((numbered("grad", k), line, GRAD_INK));
+            }
+            (l.name, tooltip, rows)
         })
         .collect();
-    let sizes: Vec<(f64, f64)> = lines
+    let sizes: Vec<(f64, f64)> = boxes
         .iter()
-        .map(|l| {
-            let name = text_width(&cut(&l[0]), NAME_SIZE);
-            let rest = l[1..]
+        .map(|(name, _, rows)| {
+            let name = text_width(&cut(name), NAME_SIZE);
+            let widest = rows
                 .iter()
-                .map(|t| text_width(&cut(t), FONT_SIZE))
+                .map(|(_, t, _)| text_width(t, FONT_SIZE))
                 .fold(name, f64::max);
-            ((rest + 2.0 * PAD_X).ceil().max(80.0), BOX_HEIGHT)
+            let height = BAND + rows.len() as f64 * LINE + PAD_BOTTOM;
+            ((widest + 2.0 * PAD_X).ceil().max(80.0), height)
         })
         .collect();
     let edges: Vec<(usize, usize)> = view
         .edges()
         .map(|(a, b)| (index[a as usize], index[b as usize]))
         .collect();
-    let at = layout::layered(&sizes, &edges, MARGIN);
+    let at = layout::choose(&sizes, &edges, MARGIN, direction);
+    let across = at.direction == layout::Direction::Lr;
 
     let top = if title.is_some() { TITLE_HEIGHT } else { 0.0 };
     let mut body = String::new();
@@ -174,8 +270,21 @@ pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
         let mut d = format!("M{},{}", n(x0), n(y0));
         for pair in route.windows(2) {
             let ((px, py), (qx, qy)) = (pair[0], pair[1]);
-            if (py - qy).abs() < 0.05 {
+            if across && (py - qy).abs() < 0.05 || !across && (px - qx).abs() < 0.05 {
                 let _ = write!(d, " L{},{}", n(qx), n(qy));
+            } else if !across {
+                // Top to bottom: the curve leaves and arrives vertically.
+                let dy = (qy - py) / 2.0;
+                let _ = write!(
+                    d,
+                    " C{},{} {},{} {},{}",
+                    n(px),
+                    n(py + dy),
+                    n(qx),
+                    n(qy - dy),
+                    n(qx),
+                    n(qy)
+                );
             } else {
                 let dx = (qx - px) / 2.0;
                 let _ = write!(
@@ -198,7 +307,7 @@ pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
     for (k, &id) in ids.iter().enumerate() {
         let (x, y) = at.boxes[k];
         let (w, h) = sizes[k];
-        let l = &lines[k];
+        let (name, tooltip, rows) = &boxes[k];
         let is_output = id == g.output();
         let band = match g.kind(id) {
             _ if is_output => "#fde68a",
@@ -208,11 +317,7 @@ pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
         let stroke = if is_output { 2.5 } else { 1.2 };
         let p = format!("{prefix}n{k}");
         let _ = writeln!(body, "<g>");
-        let _ = writeln!(
-            body,
-            "<title>{}</title>",
-            escape(&format!("{}\n{}\n{}\n{}", l[0], l[1], l[2], l[3]))
-        );
+        let _ = writeln!(body, "<title>{}</title>", escape(tooltip));
         let _ = writeln!(
             body,
             "<rect id=\"{p}-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"white\" stroke=\"{INK}\" stroke-width=\"{stroke}\"/>",
@@ -229,17 +334,14 @@ pub fn panel(view: &View<'_>, title: Option<&str>, prefix: &str) -> Panel {
             body,
             "<text id=\"{p}-name\" x=\"{tx}\" y=\"{}\" font-size=\"{NAME_SIZE}\" font-weight=\"bold\" fill=\"{INK}\">{}</text>",
             n(y + BAND - 6.5),
-            escape(&cut(&l[0]))
+            escape(&cut(name))
         );
-        for (row, (key, ink)) in [("what", INK), ("value", INK), ("grad", GRAD_INK)]
-            .iter()
-            .enumerate()
-        {
+        for (row, (key, text, ink)) in rows.iter().enumerate() {
             let _ = writeln!(
                 body,
                 "<text id=\"{p}-{key}\" x=\"{tx}\" y=\"{}\" font-size=\"{FONT_SIZE}\" fill=\"{ink}\">{}</text>",
                 n(y + BAND + LINE * (row as f64 + 1.0) - 4.0),
-                escape(&cut(&l[row + 1]))
+                escape(text)
             );
         }
         let _ = writeln!(body, "</g>");
@@ -333,6 +435,8 @@ pub fn write_document(out: &mut dyn Write, panels: &[Panel]) -> io::Result<()> {
 pub struct Svg {
     several: bool,
     panels: Vec<Panel>,
+    /// `--layout` (`None`: chosen from the graph's shape).
+    pub layout: Option<crate::report::layout::Direction>,
 }
 
 impl Svg {
@@ -368,7 +472,7 @@ impl Sink for Svg {
             .then(|| point.view.graph.describe_point(point.values));
         let prefix = format!("p{}-", self.panels.len());
         self.panels
-            .push(panel(&point.view, title.as_deref(), &prefix));
+            .push(panel(&point.view, title.as_deref(), &prefix, self.layout));
         Ok(())
     }
 
@@ -409,7 +513,8 @@ mod tests {
             digits,
         };
         let mut out = Vec::new();
-        write_document(&mut out, &[panel(&view, title, "p0-")]).unwrap_or_else(|e| panic!("{e}"));
+        write_document(&mut out, &[panel(&view, title, "p0-", None)])
+            .unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
     }
 

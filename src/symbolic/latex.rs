@@ -72,6 +72,7 @@ pub fn name(text: &str) -> String {
 fn function(op: Op) -> String {
     match op {
         Op::Sigmoid => "\\sigma".into(),
+        Op::Logsigmoid => "\\log\\sigma".into(),
         Op::Sin | Op::Cos | Op::Tan | Op::Sinh | Op::Cosh | Op::Tanh | Op::Exp | Op::Ln => {
             format!("\\{}", op.name())
         }

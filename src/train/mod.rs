@@ -12,6 +12,7 @@
 
 pub mod log;
 pub mod optim;
+mod saturated;
 
 use crate::batch::{self, Sums};
 use crate::bindings;
@@ -891,9 +892,10 @@ impl Trainer<'_> {
             let point = &self.matrix[i * width..(i + 1) * width];
             if let Err(mut e) = graph.forward(point, &mut eval.values, true) {
                 // Not --allow-nonfinite's hint: training refuses that option.
-                e.help = Some(
-                    "training stops here; the log so far shows the steps before (a smaller --lr may keep the loss finite)".into(),
-                );
+                let at = eval.values.len() as crate::graph::NodeId;
+                e.help = Some(saturated::help(graph, &eval.values, at).unwrap_or_else(|| {
+                    "training stops here; the log so far shows the steps before (a smaller --lr may keep the loss finite)".into()
+                }));
                 return e.with_note(format!("the loss is not finite {}", place(i)));
             }
             if !gradients {

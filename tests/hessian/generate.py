@@ -15,7 +15,7 @@ not reach is 0.
 
 Kinds: "random" (smooth and kinked functions at random points) and, for
 the conventions, "saturating" (tanh, sigmoid, softplus of an argument
-with |u| > 20), "relu-power" (relu(u)^p, u either side of 0), "tie"
+with |u| > 20), "logsigmoid-log1p" (the two, logsigmoid out to |u| = 800), "relu-power" (relu(u)^p, u either side of 0), "tie"
 (max/min whose arguments are equal at the point), "abs-zero" (abs at 0),
 "zero-base" (u^v at u = 0).
 
@@ -86,6 +86,7 @@ def build(t, leaves):
             "log10": torch.log10, "sqrt": torch.sqrt, "abs": torch.abs,
             "sigmoid": torch.sigmoid, "relu": torch.relu,
             "softplus": torch.nn.functional.softplus,
+            "logsigmoid": torch.nn.functional.logsigmoid, "log1p": torch.log1p,
         }[name]
         return fn(a[0])
     a, b = build(t[1], leaves), build(t[2], leaves)
@@ -374,6 +375,35 @@ def zero_base_case(rng):
     return t, point
 
 
+def log_case(rng):
+    """logsigmoid and log1p (drawn last, so the kinds before keep their
+    cases): around a random inner expression, logsigmoid also far out in
+    both tails (|u| from 20 to 800, where ln(σ(u)) would be ln 0)."""
+    names = VARIABLES[: rng.choice([1, 2, 3])]
+    g = Gen(rng, names)
+    for _ in range(20):
+        inner = g.expr(rng.choice([1, 2]))
+        variables = variables_of(inner, [])
+        if not variables:
+            continue
+        point = finite_point(rng, inner, variables)
+        if point is None:
+            continue
+        f = rng.choice(["logsigmoid", "log1p"])
+        arg = inner
+        if f == "logsigmoid" and rng.random() < 0.4:
+            target = rng.choice([1, -1]) * rng.choice([rng.uniform(20.5, 60), rng.uniform(100, 800)])
+            arg = ("+", inner, ("num", round(target - value(inner, point), 3)))
+        core = ("call", f, [arg])
+        t = times_context(rng, g, core)
+        for v in variables_of(t, []):
+            point.setdefault(v, round(rng.uniform(-2, 2), 3))
+        y = value(t, point)
+        if math.isfinite(y) and abs(y) < 1e8:
+            return t, point
+    return None
+
+
 KINDS = [
     ("saturating", saturating_case, 140),
     ("relu-power", relu_power_case, 90),
@@ -381,6 +411,7 @@ KINDS = [
     ("abs-zero", abs_zero_case, 40),
     ("zero-base", zero_base_case, 40),
     ("random", random_case, 1900),
+    ("logsigmoid-log1p", log_case, 80),
 ]
 
 

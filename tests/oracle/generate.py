@@ -613,6 +613,10 @@ EXPRESSION_FEATURES = (
         "shared:repeated subexpression", "shared:repeated call (σ(z)(1-σ(z)))",
     ]
 )
+# Functions added after the vectors were first made: drawn last, and only
+# as features (not in the random trees), so that the cases before them stay
+# as they were.
+LATER_FEATURES = ["call:logsigmoid/1", "call:log1p/1"]
 PROGRAM_FEATURES = ["program:; separated", "program:newline separated", "program:newlines with # comments", "program:mixed ; and newlines"]
 
 
@@ -725,6 +729,8 @@ class TorchEval:
             return out
         if name == "pow":
             return self.power(args[0], args[1], n.args[1])
+        if name == "log1p" and v < -1 + 1e-3:
+            raise Reject("log1p argument not > -1")
         if name in ("ln", "log", "log2", "log10", "sqrt") and v < 1e-3:
             raise Reject(f"{name} argument not positive")
         if name == "log" and len(args) == 2:
@@ -748,6 +754,7 @@ class TorchEval:
             "log2": torch.log2, "log10": torch.log10, "sqrt": torch.sqrt, "abs": torch.abs,
             "sigmoid": torch.sigmoid, "σ": torch.sigmoid, "relu": torch.relu,
             "softplus": torch.nn.functional.softplus,
+            "logsigmoid": torch.nn.functional.logsigmoid, "log1p": torch.log1p,
         }[name]
         return fn(x)
 
@@ -832,6 +839,8 @@ class MpEval:
             "σ": (sig, lambda t: sig(t) * (1 - sig(t))),
             "relu": (lambda t: t if t > 0 else mp.mpf(0), lambda t: mp.mpf(1 if t > 0 else 0)),
             "softplus": (lambda t: mp.log(1 + mp.exp(t)), sig),
+            "logsigmoid": (lambda t: mp.log(sig(t)), lambda t: sig(-t)),
+            "log1p": (mp.log1p, lambda t: 1 / (1 + t)),
         }[name]
         return f(x), scale(dx, df(x))
 
@@ -1169,6 +1178,7 @@ def main():
     plan = [(f, args.per_feature, make_expression) for f in EXPRESSION_FEATURES]
     plan += [(None, args.random, make_expression)]
     plan += [(f, args.programs, make_program) for f in PROGRAM_FEATURES]
+    plan += [(f, args.per_feature, make_expression) for f in LATER_FEATURES]
     for feature, count, make in plan:
         made = 0
         attempts = 0
