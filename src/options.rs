@@ -47,7 +47,9 @@ pub struct Options {
     pub allow_nonfinite: bool,
     /// Colour the table and the verdicts.
     pub color: bool,
-    /// Threads for batches of CSV points.
+    /// Threads for batches of CSV points; 0 (the default) is every core,
+    /// counted by the batch engine only when a batch has rows to share
+    /// ([`crate::batch::cores`]).
     pub threads: usize,
     /// Print nothing: the exit code is the answer (`--quiet`).
     pub quiet: bool,
@@ -79,7 +81,7 @@ impl Default for Options {
             digits: None,
             allow_nonfinite: false,
             color: false,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: 0,
             quiet: false,
             summary: false,
             domain: None,
