@@ -50,7 +50,9 @@ pub struct Options {
     pub layout: Option<crate::report::layout::Direction>,
     /// Colour the table and the verdicts.
     pub color: bool,
-    /// Threads for batches of CSV points.
+    /// Threads for batches of CSV points; 0 (the default) is every core,
+    /// counted by the batch engine only when a batch has rows to share
+    /// ([`crate::batch::cores`]).
     pub threads: usize,
     /// Print nothing: the exit code is the answer (`--quiet`).
     pub quiet: bool,
@@ -83,7 +85,7 @@ impl Default for Options {
             allow_nonfinite: false,
             layout: None,
             color: false,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: 0,
             quiet: false,
             summary: false,
             domain: None,

@@ -224,6 +224,7 @@ ncores=$(sed -E 's/.*, ([0-9]+) threads ([0-9.]+) s.*/\1/' "$out/compute_tool.tx
 torch_cn=$(sed -E 's/.*threads\): ([0-9.]+) s.*/\1/' "$out/compute_torch.txt")
 torch_c1=$(sed -E 's/.*threads\): ([0-9.]+) s.*/\1/' "$out/compute_torch1.txt")
 torch_threads=$(sed -E 's/.* ([0-9]+) threads\).*/\1/' "$out/compute_torch.txt")
+tool_scalar=$(sed -E 's/.*scalar engine row by row ([0-9.]+) s.*/\1/' "$out/compute_tool.txt")
 
 # ---------------------------------------------------------------- table
 read -r hello_s hello_kb < "$out/hello_mem.sum"
@@ -243,7 +244,8 @@ echo "Wall times are medians: hyperfine's for the one expression (σ its standar
 echo "$small_runs runs for the Rust binaries, $torch_runs for PyTorch), otherwise over $runs runs alternated"
 echo "tool/PyTorch; peak RSS (GNU time) is the largest of the runs."
 echo "Ratios: PyTorch over the tool (above 1: the tool is faster), and the tool over hello-world."
-echo "Compute only: forward+backward over the points in memory, no parsing of the CSV, no output."
+echo "Compute only: forward+backward over the points in memory, no parsing of the CSV, no output;"
+echo "the tool's figures are its batch engine (the --points path), PyTorch's set by torch.set_num_threads."
 echo
 echo "| case | autograd-cli | PyTorch | PyTorch / tool |"
 echo "|---|---|---|---|"
@@ -265,8 +267,9 @@ echo "| big sum, $sum terms, wall | $sum_tool_s s | $sum_torch_s s | $(ratio "$s
 echo "| big sum, $sum terms, peak RSS | $(mb "$sum_tool_kb") MB | $(mb "$sum_torch_kb") MB | $(ratio "$sum_torch_kb" "$sum_tool_kb")× |"
 echo "| batch, $points points CSV→CSV, wall | $batch_tool_s s | $batch_torch_s s | $(ratio "$batch_torch_s" "$batch_tool_s")× |"
 echo "| batch, $points points CSV→CSV, peak RSS | $(mb "$batch_tool_kb") MB | $(mb "$batch_torch_kb") MB | $(ratio "$batch_torch_kb" "$batch_tool_kb")× |"
-echo "| batch compute only, $ncores / $torch_threads threads (best of 5) | $tool_cn s | $torch_cn s | $(ratio "$torch_cn" "$tool_cn")× |"
-echo "| batch compute only, 1 thread (best of 5) | $tool_c1 s | $torch_c1 s | $(ratio "$torch_c1" "$tool_c1")× |"
+echo "| batch compute only, batch engine $ncores threads / PyTorch $torch_threads threads (best of 5) | $tool_cn s | $torch_cn s | $(ratio "$torch_cn" "$tool_cn")× |"
+echo "| batch compute only, batch engine 1 thread / PyTorch 1 thread (best of 5) | $tool_c1 s | $torch_c1 s | $(ratio "$torch_c1" "$tool_c1")× |"
+echo "| (reference) scalar engine row by row, 1 thread | $tool_scalar s | | |"
 echo
 echo "PyTorch stages, last run: $(tail -1 "$out/sum_torch.stages"); $(tail -1 "$out/batch_torch.stages")"
 } | tee "$out/results.md"

@@ -1,8 +1,9 @@
 //! autograd-cli's batch compute alone, no I/O: the loss program's graph
 //! evaluated (forward and backward) at every row of a points CSV held in
 //! memory, as the `--points` path does it, minus reading and writing text.
-//! Two figures: one thread (a plain loop over rows), and all cores through
-//! `autograd::batch::run` (the CLI's own parallel loop, with nothing rendered).
+//! The batch engine (`autograd::batch::run`, the CLI's own loop, nothing
+//! rendered) on one thread and on all cores, against PyTorch on 1 and on
+//! all threads; and, for reference, the scalar engine a row at a time.
 //!
 //! Built by compare.sh against the library the release build leaves in
 //! target/release (no Cargo project of its own):
@@ -55,8 +56,25 @@ fn main() {
         (best, check)
     };
 
-    // One thread: forward (strict, as the CLI) and backward at every row.
-    let (one, checksum) = best(&mut || {
+    // The batch engine (the `--points` path: columns, a block at a time),
+    // through the CLI's own parallel loop with nothing rendered: on one
+    // thread, then on every core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let batch = |threads: usize| {
+        best(&mut || {
+            let parts = autograd::batch::run(&graph, &points, rows, true, threads, |_, _| {});
+            assert!(parts.iter().all(|p| p.errors.is_empty() && p.failure.is_none()));
+            parts.len() as f64
+        })
+        .0
+    };
+    let one = batch(1);
+    let all = batch(threads);
+
+    // For reference, the scalar engine a row at a time on one thread
+    // (forward strict, as the CLI, then backward): what the batch engine
+    // replaces, and what it agrees with to the bit.
+    let (scalar, checksum) = best(&mut || {
         let mut e = autograd::Evaluation::default();
         let mut sum = 0.0;
         for row in 0..rows {
@@ -68,17 +86,10 @@ fn main() {
         sum
     });
 
-    // All cores, through the CLI's parallel loop (nothing rendered).
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (all, _) = best(&mut || {
-        let parts = autograd::batch::run(&graph, &points, rows, true, threads, |_, _| {});
-        assert!(parts.iter().all(|p| p.errors.is_empty() && p.failure.is_none()));
-        parts.len() as f64
-    });
-
     println!(
         "tool batch compute (forward+backward, {rows} rows, {} nodes): \
-         1 thread {one:.4} s, {threads} threads {all:.4} s (best of {repeats}; checksum {checksum:.6e})",
+         batch engine 1 thread {one:.4} s, {threads} threads {all:.4} s; \
+         scalar engine row by row {scalar:.4} s (best of {repeats}; checksum {checksum:.6e})",
         graph.len()
     );
 }

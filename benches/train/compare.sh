@@ -5,7 +5,8 @@
 #      end to end, the final parameters compared to 1e-9, and the compute of
 #      one epoch on the same number of threads: from outside, (time of 11
 #      epochs − time of 1) / 10; in process, best of 10 (epoch_compute.rs)
-#      against PyTorch's own timer, best of its 10 epochs;
+#      against PyTorch's own timer, best and mean of its 10 epochs (the
+#      tool's in-process figure gives its best and mean too);
 #   2. one epoch of mini-batches of 32 over the same file (31,250 steps).
 # Usage: benches/train/compare.sh [ROWS]   (from the repository root)
 set -euo pipefail
@@ -47,8 +48,10 @@ python3 - "$out/epochs.json" "$out/torch_full.txt" <<'PY'
 import json, re, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 per = (r["e11"]["median"] - r["e1"]["median"]) / 10
-torch = float(re.search(r"best epoch ([0-9.]+)", open(sys.argv[2]).read()).group(1))
-print(f"tool {per * 1000:.1f} ms an epoch (medians), torch best epoch {torch * 1000:.1f} ms")
+text = open(sys.argv[2]).read()
+best = float(re.search(r"best epoch ([0-9.]+)", text).group(1))
+mean = float(re.search(r"mean epoch ([0-9.]+)", text).group(1))
+print(f"tool {per * 1000:.1f} ms an epoch (medians), torch best epoch {best * 1000:.1f} ms, mean epoch {mean * 1000:.1f} ms")
 PY
 
 echo "== the compute of one full-batch epoch, in process, best of 10 (no I/O)"

@@ -40,6 +40,7 @@ fn main() {
     let mut matrix = vec![0.0; rows * width];
     let (mut pw, mut pb) = (0.0, 0.0);
     let mut best = f64::INFINITY;
+    let mut total = 0.0;
     for _ in 0..repeats {
         let t = Instant::now();
         for r in 0..rows {
@@ -53,9 +54,12 @@ fn main() {
         let n = s.rows as f64;
         pw += -0.5 * (s.grads[0] / n);
         pb += -0.5 * (s.grads[1] / n);
-        best = best.min(t.elapsed().as_secs_f64());
+        let took = t.elapsed().as_secs_f64();
+        best = best.min(took);
+        total += took;
     }
+    let mean = total / repeats.max(1) as f64;
     println!(
-        "tool: {rows} rows, {threads} threads, best epoch {best:.4} s ({repeats} epochs; w={pw},b={pb})"
+        "tool: {rows} rows, {threads} threads, best epoch {best:.4} s, mean epoch {mean:.4} s ({repeats} epochs; w={pw},b={pb})"
     );
 }

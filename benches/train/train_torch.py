@@ -55,7 +55,8 @@ def main():
     print(f"w={w.item()!r},b={b.item()!r}")
     print(
         f"torch: {n} rows, {torch.get_num_threads()} threads, load {t1 - t0:.3f} s, "
-        f"epochs {' '.join(f'{e:.4f}' for e in epochs)} s, best epoch {min(epochs):.4f} s",
+        f"epochs {' '.join(f'{e:.4f}' for e in epochs)} s, best epoch {min(epochs):.4f} s, "
+        f"mean epoch {sum(epochs) / len(epochs):.4f} s",
         file=sys.stderr,
     )
 
