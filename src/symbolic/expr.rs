@@ -14,6 +14,7 @@
 
 use crate::ops::Op;
 use rustc_hash::FxHashMap;
+use std::ops::{Add, Mul, Neg};
 
 pub type Id = u32;
 
@@ -162,7 +163,7 @@ impl F {
         }
     }
 
-    pub fn add(self, o: F) -> F {
+    fn plus(self, o: F) -> F {
         match (self, o) {
             (F::R(a, 1), F::R(c, 1)) => match a.checked_add(c) {
                 Some(p) if p.abs() <= MAX_NUM => F::R(p, 1),
@@ -176,21 +177,20 @@ impl F {
         }
     }
 
-    pub fn mul(self, o: F) -> F {
+    fn product_of(self, o: F) -> F {
         match (self, o) {
             (F::R(a, 1), F::R(c, 1)) => match a.checked_mul(c) {
                 Some(p) if p.abs() <= MAX_NUM => F::R(p, 1),
                 _ => F::ratio_wide(i128::from(a) * i128::from(c), 1),
             },
-            (F::R(a, b), F::R(c, d)) => F::ratio_wide(
-                i128::from(a) * i128::from(c),
-                i128::from(b) * i128::from(d),
-            ),
+            (F::R(a, b), F::R(c, d)) => {
+                F::ratio_wide(i128::from(a) * i128::from(c), i128::from(b) * i128::from(d))
+            }
             _ => F::new(self.get() * o.get()),
         }
     }
 
-    pub fn neg(self) -> F {
+    fn negated(self) -> F {
         match self {
             F::R(p, q) => F::R(-p, q),
             F::X(b) => F::float(-f64::from_bits(b)),
@@ -256,6 +256,27 @@ impl F {
             F::R(p, q) => Some((p, q)),
             F::X(_) => None,
         }
+    }
+}
+
+impl std::ops::Add for F {
+    type Output = F;
+    fn add(self, o: F) -> F {
+        self.plus(o)
+    }
+}
+
+impl std::ops::Mul for F {
+    type Output = F;
+    fn mul(self, o: F) -> F {
+        self.product_of(o)
+    }
+}
+
+impl std::ops::Neg for F {
+    type Output = F;
+    fn neg(self) -> F {
+        self.negated()
     }
 }
 
@@ -413,7 +434,8 @@ impl Exprs {
     }
 
     fn is_e(&self, id: Id) -> bool {
-        self.constants.contains(&id) && matches!(self.node(id), Node::Sym(i) if self.names[*i as usize] == "e")
+        self.constants.contains(&id)
+            && matches!(self.node(id), Node::Sym(i) if self.names[*i as usize] == "e")
     }
 
     fn intern(&mut self, node: Node) -> Id {
@@ -421,10 +443,10 @@ impl Exprs {
             return id;
         }
         let size = self.measure(&node);
+        let kids = self.children_of(&node);
         let rank = match &node {
             Node::Sym(i) => *i,
-            _ => self
-                .children_of(&node)
+            _ => kids
                 .iter()
                 .map(|&c| self.ranks[c as usize])
                 .min()
@@ -441,15 +463,11 @@ impl Exprs {
                 h.wrapping_add(mix(p(b) ^ mix_number(*e).rotate_left(7)))
             }),
             Node::Pow(a, b) => mix(mix(3 ^ p(a)) ^ p(b).rotate_left(13)),
-            Node::Call(op, args) => args.iter().fold(mix(4 ^ (*op as u64) << 8), |h, a| {
-                mix(h ^ p(a))
-            }),
-        };
-        let calls = matches!(node, Node::Call(..))
-            || self
-                .children_of(&node)
+            Node::Call(op, args) => args
                 .iter()
-                .any(|&c| self.calls[c as usize]);
+                .fold(mix(4 ^ (*op as u64) << 8), |h, a| mix(h ^ p(a))),
+        };
+        let calls = matches!(node, Node::Call(..)) || kids.iter().any(|&c| self.calls[c as usize]);
         self.calls.push(calls);
         let class = self.class_of(&node, calls);
         self.classes.push(class);
@@ -476,11 +494,13 @@ impl Exprs {
             Node::Pow(a, b) => 1u64.saturating_add(s(*a)).saturating_add(s(*b)),
             Node::Add(terms, k) => {
                 let n = terms.len() as u64 + u64::from(k.get() != 0.0);
-                terms.iter().fold(n - 1 + fraction(*k).min(1), |acc, &(t, c)| {
-                    acc.saturating_add(s(t))
-                        .saturating_add(u64::from(c.abs() != F::ONE))
-                        .saturating_add(fraction(c))
-                })
+                terms
+                    .iter()
+                    .fold(n - 1 + fraction(*k).min(1), |acc, &(t, c)| {
+                        acc.saturating_add(s(t))
+                            .saturating_add(u64::from(c.abs() != F::ONE))
+                            .saturating_add(fraction(c))
+                    })
             }
             Node::Mul(c, factors) => {
                 let base = factors.len() as u64 - 1
@@ -938,10 +958,13 @@ impl Exprs {
                     return None;
                 }
                 let u = args[0];
-                merged.iter().enumerate().find_map(|(j, &(x, m))| match self.node(x) {
-                    Node::Call(Op::Exp, w) if m == F::ONE => Some((i, j, s, k, u, w[0])),
-                    _ => None,
-                })
+                merged
+                    .iter()
+                    .enumerate()
+                    .find_map(|(j, &(x, m))| match self.node(x) {
+                        Node::Call(Op::Exp, w) if m == F::ONE => Some((i, j, s, k, u, w[0])),
+                        _ => None,
+                    })
             });
             if let Some((i, j, s, k, u, w)) = found {
                 self.rewrites += 1;

@@ -303,7 +303,8 @@ pub fn constant(ex: &mut Exprs, graph: &Graph, c: u32) -> Id {
     // A folded constant written with `pi`, `e` or a fraction (`2*pi`,
     // `10/7`) is built from its text, exactly; its value is the same.
     let folded = k.text.as_deref().filter(|t| {
-        t.contains(['/', '*', '+', '-', '^', '(']) && (t.contains("pi") || t.contains('π') || t.contains('e') || t.contains('/'))
+        t.contains(['/', '*', '+', '-', '^', '('])
+            && (t.contains("pi") || t.contains('π') || t.contains('e') || t.contains('/'))
     });
     if let Some(text) = folded {
         let built = crate::parse::parse_expression(text).ok().and_then(|p| {
@@ -314,7 +315,9 @@ pub fn constant(ex: &mut Exprs, graph: &Graph, c: u32) -> Id {
             .ok()
         });
         if let Some(id) = built {
-            let same = ex.number(id).is_none_or(|v| (v - k.value).abs() <= 1e-12 * k.value.abs());
+            let same = ex
+                .number(id)
+                .is_none_or(|v| (v - k.value).abs() <= 1e-12 * k.value.abs());
             if same {
                 return id;
             }
@@ -405,11 +408,10 @@ pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> 
         rows.push(row);
     }
     // ∂²f/∂v∂u is ∂²f/∂u∂v: one formula, printed once the same way.
-    for i in 0..rows.len() {
-        for j in 0..i {
-            let upper = rows[j][i].clone();
-            rows[i][j] = upper;
-        }
+    let n = rows.len();
+    for (i, j) in (0..n).flat_map(|i| (0..i).map(move |j| (i, j))) {
+        let upper = rows[j][i].clone();
+        rows[i][j] = upper;
     }
     Ok(Hessian { rows })
 }

@@ -5,6 +5,7 @@
 //! instead of recursion.
 
 use super::expr::{Exprs, Id, Node, F};
+use std::ops::{Mul, Neg};
 
 /// Where a node is printed, which decides its parentheses.
 #[derive(Clone, Copy, PartialEq, Eq)]
