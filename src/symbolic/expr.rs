@@ -231,8 +231,9 @@ impl F {
         v.is_finite().then(|| F::new(v))
     }
 
-    /// Whether it prints as a decimal (an integer, a fraction with a short
-    /// exact decimal: `0.5`, `1.25`, `0.7`, or a float), not as `p/q`.
+    /// Whether it prints as a decimal (an integer, a fraction with an exact
+    /// decimal of at most 12 places: `0.5`, `1.25`, `0.0090999`, or a
+    /// float), not as `p/q`.
     pub fn is_decimal(self) -> bool {
         match self {
             F::R(p, q) if q != 1 => {
@@ -244,7 +245,7 @@ impl F {
                         digits += 1;
                     }
                 }
-                r == 1 && digits <= 6 && p.abs() < 1_000_000_000
+                r == 1 && digits <= 12 && p.abs() < 1_000_000_000_000
             }
             _ => true,
         }

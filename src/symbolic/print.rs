@@ -244,7 +244,7 @@ fn product_parts(ex: &Exprs, c: F, fs: &[(Id, F)], parts: &mut Vec<Task>) {
     // `x/3` rather than `0.3333333333333333*x`, `2*x/3` for 2/3; a short
     // decimal stays one (`0.7*x`, `1.25*x`).
     let (top, divide_by) = match c {
-        F::R(1, q) if q != 1 => (None, Some(number(q as f64))),
+        F::R(1, q) if q != 1 && (q <= 1000 || is_fraction(c)) => (None, Some(number(q as f64))),
         F::R(p, q) if q != 1 && is_fraction(c) => (Some(number(p as f64)), Some(number(q as f64))),
         F::X(_) => {
             let v = c.get();
