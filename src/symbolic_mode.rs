@@ -298,7 +298,7 @@ fn differentiate_named(graph: &Graph) -> Formulas {
     let mut name = String::new();
     for id in 0..graph.len() as NodeId {
         value.push(match graph.kind(id) {
-            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Const(c) => crate::symbolic::constant(&mut ex, graph, c),
             _ => {
                 name.clear();
                 graph.write_name(&mut name, id);

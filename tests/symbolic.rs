@@ -168,8 +168,8 @@ fn kinks_follow_pytorch() {
         ("relu(x)", "x=2", "∂f/∂x = step(x) = 1"),
         ("abs(x)", "x=0", "∂f/∂x = sign(x) = 0"),
         ("abs(x)", "x=-3", "∂f/∂x = sign(x) = -1"),
-        ("max(x, y)", "x=1,y=1", "∂f/∂x = 0.5 + sign(x - y)/2 = 0.5"),
-        ("min(x, y)", "x=1,y=2", "∂f/∂x = 0.5 + sign(y - x)/2 = 1"),
+        ("max(x, y)", "x=1,y=1", "∂f/∂x = (1 + sign(x - y))/2 = 0.5"),
+        ("min(x, y)", "x=1,y=2", "∂f/∂x = (1 + sign(y - x))/2 = 1"),
         ("max(x, y, z)", "x=1,y=1,z=0", "∂f/∂z = (1 - sign(max(x, y, z) - z))/(3 - sign(max(x, y, z) - x) - sign(max(x, y, z) - y) - sign(max(x, y, z) - z)) = 0"),
     ] {
         let out = lines(&[expr, "--symbolic", "--at", at]);
@@ -277,4 +277,42 @@ fn bad_input_keeps_its_caret_and_code() {
     );
     let r = run(&["ln(x)", "--symbolic", "--at", "x=-1"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
+}
+
+/// The lecturer's table (tests/symbolic/lecturer.tsv: expression, variable,
+/// formula, source): `--symbolic` prints exactly that formula, as text.
+#[test]
+fn lecturer_table() {
+    let text = std::fs::read_to_string("tests/symbolic/lecturer.tsv").unwrap();
+    let mut rows = 0;
+    let mut wrong = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 4, "{line}");
+        let (expr, v, want) = (cols[0], cols[1], cols[2]);
+        assert!(!cols[3].trim().is_empty(), "no source: {line}");
+        rows += 1;
+        let r = run(&[expr, "--symbolic"]);
+        assert_eq!(r.code, 0, "{expr}: {}", r.stderr);
+        let label = format!("/∂{v} = ");
+        let got = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with('∂') && l.contains(&label))
+            .and_then(|l| l.split_once(" = "))
+            .map(|(_, f)| f.to_string());
+        if got.as_deref() != Some(want) {
+            wrong.push(format!("{expr} ∂/∂{v}: {got:?}, want {want}"));
+        }
+    }
+    assert!(rows >= 60, "{rows} rows");
+    assert!(
+        wrong.is_empty(),
+        "{} of {rows}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -150,7 +150,7 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
             }
             Node::Add(terms, k) => {
                 let mut terms = terms.to_vec();
-                terms.sort_by_key(|&(x, _)| ex.rank(x));
+                super::print::sort_terms(ex, &mut terms);
                 let mut first = true;
                 let mut items: Vec<(Option<Id>, f64)> = terms
                     .iter()
@@ -215,7 +215,10 @@ fn product(ex: &Exprs, id: Id, c: f64, parts: &mut Vec<Task>) {
         _ => (c, vec![(id, 1.0)]),
     };
     let mut numerator: Vec<(Id, f64)> = factors.iter().copied().filter(|f| f.1 > 0.0).collect();
-    numerator.sort_by_key(|&(b, _)| (matches!(ex.node(b), Node::Add(..)), ex.rank(b)));
+    numerator.sort_by(|a, b| {
+        let (ka, kb) = (ex.factor_rank(a.0), ex.factor_rank(b.0));
+        (ka.0, ka.1).cmp(&(kb.0, kb.1))
+    });
     let denominator: Vec<(Id, f64)> = factors
         .iter()
         .filter(|f| f.1 < 0.0)

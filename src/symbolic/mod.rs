@@ -65,15 +65,28 @@ pub fn local_derivative(ex: &mut Exprs, op: Op, a: &[Id], out: Id, i: usize) -> 
         .ok_or_else(|| Error::internal(format!("{} has no derivative rule {i}", op.name())))?
         .as_ref()
         .map_err(|e| Error::internal(format!("the rule of {}: {e}", op.name())))?;
+    build(ex, template, |ex, name| match name {
+        "a" => Some(a[0]),
+        "b" => Some(a[1]),
+        "out" => Some(out),
+        other => crate::ops::constant(other).map(|v| ex.num(v)),
+    })
+}
+
+/// The formula of an expression's syntax tree, its names given by `name`
+/// (`None`: not a formula).
+fn build(
+    ex: &mut Exprs,
+    template: &crate::ast::Program<'_>,
+    mut name: impl FnMut(&mut Exprs, &str) -> Option<Id>,
+) -> Result<Id> {
     let mut made: Vec<Id> = Vec::with_capacity(template.exprs.len());
     for id in 0..template.exprs.len() as u32 {
         let node = match template.expr(id).kind {
             ExprKind::Number(v) => ex.num(v),
-            ExprKind::Name => match template.name(id) {
-                "a" => a[0],
-                "b" => a[1],
-                "out" => out,
-                other => ex.num(crate::ops::constant(other).unwrap_or(f64::NAN)),
+            ExprKind::Name => match name(ex, template.name(id)) {
+                Some(n) => n,
+                None => return Err(Error::internal("a name in a constant")),
             },
             ExprKind::Neg(x) => ex.scale(made[x as usize], -1.0),
             ExprKind::Binary(b, l, r) => {
@@ -160,7 +173,17 @@ pub struct Formulas {
 /// `inline`; `bare` says the output is a bare expression (named `f` by the
 /// tool, not by the user), which is never a step.
 pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas> {
-    let mut ex = Exprs::new();
+    differentiate_in(graph, inline, bare, Exprs::new())
+}
+
+/// [`differentiate`] in an arena whose symbols may already be ordered
+/// ([`Exprs::with_names`]).
+pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> Result<Formulas> {
+    let mut ex = ex;
+    // Variables rank by first appearance in the program, before any step.
+    for v in graph.variables() {
+        ex.sym(v);
+    }
     let n = graph.len();
     let mut value: Vec<Id> = Vec::with_capacity(n);
     let mut steps = Vec::new();
@@ -190,7 +213,7 @@ pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas
     for id in 0..n as NodeId {
         let formula = match graph.kind(id) {
             Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
-            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Const(c) => constant(&mut ex, graph, c),
             Kind::Op(op) if linear(id) => {
                 let signs: &[f64] = match op {
                     Op::Add => &[1.0, 1.0],
@@ -273,6 +296,36 @@ pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas
     })
 }
 
+/// A constant of the graph as a formula: `pi` and `e` stay symbols, a
+/// number is exact ([`expr::F`]).
+pub fn constant(ex: &mut Exprs, graph: &Graph, c: u32) -> Id {
+    let k = graph.constant(c);
+    // A folded constant written with `pi`, `e` or a fraction (`2*pi`,
+    // `10/7`) is built from its text, exactly; its value is the same.
+    let folded = k.text.as_deref().filter(|t| {
+        t.contains(['/', '*', '+', '-', '^', '('])
+            && (t.contains("pi") || t.contains('π') || t.contains('e') || t.contains('/'))
+    });
+    if let Some(text) = folded {
+        let built = crate::parse::parse_expression(text).ok().and_then(|p| {
+            build(ex, &p, |ex, name| match name {
+                "pi" | "π" | "e" => Some(ex.constant(Some(name), 0.0)),
+                other => crate::ops::constant(other).map(|v| ex.num(v)),
+            })
+            .ok()
+        });
+        if let Some(id) = built {
+            let same = ex
+                .number(id)
+                .is_none_or(|v| (v - k.value).abs() <= 1e-12 * k.value.abs());
+            if same {
+                return id;
+            }
+        }
+    }
+    ex.constant(k.text.as_deref(), k.value)
+}
+
 impl Formulas {
     pub fn text(&self, id: Id) -> String {
         print::to_text(&self.ex, id)
@@ -330,11 +383,15 @@ pub struct Hessian {
 
 pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> {
     let variables = graph.variables();
-    let mut rows = Vec::with_capacity(variables.len());
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(variables.len());
+    let constants = first.ex.constant_names();
     for &g in &first.gradient {
         let text = first.text(g);
         let second_graph = formula_graph(steps, &text)?;
-        let second = differentiate(&second_graph, steps.is_empty(), true)?;
+        // The gradient's order of operands, so the two mixed entries are
+        // built alike.
+        let ordered = Exprs::with_names(first.ex.names(), &constants);
+        let second = differentiate_in(&second_graph, steps.is_empty(), true, ordered)?;
         let by_name: FxHashMap<&str, Id> = second_graph
             .variables()
             .iter()
@@ -349,6 +406,12 @@ pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> 
             })
             .collect();
         rows.push(row);
+    }
+    // ∂²f/∂v∂u is ∂²f/∂u∂v: one formula, printed once the same way.
+    let n = rows.len();
+    for (i, j) in (0..n).flat_map(|i| (0..i).map(move |j| (i, j))) {
+        let upper = rows[j][i].clone();
+        rows[i][j] = upper;
     }
     Ok(Hessian { rows })
 }
@@ -369,7 +432,7 @@ pub fn read(ex: &mut Exprs, text: &str) -> Option<Id> {
     for id in 0..graph.len() as NodeId {
         let v = match graph.kind(id) {
             Kind::Var(v) => ex.sym(&graph.variables()[v as usize]),
-            Kind::Const(c) => ex.num(graph.constant(c).value),
+            Kind::Const(c) => constant(ex, &graph, c),
             Kind::Op(op) => {
                 let args: Vec<Id> = graph
                     .inputs(id)

@@ -4,7 +4,8 @@
 //! first, products with a denominator (`-y/yhat`), and an explicit stack
 //! instead of recursion.
 
-use super::expr::{Exprs, Id, Node};
+use super::expr::{Exprs, Id, Node, F};
+use std::ops::{Mul, Neg};
 
 /// Where a node is printed, which decides its parentheses.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,27 @@ fn number(x: f64) -> String {
     crate::number::format(x)
 }
 
+/// A constant's text (README, "Formulas: constants"): an integer; a
+/// fraction with a short exact decimal as that decimal, as the user writes
+/// it (`0.5`, `1.25`, `0.7`); any other fraction as `p/q` (`1/3`); a float
+/// by its shortest digits.
+pub fn constant(f: F) -> String {
+    decimal(f).unwrap_or_else(|| match f {
+        F::R(p, q) => format!("{p}/{q}"),
+        F::X(_) => number(f.get()),
+    })
+}
+
+/// The decimal text of a constant, if it has a short exact one.
+pub fn decimal(f: F) -> Option<String> {
+    f.is_decimal().then(|| number(f.get()))
+}
+
+/// Whether a constant prints as `p/q`.
+fn is_fraction(f: F) -> bool {
+    decimal(f).is_none()
+}
+
 /// Whether the node's text starts with a minus sign.
 fn is_negative(ex: &Exprs, id: Id) -> bool {
     match ex.node(id) {
@@ -80,18 +102,22 @@ fn needs_parens(ex: &Exprs, id: Id, ctx: Ctx) -> bool {
     match ctx {
         Ctx::Top => false,
         Ctx::Factor => matches!(node, Node::Add(..)) || is_negative(ex, id),
-        Ctx::Denominator => matches!(node, Node::Add(..) | Node::Mul(..)) || is_negative(ex, id),
+        Ctx::Denominator => {
+            matches!(node, Node::Add(..) | Node::Mul(..))
+                || is_negative(ex, id)
+                || matches!(node, Node::Num(v) if is_fraction(*v))
+        }
         Ctx::Power => !matches!(node, Node::Sym(_) | Node::Call(..)) && !is_plain_number(node),
     }
 }
 
 fn is_plain_number(node: &Node) -> bool {
-    matches!(node, Node::Num(v) if v.get() >= 0.0)
+    matches!(node, Node::Num(v) if v.get() >= 0.0 && !is_fraction(*v))
 }
 
 fn node_parts(ex: &Exprs, id: Id, parts: &mut Vec<Task>) {
     match ex.node(id) {
-        Node::Num(v) => parts.push(Task::Owned(number(v.get()))),
+        Node::Num(v) => parts.push(Task::Owned(constant(*v))),
         Node::Sym(i) => parts.push(Task::Owned(ex.name(*i).to_string())),
         Node::Call(op, args) => {
             parts.push(Task::Owned(format!("{}(", op.name())));
@@ -109,45 +135,43 @@ fn node_parts(ex: &Exprs, id: Id, parts: &mut Vec<Task>) {
             parts.push(Task::Node(*b, Ctx::Power));
         }
         Node::Mul(c, fs) => {
-            let c = c.get();
-            if c < 0.0 {
+            if c.get() < 0.0 {
                 parts.push(Task::Text("-"));
             }
-            let fs: Vec<(Id, f64)> = fs.iter().map(|&(b, e)| (b, e.get())).collect();
-            product_parts(ex, c.abs(), &fs, parts);
+            product_parts(ex, c.abs(), fs, parts);
         }
         Node::Add(terms, k) => {
-            let k = k.get();
+            let k = *k;
             let mut terms = terms.to_vec();
-            terms.sort_by_key(|&(t, _)| ex.rank(t));
-            let mut order: Vec<(Option<Id>, f64)> = Vec::with_capacity(terms.len() + 1);
-            if k > 0.0 {
+            sort_terms(ex, &mut terms);
+            let mut order: Vec<(Option<Id>, F)> = Vec::with_capacity(terms.len() + 1);
+            if k.get() > 0.0 {
                 order.push((None, k));
             }
             order.extend(
                 terms
                     .iter()
                     .filter(|t| t.1.get() > 0.0)
-                    .map(|&(t, c)| (Some(t), c.get())),
+                    .map(|&(t, c)| (Some(t), c)),
             );
             order.extend(
                 terms
                     .iter()
                     .filter(|t| t.1.get() < 0.0)
-                    .map(|&(t, c)| (Some(t), c.get())),
+                    .map(|&(t, c)| (Some(t), c)),
             );
-            if k < 0.0 {
+            if k.get() < 0.0 {
                 order.push((None, k));
             }
             for (i, (term, c)) in order.into_iter().enumerate() {
-                parts.push(Task::Text(match (i, c < 0.0) {
+                parts.push(Task::Text(match (i, c.get() < 0.0) {
                     (0, false) => "",
                     (0, true) => "-",
                     (_, false) => " + ",
                     (_, true) => " - ",
                 }));
                 match term {
-                    None => parts.push(Task::Owned(number(c.abs()))),
+                    None => parts.push(Task::Owned(constant(c.abs()))),
                     Some(t) => term_parts(ex, t, c.abs(), parts),
                 }
             }
@@ -155,34 +179,85 @@ fn node_parts(ex: &Exprs, id: Id, parts: &mut Vec<Task>) {
     }
 }
 
+/// A sum's terms in the order of [`Exprs::rank`], equal ranks by their text:
+/// one order wherever the formula is built.
+pub fn sort_terms(ex: &Exprs, terms: &mut [(Id, F)]) {
+    terms.sort_by_cached_key(|&(t, _)| ex.rank(t));
+    by_text(ex, terms, |ex, t| {
+        let k = ex.rank(t);
+        (u64::from(k.0), u64::from(k.1), k.2)
+    });
+}
+
+/// A product's factors in the order of [`Exprs::factor_rank`], then by text.
+pub fn sort_factors(ex: &Exprs, factors: &mut [(Id, F)]) {
+    factors.sort_by_key(|&(b, _)| {
+        let k = ex.factor_rank(b);
+        (k.0, k.1, ex.size(b), k.2, k.3)
+    });
+    by_text(ex, factors, |ex, b| {
+        let k = ex.factor_rank(b);
+        (u64::from(k.0), u64::from(k.1), ex.size(b))
+    });
+}
+
+/// Each run of equal keys (sorted already) put in the order of its text.
+fn by_text(ex: &Exprs, items: &mut [(Id, F)], key: impl Fn(&Exprs, Id) -> (u64, u64, u64)) {
+    let mut start = 0;
+    while start < items.len() {
+        let k = key(ex, items[start].0);
+        let mut end = start + 1;
+        while end < items.len() && key(ex, items[end].0) == k {
+            end += 1;
+        }
+        // A long run keeps the structural order (a fingerprint): texts
+        // would cost as much as printing the run again.
+        if end - start > 1 && end - start <= 8 {
+            items[start..end].sort_by_cached_key(|&(t, _)| to_text(ex, t));
+        }
+        start = end;
+    }
+}
+
 /// A term `c·t` of a sum (c > 0): a product's coefficient merged in.
-fn term_parts(ex: &Exprs, t: Id, c: f64, parts: &mut Vec<Task>) {
+fn term_parts(ex: &Exprs, t: Id, c: F, parts: &mut Vec<Task>) {
     match ex.node(t) {
         // Only in an exact difference (`a - (-2*x)`), never in a canonical sum.
         Node::Mul(k, _) if k.get() < 0.0 => parts.push(Task::Node(t, Ctx::Factor)),
-        Node::Mul(k, fs) => {
-            let fs: Vec<(Id, f64)> = fs.iter().map(|&(b, e)| (b, e.get())).collect();
-            product_parts(ex, c * k.get(), &fs, parts)
-        }
-        _ if c == 1.0 => parts.push(Task::Node(t, Ctx::Factor)),
-        _ => product_parts(ex, c, &[(t, 1.0)], parts),
+        Node::Mul(k, fs) => product_parts(ex, c.mul(*k), fs, parts),
+        _ if c == F::ONE => parts.push(Task::Node(t, Ctx::Factor)),
+        _ => product_parts(ex, c, &[(t, F::ONE)], parts),
     }
 }
 
 /// `c·Π bᵢ^eᵢ` with c > 0: the coefficient, the numerator's factors (sums
 /// last), then `/` and the denominator.
-fn product_parts(ex: &Exprs, c: f64, fs: &[(Id, f64)], parts: &mut Vec<Task>) {
-    let is_sum = |b: Id| matches!(ex.node(b), Node::Add(..));
-    let mut numerator: Vec<(Id, f64)> = fs.iter().copied().filter(|f| f.1 > 0.0).collect();
-    numerator.sort_by_key(|&(b, _)| (is_sum(b), ex.rank(b)));
-    let denominator: Vec<(Id, f64)> = fs
+fn product_parts(ex: &Exprs, c: F, fs: &[(Id, F)], parts: &mut Vec<Task>) {
+    let mut numerator: Vec<(Id, F)> = fs.iter().copied().filter(|f| f.1.get() > 0.0).collect();
+    sort_factors(ex, &mut numerator);
+    let mut denominator: Vec<(Id, F)> = fs
         .iter()
-        .filter(|f| f.1 < 0.0)
-        .map(|&(b, e)| (b, -e))
+        .filter(|f| f.1.get() < 0.0)
+        .map(|&(b, e)| (b, e.neg()))
         .collect();
-    // `x/3` rather than `0.3333333333333333*x`.
-    let inverse = 1.0 / c;
-    let divide_by = (c < 1.0 && inverse.fract() == 0.0 && inverse < 1e15).then_some(inverse);
+    sort_factors(ex, &mut denominator);
+    // `x/3` rather than `0.3333333333333333*x`, `2*x/3` for 2/3; a short
+    // decimal stays one (`0.7*x`, `1.25*x`).
+    let (top, divide_by) = match c {
+        F::R(1, q) if q != 1 && (q <= 1000 || is_fraction(c)) => (None, Some(number(q as f64))),
+        F::R(p, q) if q != 1 && is_fraction(c) => (Some(number(p as f64)), Some(number(q as f64))),
+        F::X(_) => {
+            let v = c.get();
+            let inverse = 1.0 / v;
+            if v < 1.0 && inverse.fract() == 0.0 && inverse < 1e15 {
+                (None, Some(number(inverse)))
+            } else {
+                (Some(number(v)), None)
+            }
+        }
+        _ if c == F::ONE => (None, None),
+        _ => (Some(constant(c)), None),
+    };
     let mut first = true;
     let mut sep = |parts: &mut Vec<Task>| {
         if !first {
@@ -190,9 +265,9 @@ fn product_parts(ex: &Exprs, c: f64, fs: &[(Id, f64)], parts: &mut Vec<Task>) {
         }
         first = false;
     };
-    if c != 1.0 && divide_by.is_none() {
+    if let Some(top) = top {
         sep(parts);
-        parts.push(Task::Owned(number(c)));
+        parts.push(Task::Owned(top));
     }
     for &(b, e) in &numerator {
         sep(parts);
@@ -211,7 +286,7 @@ fn product_parts(ex: &Exprs, c: f64, fs: &[(Id, f64)], parts: &mut Vec<Task>) {
     }
     let mut first = true;
     if let Some(d) = divide_by {
-        parts.push(Task::Owned(number(d)));
+        parts.push(Task::Owned(d));
         first = false;
     }
     for &(b, e) in &denominator {
@@ -231,13 +306,17 @@ fn product_parts(ex: &Exprs, c: f64, fs: &[(Id, f64)], parts: &mut Vec<Task>) {
     }
 }
 
-fn power_parts(b: Id, e: f64, ctx: Ctx, parts: &mut Vec<Task>) {
-    if e == 1.0 {
+fn power_parts(b: Id, e: F, ctx: Ctx, parts: &mut Vec<Task>) {
+    if e == F::ONE {
         parts.push(Task::Node(b, ctx));
     } else {
         parts.push(Task::Node(b, Ctx::Power));
         parts.push(Task::Text("^"));
-        parts.push(Task::Owned(number(e)));
+        if is_fraction(e) {
+            parts.push(Task::Owned(format!("({})", constant(e))));
+        } else {
+            parts.push(Task::Owned(constant(e)));
+        }
     }
 }
 
