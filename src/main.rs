@@ -118,7 +118,7 @@ struct Cli {
     /// as high and top to bottom is nearer a page's shape; dot and mermaid
     /// go left to right. Only with --format svg, dot or mermaid.
     #[arg(long, value_enum, value_name = "DIR")]
-    layout: Option<autograd::report::layout::Direction>,
+    layout: Option<autograd::options::Direction>,
 
     /// Keep going when a value is infinite or NaN (printed as inf/NaN, or
     /// null in JSON) instead of stopping with exit code 3.

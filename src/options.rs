@@ -47,7 +47,7 @@ pub struct Options {
     pub allow_nonfinite: bool,
     /// Which way a picture's layers run (`--layout`); `None`: svg chooses
     /// from the graph's shape, dot and mermaid go left to right.
-    pub layout: Option<crate::report::layout::Direction>,
+    pub layout: Option<Direction>,
     /// Colour the table and the verdicts.
     pub color: bool,
     /// Threads for batches of CSV points; 0 (the default) is every core,
@@ -156,6 +156,16 @@ impl std::fmt::Display for Notice {
             Notice::RowError(text) => write!(f, "error: {text}"),
         }
     }
+}
+
+/// Which way the layers run (`--layout lr|tb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Direction {
+    /// Inputs on the left, the output on the right.
+    #[default]
+    Lr,
+    /// Inputs at the top, the output at the bottom.
+    Tb,
 }
 
 /// What a run did.

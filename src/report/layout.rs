@@ -52,19 +52,13 @@ pub struct Layout {
     pub direction: Direction,
 }
 
-/// Which way the layers run (`--layout lr|tb`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Direction {
-    /// Inputs on the left, the output on the right.
-    #[default]
-    Lr,
-    /// Inputs at the top, the output at the bottom.
-    Tb,
-}
+/// Which way the layers run (`--layout lr|tb`): an option, defined with
+/// the others.
+pub use crate::options::Direction;
 
 /// Left to right is kept while it is at most this many times as wide as it
 /// is high; beyond, top to bottom is drawn too, and the one whose shape is
-/// nearer [`PAGE`] wins.
+/// nearer `PAGE` (4:3) wins.
 pub const LONG_AND_LOW: f64 = 3.0;
 /// The shape pictures are read in: a page or a screen, 4:3.
 const PAGE: f64 = 4.0 / 3.0;

@@ -10,9 +10,16 @@
 //! [`MEMORY_LIMIT`] numbers; a larger file is read again each epoch (stdin
 //! cannot be, and says so).
 
+mod args;
+mod data;
 pub mod log;
 pub mod optim;
 mod saturated;
+
+use args::*;
+pub use args::{Config, PlotWhen, Reduce, TrainArgs};
+use data::*;
+pub use data::{Data, SplitMix64};
 
 use crate::batch::{self, Sums};
 use crate::bindings;
@@ -20,9 +27,9 @@ use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::Graph;
 use crate::options::{Notice, Options};
-use crate::points::Points;
-use optim::{Hyper, Hyperparameters, OptimDef, State};
-use std::io::{self, BufRead, IsTerminal, Write};
+
+use optim::State;
+use std::io::{self, IsTerminal, Write};
 
 /// The most numbers a dataset may hold in memory (256 MiB of f64: 8 million
 /// rows of 4 columns); a larger file is streamed from disk every epoch.
@@ -31,261 +38,6 @@ pub const MEMORY_LIMIT: usize = 32 << 20;
 /// Rows evaluated in one call of the batch engine: a batch larger than this
 /// is summed a chunk at a time, so memory stays bounded.
 const CHUNK: usize = 1 << 16;
-
-/// The flags of `--train` (flattened into the command line).
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Training (--train)")]
-pub struct TrainArgs {
-    /// Train the parameters PARAMS (`w,b`) of the loss: their starting values
-    /// come from --at; the other variables are data (--at or --points).
-    #[arg(long, value_name = "PARAMS")]
-    pub train: Option<String>,
-
-    /// The optimizer (PyTorch's update rule and defaults, float64).
-    #[arg(long, value_name = "NAME", value_parser = optim_names())]
-    pub optim: Option<String>,
-
-    /// Learning rate (default 0.001; rmsprop 0.01).
-    #[arg(long, value_name = "η", allow_negative_numbers = true)]
-    pub lr: Option<f64>,
-
-    /// Momentum (sgd, rmsprop: 0; momentum and nesterov: 0.9).
-    #[arg(long, value_name = "μ", allow_negative_numbers = true)]
-    pub momentum: Option<f64>,
-
-    /// Dampening of SGD's momentum (0).
-    #[arg(long, value_name = "τ", allow_negative_numbers = true)]
-    pub dampening: Option<f64>,
-
-    /// Weight decay (0; adamw 0.01): added to the gradient, decoupled for adamw.
-    #[arg(long, value_name = "λ", allow_negative_numbers = true)]
-    pub weight_decay: Option<f64>,
-
-    /// Adam's β1,β2 (0.9,0.999).
-    #[arg(long, value_name = "β1,β2")]
-    pub betas: Option<String>,
-
-    /// Adam's and RMSprop's ε (1e-8).
-    #[arg(long, value_name = "ε", allow_negative_numbers = true)]
-    pub eps: Option<f64>,
-
-    /// RMSprop's smoothing constant α (0.99).
-    #[arg(long, value_name = "α", allow_negative_numbers = true)]
-    pub alpha: Option<f64>,
-
-    /// Centered RMSprop (normalise by the variance of the gradient).
-    #[arg(long)]
-    pub centered: bool,
-
-    /// Steps on the one example of --at (default 1).
-    #[arg(long, value_name = "N")]
-    pub steps: Option<u64>,
-
-    /// Passes over the --points dataset (default 1).
-    #[arg(long, value_name = "E")]
-    pub epochs: Option<u64>,
-
-    /// Rows a step (default: all rows, full batch).
-    #[arg(long, value_name = "B")]
-    pub batch_size: Option<usize>,
-
-    /// Shuffle the rows each epoch, reproducibly from SEED (SplitMix64 and
-    /// Fisher–Yates; default: file order).
-    #[arg(long, value_name = "SEED")]
-    pub shuffle: Option<u64>,
-
-    /// The loss of a batch: the mean of its rows' losses or their sum.
-    #[arg(long, value_enum, value_name = "HOW")]
-    pub reduce: Option<Reduce>,
-
-    /// Draw the loss curve after the log: `auto` only on a terminal, `always`
-    /// even into a file or pipe.
-    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "auto")]
-    pub plot: Option<PlotWhen>,
-}
-
-/// `--reduce`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Reduce {
-    #[default]
-    Mean,
-    Sum,
-}
-
-/// `--plot`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PlotWhen {
-    Auto,
-    Always,
-}
-
-fn optim_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(
-        optim::OPTIMIZERS
-            .iter()
-            .map(|d| clap::builder::PossibleValue::new(d.name).help(d.about)),
-    )
-}
-
-fn usage(text: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Usage(text.into()))
-}
-
-/// What a run of training is, every default filled in.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The parameters, by name, in `--train`'s order.
-    pub params: Vec<String>,
-    pub optim: &'static OptimDef,
-    pub hyper: Hyperparameters,
-    /// Passes over the data (`--steps` on one example, `--epochs` on a dataset).
-    pub epochs: u64,
-    /// Rows a step; `None` for the whole dataset.
-    pub batch_size: Option<usize>,
-    pub shuffle: Option<u64>,
-    pub reduce: Reduce,
-    /// Numbers a dataset may keep in memory before it is streamed.
-    pub memory_limit: usize,
-    pub threads: usize,
-}
-
-impl TrainArgs {
-    /// The hyperparameters given, each with its flag.
-    fn given(&self) -> Vec<Hyper> {
-        let mut given = Vec::new();
-        let flags = [
-            (self.lr.is_some(), Hyper::Lr),
-            (self.momentum.is_some(), Hyper::Momentum),
-            (self.dampening.is_some(), Hyper::Dampening),
-            (self.weight_decay.is_some(), Hyper::WeightDecay),
-            (self.betas.is_some(), Hyper::Betas),
-            (self.eps.is_some(), Hyper::Eps),
-            (self.alpha.is_some(), Hyper::Alpha),
-            (self.centered, Hyper::Centered),
-        ];
-        for (is_given, h) in flags {
-            if is_given {
-                given.push(h);
-            }
-        }
-        given
-    }
-
-    /// Flags of training given without `--train`.
-    fn stray(&self) -> Option<&'static str> {
-        let flags = [
-            (self.optim.is_some(), "--optim"),
-            (self.steps.is_some(), "--steps"),
-            (self.epochs.is_some(), "--epochs"),
-            (self.batch_size.is_some(), "--batch-size"),
-            (self.shuffle.is_some(), "--shuffle"),
-            (self.reduce.is_some(), "--reduce"),
-            (self.plot.is_some(), "--plot"),
-        ];
-        flags
-            .iter()
-            .find(|f| f.0)
-            .map(|f| f.1)
-            .or_else(|| self.given().first().map(|h| h.flag()))
-    }
-
-    /// The configuration, checked: an option the optimizer does not take,
-    /// or one that makes no sense for the data given, is a usage error.
-    pub fn config(&self, dataset: bool, threads: usize) -> Result<Config> {
-        let text = self.train.as_deref().unwrap_or_default();
-        let params: Vec<String> = text
-            .split(',')
-            .map(|p| crate::input::nfc(p.trim()).into_owned())
-            .collect();
-        if let Some(bad) = params.iter().find(|p| !crate::parse::is_name(p)) {
-            return Err(usage(match bad.is_empty() {
-                true => format!(
-                    "--train `{text}`: name the parameters, separated by commas: --train w,b"
-                ),
-                false => format!("--train: `{bad}` is not a variable name"),
-            }));
-        }
-        for (i, p) in params.iter().enumerate() {
-            if params[..i].contains(p) {
-                return Err(usage(format!("--train: `{p}` is named twice")));
-            }
-        }
-        let name = self.optim.as_deref().unwrap_or("sgd");
-        let def = optim::find(name)
-            .ok_or_else(|| Error::internal(format!("--optim {name} is not in the table")))?;
-        for h in self.given() {
-            if !def.takes.contains(&h) {
-                let takes: Vec<&str> = def.takes.iter().map(|h| h.flag()).collect();
-                return Err(usage(format!(
-                    "{} has no place in --optim {name}, which takes {}",
-                    h.flag(),
-                    takes.join(", ")
-                )));
-            }
-        }
-        let betas = match &self.betas {
-            None => (0.9, 0.999),
-            Some(text) => parse_betas(text)?,
-        };
-        let hyper = Hyperparameters {
-            lr: self.lr.unwrap_or(def.lr),
-            momentum: self.momentum.unwrap_or(def.momentum),
-            dampening: self.dampening.unwrap_or(0.0),
-            weight_decay: self.weight_decay.unwrap_or(def.weight_decay),
-            betas,
-            eps: self.eps.unwrap_or(1e-8),
-            alpha: self.alpha.unwrap_or(0.99),
-            centered: self.centered,
-            nesterov: def.nesterov,
-        };
-        check_ranges(&hyper, name)?;
-        let (epochs, batch_size) = match dataset {
-            true => {
-                if self.steps.is_some() {
-                    return Err(usage("--steps counts steps on the one example of --at; with --points, give --epochs (and --batch-size)"));
-                }
-                (self.epochs.unwrap_or(1), self.batch_size)
-            }
-            false => {
-                let flag = [
-                    (self.epochs.is_some(), "--epochs"),
-                    (self.batch_size.is_some(), "--batch-size"),
-                    (self.shuffle.is_some(), "--shuffle"),
-                    (self.reduce.is_some(), "--reduce"),
-                ]
-                .into_iter()
-                .find(|f| f.0);
-                if let Some((_, flag)) = flag {
-                    return Err(usage(format!("{flag} is about a dataset: give one with --points (with --at alone, --steps N trains on the one example)")));
-                }
-                (self.steps.unwrap_or(1), Some(1))
-            }
-        };
-        if batch_size == Some(0) {
-            return Err(usage("--batch-size must be at least 1"));
-        }
-        Ok(Config {
-            params,
-            optim: def,
-            hyper,
-            epochs,
-            batch_size,
-            shuffle: self.shuffle,
-            reduce: self.reduce.unwrap_or_default(),
-            memory_limit: MEMORY_LIMIT,
-            threads,
-        })
-    }
-
-    /// Flags of training given without `--train` (refused then, see
-    /// [`crate::options::Options::check`]).
-    pub fn stray_flag(&self) -> Option<&'static str> {
-        match self.train {
-            Some(_) => None,
-            None => self.stray(),
-        }
-    }
-}
 
 /// The training mode on a compiled loss (options already checked,
 /// [`Options::check`]): writes the log to `out`, warnings to `warn`.
@@ -330,132 +82,6 @@ pub fn run(
         Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => Err(compiled.place(e)),
         Err(e) => Err(e),
         Ok(_) => Ok(flushed?),
-    }
-}
-
-/// `--betas 0.9,0.999`.
-fn parse_betas(text: &str) -> Result<(f64, f64)> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    let bad = || {
-        usage(format!(
-            "--betas `{text}`: give two numbers, as in --betas 0.9,0.999"
-        ))
-    };
-    let [a, b] = parts[..] else {
-        return Err(bad());
-    };
-    match (crate::constant_value(a), crate::constant_value(b)) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        _ => Err(bad()),
-    }
-}
-
-/// PyTorch's own checks of the hyperparameters (it raises ValueError).
-fn check_ranges(h: &Hyperparameters, name: &str) -> Result<()> {
-    let checks = [
-        (h.lr >= 0.0, "--lr must be 0 or more"),
-        (h.momentum >= 0.0, "--momentum must be 0 or more"),
-        (h.weight_decay >= 0.0, "--weight-decay must be 0 or more"),
-        (h.eps >= 0.0, "--eps must be 0 or more"),
-        (h.alpha >= 0.0, "--alpha must be 0 or more"),
-        (
-            (0.0..1.0).contains(&h.betas.0) && (0.0..1.0).contains(&h.betas.1),
-            "--betas must both be in [0, 1)",
-        ),
-        (
-            !h.nesterov || (h.momentum > 0.0 && h.dampening == 0.0),
-            "--optim nesterov needs a momentum above 0 and no dampening",
-        ),
-    ];
-    let finite = [
-        h.lr,
-        h.momentum,
-        h.dampening,
-        h.weight_decay,
-        h.betas.0,
-        h.betas.1,
-        h.eps,
-        h.alpha,
-    ]
-    .iter()
-    .all(|x| x.is_finite());
-    if !finite {
-        return Err(usage(format!(
-            "--optim {name}: every hyperparameter must be a finite number"
-        )));
-    }
-    match checks.iter().find(|c| !c.0) {
-        Some((_, text)) => Err(usage(*text)),
-        None => Ok(()),
-    }
-}
-
-/// Where the starting values and the data come from.
-pub struct Data {
-    /// `--at` texts: the parameters' starting values and, without a
-    /// dataset, the one example.
-    pub at: Vec<String>,
-    /// `--points FILE` (`-` for stdin): the dataset.
-    pub points: Option<String>,
-}
-
-/// A SplitMix64 generator (Steele, Lea and Flood 2014): the shuffle's
-/// source, small enough that the test generator reimplements it.
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Shuffles `order` in place (Fisher–Yates from the end: position i
-    /// swaps with `next % (i + 1)`; the modulo's bias is below n/2⁶⁴).
-    pub fn shuffle(&mut self, order: &mut [u32]) {
-        for i in (1..order.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            order.swap(i, j);
-        }
-    }
-}
-
-/// The rows of a dataset: in memory (row-major, the data variables only),
-/// or read again from the file each epoch.
-enum Rows {
-    Memory {
-        values: Vec<f64>,
-        /// Each row's line in the file, for messages.
-        lines: Vec<u64>,
-    },
-    Stream,
-}
-
-/// What the training loop needs to know about the graph's variables.
-struct Layout {
-    /// For each variable: `Ok(i)` the i-th parameter, `Err(j)` the j-th data column.
-    slots: Vec<std::result::Result<usize, usize>>,
-    /// The parameters' variable indices.
-    params: Vec<usize>,
-    /// The data variables' indices, in the order of a data row.
-    data: Vec<usize>,
-}
-
-impl Layout {
-    /// Fills `matrix` with full points (every variable) from data rows.
-    fn points(&self, params: &[f64], rows: &[f64], n: usize, matrix: &mut Vec<f64>) {
-        let width = self.data.len();
-        matrix.clear();
-        for r in 0..n {
-            for slot in &self.slots {
-                matrix.push(match *slot {
-                    Ok(p) => params[p],
-                    Err(c) => rows[r * width + c],
-                });
-            }
-        }
     }
 }
 
@@ -613,23 +239,6 @@ struct Trainer<'a> {
     /// Scratch: full points of a chunk, and data rows of a chunk.
     matrix: Vec<f64>,
     chunk: Vec<f64>,
-}
-
-/// A CSV file of data rows, opened for one pass.
-fn open_points<'p>(
-    path: &str,
-    graph: &Graph,
-    layout: &Layout,
-) -> Result<Points<Box<dyn BufRead + 'p>>> {
-    let reader: Box<dyn BufRead> = match path {
-        "-" => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
-        _ => Box::new(io::BufReader::with_capacity(
-            1 << 16,
-            crate::input::open(path)?,
-        )),
-    };
-    let origin = if path == "-" { "stdin" } else { path };
-    Points::for_variables(reader, graph, &layout.data, origin)
 }
 
 impl Trainer<'_> {
