@@ -157,6 +157,32 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
     Ok(out)
 }
 
+/// The checks of one `--expect` list, each trimmed (empty ones skipped):
+/// the items [`parse_expectations`] reads, for routing them first.
+pub fn items(text: &str) -> impl Iterator<Item = &str> {
+    crate::bindings::split_top_level(text)
+        .into_iter()
+        .map(|(_, item)| item.trim())
+        .filter(|item| !item.is_empty())
+}
+
+/// The output a check's target names, when it is a derivative: `p2` in
+/// `dp2/dx`, `∂p2/∂x` or `d2p2/dx2`; `None` for a node's value (`g4=17`).
+/// Several outputs (`--of p1,p2`) send each check to its output's run.
+pub fn target_output(item: &str) -> Option<&str> {
+    let label = item.split('=').next().unwrap_or_default().trim();
+    let (top, _) = label.split_once('/')?;
+    let top = top.trim();
+    let second = ["d2", "∂²", "d^2", "∂^2"]
+        .iter()
+        .find_map(|p| top.strip_prefix(p));
+    Some(second.unwrap_or_else(|| {
+        top.strip_prefix('d')
+            .or_else(|| top.strip_prefix('∂'))
+            .unwrap_or(top)
+    }))
+}
+
 /// `df/dx`, `∂f/∂x`, `dL/dx` (with `L` the output) or a node name.
 fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String> {
     let Some((top, bottom)) = label.split_once('/') else {

@@ -35,34 +35,28 @@ pub fn jobs(compiled: Vec<Compiled>, options: &Options) -> Result<Vec<Job>> {
     };
     let mut lists: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     for text in &options.expect {
-        for (_, item) in crate::bindings::split_top_level(text) {
-            let item = item.trim();
-            if item.is_empty() {
-                continue;
-            }
-            let label = item.split('=').next().unwrap_or_default().trim();
-            let owner = match label.split_once('/') {
-                Some((top, _)) => {
-                    let top = top.trim();
-                    let of = top.strip_prefix('d').or_else(|| top.strip_prefix('∂'));
-                    match of.and_then(|of| names.iter().position(|n| n == of)) {
-                        Some(i) => i,
-                        None => {
-                            return Err(Error::new(ErrorKind::Check {
-                                check: item.to_string(),
-                                reason: format!(
-                                    "with several outputs a gradient names its output: d{}/dNODE (the outputs: {})",
-                                    names[0],
-                                    names.join(", ")
-                                ),
-                            }))
-                        }
+        for item in crate::check::items(text) {
+            let owner = match crate::check::target_output(item) {
+                Some(of) => match names.iter().position(|n| n == of) {
+                    Some(i) => i,
+                    None => {
+                        return Err(Error::new(ErrorKind::Check {
+                            check: item.to_string(),
+                            reason: format!(
+                                "with several outputs a gradient names its output: d{}/dNODE (the outputs: {})",
+                                names[0],
+                                names.join(", ")
+                            ),
+                        }))
                     }
+                },
+                None => {
+                    let label = item.split('=').next().unwrap_or_default().trim();
+                    compiled
+                        .iter()
+                        .position(|c| c.graph.find(label).is_some())
+                        .unwrap_or(0)
                 }
-                None => compiled
-                    .iter()
-                    .position(|c| c.graph.find(label).is_some())
-                    .unwrap_or(0),
             };
             lists[owner].push(item.to_string());
         }

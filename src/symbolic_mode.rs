@@ -178,11 +178,7 @@ struct SecondCheck {
 fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<Vec<SecondCheck>> {
     let mut checks = Vec::new();
     for list in lists {
-        for (_, item) in crate::bindings::split_top_level(list) {
-            let item = item.trim();
-            if item.is_empty() {
-                continue;
-            }
+        for item in crate::check::items(list) {
             let bad = |reason: String| {
                 Error::new(ErrorKind::Check {
                     check: item.to_string(),
