@@ -860,6 +860,25 @@ impl Exprs {
         }
     }
 
+    /// The product of `coeff` and `merged` with its items `i` and `j`
+    /// replaced by `new` (two factors that became one).
+    fn product_replacing(
+        &mut self,
+        coeff: F,
+        merged: &[(Id, F)],
+        (i, j): (usize, usize),
+        new: Id,
+    ) -> Id {
+        let mut items: Vec<(Id, F)> = merged
+            .iter()
+            .enumerate()
+            .filter(|&(x, _)| x != i && x != j)
+            .map(|(_, &f)| f)
+            .collect();
+        items.push((new, F::ONE));
+        self.product(coeff, items)
+    }
+
     /// The canonical product, never multiplied out.
     fn product(&mut self, coeff: F, items: Vec<(Id, F)>) -> Id {
         let mut coeff = coeff;
@@ -1021,14 +1040,7 @@ impl Exprs {
                 self.rewrites += 1;
                 let arg = self.add_q(&[(u, F::ONE), (v, F::int(-1))]);
                 let s = self.call(Op::Sigmoid, &[arg]);
-                let mut items: Vec<(Id, F)> = merged
-                    .iter()
-                    .enumerate()
-                    .filter(|&(x, _)| x != i && x != j)
-                    .map(|(_, &f)| f)
-                    .collect();
-                items.push((s, F::ONE));
-                let out = self.product(coeff, items);
+                let out = self.product_replacing(coeff, &merged, (i, j), s);
                 self.rewrites -= 1;
                 return out;
             }
@@ -1062,14 +1074,7 @@ impl Exprs {
             };
             let exponent = self.add_q(&[(e, F::ONE), (k, m)]);
             let power = self.pow(b, exponent);
-            let mut items: Vec<(Id, F)> = merged
-                .iter()
-                .enumerate()
-                .filter(|&(x, _)| x != i && x != j)
-                .map(|(_, &f)| f)
-                .collect();
-            items.push((power, F::ONE));
-            let joined = self.product(coeff, items);
+            let joined = self.product_replacing(coeff, &merged, (i, j), power);
             self.rewrites -= 1;
             return joined;
         }
