@@ -92,12 +92,13 @@ pub fn run(
         )?;
         return Ok(Counts::default());
     }
-    let compiled = match &mode {
-        Mode::Several(names) => {
-            let names: Vec<Option<&str>> = names.iter().map(|n| Some(n.as_str())).collect();
+    let outputs = crate::options::several_outputs(options);
+    let compiled = match outputs.len() > 1 {
+        true => {
+            let names: Vec<Option<&str>> = outputs.into_iter().map(Some).collect();
             compile::compile_outputs(source, origin, &names)?
         }
-        _ => vec![compile::compile(source, origin, options.of.as_deref())?],
+        false => vec![compile::compile(source, origin, options.of.as_deref())?],
     };
     run_compiled(compiled, options, &mode, inputs.point_source()?, out, warn)
 }
@@ -116,6 +117,9 @@ pub fn run_compiled(
         Mode::Several(_) => {
             let jobs = crate::jacobian::jobs(compiled, options)?;
             crate::jacobian::run(&jobs, options, points, out, warn)
+        }
+        Mode::Formulas if compiled.len() > 1 => {
+            crate::symbolic_mode::run_several(&compiled, options, points, out, warn)
         }
         Mode::One | Mode::Formulas => {
             let compiled = compiled

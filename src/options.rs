@@ -280,7 +280,8 @@ fn format_name(format: Format) -> String {
     format!("{format:?}").to_lowercase()
 }
 
-fn several_outputs(o: &Options) -> Vec<&str> {
+/// The outputs `--of` names (none without it).
+pub fn several_outputs(o: &Options) -> Vec<&str> {
     o.of.as_deref()
         .map_or(Vec::new(), |of| of.split(',').map(str::trim).collect())
 }
@@ -313,7 +314,7 @@ const RULES: &[Rule] = &[
     rule!(&[Kind::Train], |o, g| matches!(o.format, Format::Json | Format::Csv) && o.explain, "--explain writes the updates as text: use it with the table format"),
     rule!(&[Kind::Train], |o, g| !matches!(o.format, Format::Table | Format::Json | Format::Csv), format!("--format {} draws the graph: training writes a log as table, csv or json", format_name(o.format))),
     // ---- formulas ----
-    rule!(&[Kind::Formulas], |o, g| several_outputs(o).len() > 1, "--symbolic and --hessian take one output: give --of one name"),
+    rule!(&[Kind::Formulas], |o, g| several_outputs(o).len() > 1 && (o.format == Format::Latex || o.explain), "--format latex and --explain --symbolic take one output: give --of one name"),
     rule!(&[Kind::Formulas], |o, g| g.points, "--symbolic and --hessian take their points from --at, not --points"),
     rule!(&[Kind::Formulas], |o, g| o.gradcheck, "--gradcheck checks the numeric gradients: it cannot go with --symbolic or --hessian"),
     rule!(&[Kind::Formulas], |o, g| matches!(o.format, Format::Csv | Format::Dot | Format::Mermaid | Format::Svg), "--symbolic and --hessian write the table, --format json or --format latex"),

@@ -40,10 +40,76 @@ pub fn run(
     })
 }
 
+/// Several outputs (`--of p1,p2`): each one's formulas, in `--of`'s order,
+/// the table a block an output, JSON `{"outputs": […]}`; each check goes
+/// to the output its target names (`d2p2/dx2`).
+pub fn run_several(
+    compiled: &[Compiled],
+    o: &Options,
+    points: PointSource<'_>,
+    out: &mut dyn Write,
+    warn: Warn<'_>,
+) -> Result<Counts> {
+    let PointSource::At(points) = points else {
+        return Err(Error::internal("formulas are refused with --points"));
+    };
+    let names: Vec<String> = compiled
+        .iter()
+        .map(|c| c.graph.name(c.graph.output()).to_string())
+        .collect();
+    let mut lists: Vec<Vec<&str>> = vec![Vec::new(); names.len()];
+    for text in &o.expect {
+        for item in crate::check::items(text) {
+            let owner = crate::check::target_output(item)
+                .and_then(|of| names.iter().position(|n| n == of))
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::Check {
+                        check: item.to_string(),
+                        reason: format!(
+                            "with several outputs a second derivative names its output: d2{}/dx2 (the outputs: {})",
+                            names[0],
+                            names.join(", ")
+                        ),
+                    })
+                })?;
+            lists[owner].push(item);
+        }
+    }
+    let mut built = Vec::with_capacity(compiled.len());
+    for (c, list) in compiled.iter().zip(&lists) {
+        let one = Options {
+            expect: match list.is_empty() {
+                true => Vec::new(),
+                false => vec![list.join(", ")],
+            },
+            ..o.clone()
+        };
+        built.push(build(c, &one, &points, warn)?.set);
+    }
+    match o.format {
+        Format::Json => crate::report::json::formula_sets(out, &built)?,
+        _ if o.quiet => {}
+        _ => {
+            for (k, (set, name)) in built.iter().zip(&names).enumerate() {
+                if k > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "output {name}:")?;
+                crate::report::table::formula_set(out, set)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Counts {
+        points: points.len(),
+        checks: lists.iter().map(Vec::len).sum(),
+        failed: built.iter().filter(|s| s.failed()).count(),
+        errors: 0,
+    })
+}
+
 /// Writes the formulas (and their values at `points`); 1 when a check
-/// failed. The numbers of the Hessian at a point are the double backward's
-/// ([`crate::hessian`]), with or without formulas; without `--symbolic` no
-/// formula is built.
+/// failed.
 fn formulas(
     compiled: &Compiled,
     o: &Options,
@@ -51,6 +117,47 @@ fn formulas(
     out: &mut dyn Write,
     warn: Warn<'_>,
 ) -> Result<u8> {
+    let Built {
+        set,
+        formulas,
+        second,
+    } = build(compiled, o, points, warn)?;
+    let graph = &compiled.graph;
+    let output = graph.name(graph.output()).to_string();
+    let (bare, inline) = (compiled.bare, o.symbolic.inline);
+    match o.format {
+        Format::Json => crate::report::json::formula_set(out, &set)?,
+        Format::Latex => {
+            let text =
+                crate::symbolic::latex::document(graph, &formulas, &output, second.as_ref(), bare);
+            write!(out, "{text}")?;
+        }
+        _ if o.explain => write!(out, "{}", explain(graph, &output, bare, inline)?)?,
+        _ if o.quiet => {}
+        _ => crate::report::table::formula_set(out, &set)?,
+    }
+    out.flush()?;
+    Ok(u8::from(set.failed()))
+}
+
+/// What [`build`] finds: the set the writers take, and the symbolic
+/// objects LaTeX is written from.
+struct Built<'g> {
+    set: FormulaSet<'g>,
+    formulas: Formulas,
+    second: Option<crate::symbolic::Hessian>,
+}
+
+/// The formulas (with `--symbolic`), their values at `points` and the
+/// checks judged. The numbers of the Hessian at a point are the double
+/// backward's ([`crate::hessian`]), with or without formulas; without
+/// `--symbolic` no formula is built.
+fn build<'g>(
+    compiled: &'g Compiled,
+    o: &Options,
+    points: &[(String, Vec<Binding>)],
+    warn: Warn<'_>,
+) -> Result<Built<'g>> {
     let args = &o.symbolic;
     let symbolic = args.symbolic || o.format == Format::Latex;
     let graph = &compiled.graph;
@@ -137,7 +244,6 @@ fn formulas(
             }
         })
         .collect();
-    let failed = points.iter().flat_map(|p| &p.checks).any(|c| !c.passed);
     let set = FormulaSet {
         graph,
         symbolic,
@@ -152,19 +258,11 @@ fn formulas(
         points,
         digits: o.digits,
     };
-    match o.format {
-        Format::Json => crate::report::json::formula_set(out, &set)?,
-        Format::Latex => {
-            let text =
-                crate::symbolic::latex::document(graph, &formulas, &output, second.as_ref(), bare);
-            write!(out, "{text}")?;
-        }
-        _ if o.explain => write!(out, "{}", explain(graph, &output, bare, args.inline)?)?,
-        _ if o.quiet => {}
-        _ => crate::report::table::formula_set(out, &set)?,
-    }
-    out.flush()?;
-    Ok(u8::from(failed))
+    Ok(Built {
+        set,
+        formulas,
+        second,
+    })
 }
 
 /// A second-derivative check: the expectation and its cell of the Hessian.

@@ -252,7 +252,21 @@ fn refused_combinations_are_usage_errors() {
         vec![LECTURE, "--symbolic", "--format", "csv"],
         vec![LECTURE, "--symbolic", "--format", "svg"],
         vec![LECTURE, "--symbolic", "--format", "mermaid"],
-        vec!["p = x*y; q = x + y", "--symbolic", "--of", "p,q"],
+        vec![
+            "p = x*y; q = x + y",
+            "--symbolic",
+            "--of",
+            "p,q",
+            "--format",
+            "latex",
+        ],
+        vec![
+            "p = x*y; q = x + y",
+            "--symbolic",
+            "--of",
+            "p,q",
+            "--explain",
+        ],
         vec![LECTURE, "--symbolic", "--gradcheck", "--at", "x=1,y=1,z=1"],
         vec![LECTURE, "--symbolic", "--points", "p.csv"],
         vec![LECTURE, "--symbolic", "--expect", "df/dx=1"],
@@ -261,6 +275,81 @@ fn refused_combinations_are_usage_errors() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.starts_with("error:"), "{args:?}: {}", r.stderr);
     }
+}
+
+/// `--of p1,p2` with `--symbolic` and `--hessian`: each output's formulas
+/// in a block of its own (JSON: `outputs`), every check to the output its
+/// target names; one failed check makes the exit code 1.
+#[test]
+fn several_outputs_get_their_formulas() {
+    let program = "h = x*y; p1 = h^2; p2 = sin(h) + x";
+    let r = run(&[program, "--of", "p1,p2", "--symbolic", "--at", "x=1,y=2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (first, second) = r.stdout.split_once("\noutput p2:\n").expect("two blocks");
+    assert!(first.starts_with("output p1:\n"), "{}", r.stdout);
+    assert!(first.contains("∂p1/∂x = 2*y*h = 8\n"), "{}", r.stdout);
+    assert!(
+        second.contains("∂p2/∂y = x*cos(h) = -0.4161468365471424\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        program,
+        "--of",
+        "p1,p2",
+        "--hessian",
+        "--at",
+        "x=1,y=2",
+        "--expect",
+        "d2p1/dx2=8, d2p2/dxdy=1",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("passed d2p1/dx2: expected 8, got 8\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("FAILED d2p2/dxdy: expected 1, got -2.234741690198506\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        program,
+        "--of",
+        "p1,p2",
+        "--symbolic",
+        "--hessian",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(doc["outputs"][0]["output"], "p1");
+    assert_eq!(doc["outputs"][1]["gradient"]["x"], "1 + y*cos(h)");
+    assert!(
+        doc["outputs"][1]["hessian"]["x"]["y"].is_string(),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        program,
+        "--of",
+        "p1,p2",
+        "--hessian",
+        "--at",
+        "x=1,y=2",
+        "--expect",
+        "d2q/dx2=8",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("a second derivative names its output: d2p1/dx2 (the outputs: p1, p2)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

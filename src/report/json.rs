@@ -427,6 +427,26 @@ impl Sink for Json {
 /// array for several); with it the steps, the gradient's and the Hessian's
 /// formulas and each point's numbers.
 pub fn formula_set(out: &mut dyn Write, set: &FormulaSet<'_>) -> Result<()> {
+    write_value(out, &formula_value(set))
+}
+
+/// Several outputs' formulas (`--of p1,p2 --symbolic`): `{"outputs": […]}`,
+/// each as [`formula_set`] writes one.
+pub fn formula_sets(out: &mut dyn Write, sets: &[FormulaSet<'_>]) -> Result<()> {
+    let outputs = sets.iter().map(formula_value).collect();
+    let mut doc = serde_json::Map::new();
+    doc.insert("outputs".into(), serde_json::Value::Array(outputs));
+    write_value(out, &serde_json::Value::Object(doc))
+}
+
+fn write_value(out: &mut dyn Write, value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::error::Error::internal(format!("JSON: {e}")))?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+fn formula_value(set: &FormulaSet<'_>) -> serde_json::Value {
     use serde_json::{json, Map, Value};
     let graph = set.graph;
     let output = &graph.name(graph.output()).to_string();
@@ -496,10 +516,7 @@ pub fn formula_set(out: &mut dyn Write, set: &FormulaSet<'_>) -> Result<()> {
             Value::Object(doc)
         }
     };
-    let text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| crate::error::Error::internal(format!("JSON: {e}")))?;
-    writeln!(out, "{text}")?;
-    Ok(())
+    doc
 }
 
 /// The training log as one JSON document: `steps` (a line each), then the

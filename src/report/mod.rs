@@ -46,6 +46,16 @@ pub struct FormulaSet<'a> {
     pub digits: Option<usize>,
 }
 
+impl FormulaSet<'_> {
+    /// Whether a check failed at some point.
+    pub fn failed(&self) -> bool {
+        self.points
+            .iter()
+            .flat_map(|p| &p.checks)
+            .any(|c| !c.passed)
+    }
+}
+
 /// One `--at` point of a [`FormulaSet`].
 pub struct FormulaPoint {
     /// The point as written.
