@@ -85,6 +85,22 @@ pub fn leading_minus_hint<I: IntoIterator<Item = String>>(args: I) -> Option<Str
     ))
 }
 
+/// `--color`: when to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream; `auto` honours NO_COLOR (non-empty).
+    pub fn enabled(self, terminal: bool) -> bool {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        self == ColorChoice::Always || (self == ColorChoice::Auto && terminal && !no_color)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{help_among_arguments, leading_minus_hint};

@@ -1,9 +1,10 @@
 //! The command line (README, "Usage"): read the program and points, run the library, print.
 
+use autograd::args::ColorChoice;
 use autograd::front::{self, Inputs};
 use autograd::options::{Format, Notice, Options};
 use autograd::{input, Error, ErrorKind};
-use clap::{CommandFactory, Parser, ValueEnum};
+use clap::{CommandFactory, Parser};
 use owo_colors::OwoColorize;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -135,12 +136,6 @@ struct Cli {
     #[command(flatten)]
     modes: autograd::args::ModeArgs,
 }
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
 
 fn main() -> ExitCode {
     if let Some(flag) = autograd::args::help_among_arguments(std::env::args_os().skip(1)) {
@@ -176,14 +171,6 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr().lock(), "{message}");
             ExitCode::from(e.exit_code())
         }
-    }
-}
-
-impl ColorChoice {
-    /// Whether to colour a stream; `auto` honours NO_COLOR (non-empty).
-    fn enabled(self, terminal: bool) -> bool {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        self == ColorChoice::Always || (self == ColorChoice::Auto && terminal && !no_color)
     }
 }
 
