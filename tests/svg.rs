@@ -687,9 +687,9 @@ fn long_names_never_cut_a_number() {
 /// under a headless Chromium), where it is installed: `npm install -g
 /// @mermaid-js/mermaid-cli` (puppeteer downloads its Chromium; or set
 /// PUPPETEER_EXECUTABLE_PATH to an installed one). `MMDC` names another
-/// command. Skipped, saying so, where there is none: CI does not install
-/// it (puppeteer's download needs storage.googleapis.com, and a Chromium
-/// package is about 290 MB).
+/// command. Skipped, saying so, where there is none. `.ci/run` installs
+/// Chromium with apt and mermaid-cli with npm (puppeteer's own download,
+/// from storage.googleapis.com, is not reachable there), so CI renders it.
 #[test]
 fn mermaid_renders_with_mermaid_cli() {
     let mmdc = std::env::var("MMDC").unwrap_or_else(|_| "mmdc".to_string());
