@@ -393,6 +393,33 @@ fn a_saturated_sigmoid_names_the_logits_form() {
         "{}",
         r.stderr
     );
+    // The forms use the program's own names for the loss and the label.
+    let renamed = std::env::temp_dir().join(format!("separable-t-{}.csv", std::process::id()));
+    let text = std::fs::read_to_string(data).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&renamed, text.replacen("x,y", "x,t", 1)).unwrap_or_else(|e| panic!("{e}"));
+    let renamed_path = renamed.to_string_lossy().into_owned();
+    let r = run(&[
+        "z = w*x + b; p = σ(z); E = -t*ln(p) - (1-t)*ln(1-p)",
+        "--train",
+        "w,b",
+        "--at",
+        "w=0,b=0",
+        "--points",
+        &renamed_path,
+        "--lr",
+        "5",
+        "--epochs",
+        "200",
+    ]);
+    let _ = std::fs::remove_file(&renamed);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`E = softplus(z) - t*z`")
+            && r.stderr
+                .contains("`E = -(t*logsigmoid(z) + (1-t)*logsigmoid(-z))`"),
+        "{}",
+        r.stderr
+    );
     // Not a saturated σ: the general hint stays.
     let r = run(&[
         "L = ln(w) + 10*w",

@@ -46,15 +46,41 @@ pub fn help(graph: &Graph, values: &[f64], id: NodeId) -> Option<String> {
         Some(&a) => graph.name(a).to_string(),
         None => "z".to_string(),
     };
+    let (loss, y) = (graph.name(graph.output()), label(graph, s));
     Some(format!(
         "training stops here; the log so far shows the steps before. {} = {} rounded to exactly {} \
          in float64, so {} = {} is a log of 0 (a smaller --lr only delays it): the same loss \
-         written with logits, `L = softplus({z}) - y*{z}`, or with logsigmoid, \
-         `L = -(y*logsigmoid({z}) + (1-y)*logsigmoid(-{z}))`, stays finite",
+         written with logits, `{loss} = softplus({z}) - {y}*{z}`, or with logsigmoid, \
+         `{loss} = -({y}*logsigmoid({z}) + (1-{y})*logsigmoid(-{z}))`, stays finite",
         graph.name(s),
         graph.definition(s),
         crate::number::format(v),
         graph.name(id),
         graph.definition(id),
     ))
+}
+
+/// The label's name in the forms suggested: the one variable the loss uses
+/// that does not feed the sigmoid `s` (`y` in the lecture's loss); `y`
+/// when there is not exactly one.
+fn label(graph: &Graph, s: NodeId) -> String {
+    let mut feeds = vec![false; graph.len()];
+    let mut stack = vec![s];
+    while let Some(n) = stack.pop() {
+        if let Some(slot) = feeds.get_mut(n as usize) {
+            if !std::mem::replace(slot, true) {
+                stack.extend_from_slice(graph.inputs(n));
+            }
+        }
+    }
+    let mut others = (0..graph.variables().len()).filter(|&v| {
+        !feeds
+            .get(graph.variable_node(v) as usize)
+            .copied()
+            .unwrap_or(true)
+    });
+    match (others.next(), others.next()) {
+        (Some(v), None) => graph.variables()[v].clone(),
+        _ => "y".to_string(),
+    }
 }
