@@ -298,6 +298,31 @@ fn several_points_are_titled_panels_of_one_picture() {
     assert!(!one.texts.contains_key("p0-title"));
 }
 
+/// `--of p,q --format svg`: one document, a titled panel an output (and a
+/// point, when there are several), each readable, each with its own
+/// gradients.
+#[test]
+fn several_outputs_are_titled_panels_of_one_picture() {
+    let out = svg(&["p = x*y; q = x + y", "--of", "p,q", "--at", "x=1,y=2"]);
+    assert_eq!(out.matches("<svg ").count(), 1, "one document");
+    // p: x, y, p; q: x, y, q.
+    let p = check_readable(&out, 6);
+    assert_eq!(text(&p, "p0-title"), "output p");
+    assert_eq!(text(&p, "p1-title"), "output q");
+    assert!(out.contains("∂p/∂x = 2"), "{out}");
+    assert!(out.contains("∂q/∂x = 1"), "{out}");
+    let two = parse(&svg(&[
+        "p = x*y; q = x + y",
+        "--of",
+        "p,q",
+        "--at",
+        "x=1,y=2",
+        "--at",
+        "x=3,y=4",
+    ]));
+    assert_eq!(text(&two, "p3-title"), "output q, at x=3, y=4");
+}
+
 #[test]
 fn a_row_that_fails_is_a_panel_saying_why() {
     let csv = "x\n2\n-1\n";
@@ -685,8 +710,8 @@ fn long_names_never_cut_a_number() {
 
 /// `--format mermaid` rendered by Mermaid itself (mermaid-cli, `mmdc`,
 /// under a headless Chromium), where it is installed: `npm install -g
-/// @mermaid-js/mermaid-cli` (puppeteer downloads its Chromium; or set
-/// PUPPETEER_EXECUTABLE_PATH to an installed one). `MMDC` names another
+/// @mermaid-js/mermaid-cli` (puppeteer downloads its Chromium; without
+/// it, PUPPETEER_EXECUTABLE_PATH or a `chromium` on the PATH is used). `MMDC` names another
 /// command. Skipped, saying so, where there is none. `.ci/run` installs
 /// Chromium with apt and mermaid-cli with npm (puppeteer's own download,
 /// from storage.googleapis.com, is not reachable there), so CI renders it.
@@ -712,7 +737,20 @@ fn mermaid_renders_with_mermaid_cli() {
     std::fs::write(&input, &chart.stdout).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&config, r#"{"args": ["--no-sandbox", "--disable-gpu"]}"#)
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut child = std::process::Command::new(&mmdc)
+    let mut command = std::process::Command::new(&mmdc);
+    // puppeteer looks for its own download; a system Chromium serves as well.
+    if std::env::var_os("PUPPETEER_EXECUTABLE_PATH").is_none() {
+        let dirs: Vec<std::path::PathBuf> =
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+        let system = ["chromium", "chromium-browser", "google-chrome"]
+            .into_iter()
+            .flat_map(|b| dirs.iter().map(move |d| d.join(b)))
+            .find(|p| p.is_file());
+        if let Some(path) = system {
+            command.env("PUPPETEER_EXECUTABLE_PATH", path);
+        }
+    }
+    let mut child = command
         .arg("-i")
         .arg(&input)
         .arg("-o")
