@@ -14,6 +14,7 @@ use crate::options::{Counts, Format, Notice, Options, PointSource};
 use crate::pipeline::Job;
 use crate::report::csv::OutputPoint;
 use crate::report::sink::{CheckResult, Frame, GradReport, Point, Sink};
+use crate::report::svg;
 use crate::report::View;
 use std::io::Write;
 
@@ -163,6 +164,16 @@ pub fn run(
     let digits = options.digits;
     let targets: Vec<Vec<String>> = jobs.iter().map(Job::targets).collect();
     let mut failed_points = Vec::new();
+    // `--format svg`: a titled panel an output at each point, one document.
+    if options.format == Format::Svg {
+        let nodes = jobs
+            .iter()
+            .map(|j| j.graph().shown().count())
+            .max()
+            .unwrap_or(0);
+        svg::check_size(nodes, list.len() * jobs.len())?;
+    }
+    let mut panels = Vec::new();
     for (i, ((text, bindings), row)) in list.iter().zip(&parts).enumerate() {
         let passed = row.iter().all(|(_, s)| s.failed == 0);
         if !passed {
@@ -194,8 +205,25 @@ pub fn run(
                     replay(job, c, out)?;
                 }
             }
-            // Refused before: svg by the options' table, latex as formulas take one output.
-            Format::Svg | Format::Latex => {}
+            Format::Svg => {
+                for (job, (c, _)) in jobs.iter().zip(row) {
+                    let name = job.graph().name(job.graph().output()).to_string();
+                    let title = match several {
+                        true => format!("output {name}, {}", heading(text, bindings)),
+                        false => format!("output {name}"),
+                    };
+                    let point = c.point(job.graph(), digits);
+                    let prefix = format!("p{}-", panels.len());
+                    panels.push(svg::panel(
+                        &point.view,
+                        Some(&title),
+                        &prefix,
+                        options.layout,
+                    ));
+                }
+            }
+            // Formulas take their own mode (`symbolic_mode`).
+            Format::Latex => {}
             Format::Dot | Format::Mermaid => {
                 for (k, (job, (c, _))) in jobs.iter().zip(row).enumerate() {
                     if options.format == Format::Mermaid && (i > 0 || k > 0) {
@@ -240,6 +268,9 @@ pub fn run(
                 }
             }
         }
+    }
+    if options.format == Format::Svg && !options.quiet && !options.summary {
+        svg::write_document(out, &panels)?;
     }
     if options.format == Format::Json && several && !options.quiet && !options.summary {
         writeln!(out, "\n]")?;

@@ -24,6 +24,25 @@ pub const MAX_NODES: usize = 2_000;
 /// The most points (panels) one document holds.
 pub const MAX_PANELS: usize = 100;
 
+/// Whether a document of `panels` pictures of up to `nodes` nodes each is
+/// within [`MAX_NODES`] and [`MAX_PANELS`].
+pub fn check_size(nodes: usize, panels: usize) -> crate::error::Result<()> {
+    use crate::error::{Error, ErrorKind};
+    if nodes > MAX_NODES {
+        return Err(Error::new(ErrorKind::Limit(format!(
+            "--format svg draws at most {} nodes, and this graph has {}; use --format dot, json or csv",
+            grouped(MAX_NODES),
+            grouped(nodes),
+        ))));
+    }
+    if panels > MAX_PANELS {
+        return Err(Error::new(ErrorKind::Limit(format!(
+            "--format svg draws at most {MAX_PANELS} points in one picture; use --format csv or json for more"
+        ))));
+    }
+    Ok(())
+}
+
 /// Fonts, best first; every one is monospace, and widths are measured as
 /// if the widest of them (and a proportional fallback for the rare
 /// character none has) drew the text, so that text fits its box.
