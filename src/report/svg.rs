@@ -13,7 +13,6 @@
 use super::layout;
 use super::View;
 use crate::error::Result;
-use crate::error::{Error, ErrorKind};
 use crate::report::sink::{Failed, Frame, Point, Sink};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -26,7 +25,7 @@ pub const MAX_PANELS: usize = 100;
 
 /// Whether a document of `panels` pictures of up to `nodes` nodes each is
 /// within [`MAX_NODES`] and [`MAX_PANELS`].
-pub fn check_size(nodes: usize, panels: usize) -> crate::error::Result<()> {
+pub fn check_size(nodes: usize, panels: usize) -> Result<()> {
     use crate::error::{Error, ErrorKind};
     if nodes > MAX_NODES {
         return Err(Error::new(ErrorKind::Limit(format!(
@@ -460,28 +459,14 @@ pub struct Svg {
 
 impl Svg {
     fn room_for_another(&self) -> Result<()> {
-        if self.panels.len() < MAX_PANELS {
-            return Ok(());
-        }
-        Err(Error::new(ErrorKind::Limit(format!(
-            "--format svg draws at most {} points in one picture; use --format csv or json for more",
-            MAX_PANELS
-        ))))
+        check_size(0, self.panels.len() + 1)
     }
 }
 
 impl Sink for Svg {
     fn begin(&mut self, _out: &mut dyn Write, frame: &Frame<'_>) -> Result<()> {
         self.several = frame.several;
-        let nodes = frame.graph.shown().count();
-        if nodes > MAX_NODES {
-            return Err(Error::new(ErrorKind::Limit(format!(
-                "--format svg draws at most {} nodes, and this graph has {}; use --format dot, json or csv",
-                grouped(MAX_NODES),
-                grouped(nodes),
-            ))));
-        }
-        Ok(())
+        check_size(frame.graph.shown().count(), 0)
     }
 
     fn point(&mut self, _out: &mut dyn Write, point: &Point<'_>) -> Result<()> {
