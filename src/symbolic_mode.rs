@@ -28,16 +28,26 @@ pub fn run(
     out: &mut dyn Write,
     warn: Warn<'_>,
 ) -> Result<Counts> {
-    let PointSource::At(points) = points else {
-        return Err(Error::internal("formulas are refused with --points"));
-    };
+    let points = at_points(points)?;
     let failed = formulas(compiled, o, &points, out, warn)?;
     Ok(Counts {
         points: points.len(),
-        checks: o.expect.len(),
+        checks: o
+            .expect
+            .iter()
+            .map(|l| crate::check::items(l).count())
+            .sum(),
         failed: usize::from(failed),
         errors: 0,
     })
+}
+
+/// The `--at` points (`--points` is refused for formulas by the options' table).
+fn at_points(points: PointSource<'_>) -> Result<Vec<(String, Vec<Binding>)>> {
+    match points {
+        PointSource::At(points) => Ok(points),
+        _ => Err(Error::internal("formulas are refused with --points")),
+    }
 }
 
 /// Several outputs (`--of p1,p2`): each one's formulas, in `--of`'s order,
@@ -50,9 +60,7 @@ pub fn run_several(
     out: &mut dyn Write,
     warn: Warn<'_>,
 ) -> Result<Counts> {
-    let PointSource::At(points) = points else {
-        return Err(Error::internal("formulas are refused with --points"));
-    };
+    let points = at_points(points)?;
     let names: Vec<String> = compiled
         .iter()
         .map(|c| c.graph.name(c.graph.output()).to_string())
@@ -298,6 +306,15 @@ fn parse_checks(lists: &[String], output: &str, variables: &[String]) -> Result<
             let Some(mut expectation) = parsed.into_iter().next() else {
                 return Err(bad("no expected value".into()));
             };
+            // A formula is judged over its whole domain by the run of one
+            // output (random points, slips named), not by a Hessian cell.
+            // (An answer that restates its target stays a failed check.)
+            if (expectation.formula || expectation.column.is_some()) && answer.trim() != target {
+                return Err(bad(format!(
+                    "with --hessian the answer is a number; a formula answer is checked without --hessian, over the whole domain: --expect '{target}={}'",
+                    answer.trim()
+                )));
+            }
             expectation.label = target.to_string();
             checks.push(SecondCheck {
                 expectation,

@@ -42,6 +42,7 @@ bad! {
     symbolic_infinite_constant_derivative: ["k / (0.)", "--symbolic", "--hessian", "--at", "k=1", "--allow-nonfinite"] => 3, ["1/0 = inf: division by zero", "in the formula of a derivative: 1/0"];
 
     several_outputs_checked_in_svg: ["p = x*y; q = x + y", "--of", "p,q", "--at", "x=1,y=2", "--format", "svg", "--expect", "p=2"] => 2, ["--format svg"];
+    formula_answer_with_hessian: ["x^3", "--hessian", "--at", "x=2", "--expect", "d2f/dx2=6*x"] => 2, ["with --hessian the answer is a number", "--expect 'd2f/dx2=6*x'"];
     latex_of_several_outputs: ["p = x*y; q = x + y", "--of", "p,q", "--format", "latex"] => 2, ["--format latex and --explain --symbolic take one output"];
     second_derivative_of_no_output: ["p = x*y; q = x + y", "--of", "p,q", "--hessian", "--at", "x=1,y=1", "--expect", "d2f/dx2=0"] => 2, ["a second derivative names its output: d2p/dx2 (the outputs: p, q)"];
 

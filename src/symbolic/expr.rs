@@ -866,15 +866,10 @@ impl Exprs {
         &mut self,
         coeff: F,
         merged: &[(Id, F)],
-        (i, j): (usize, usize),
+        pair: (usize, usize),
         new: Id,
     ) -> Id {
-        let mut items: Vec<(Id, F)> = merged
-            .iter()
-            .enumerate()
-            .filter(|&(x, _)| x != i && x != j)
-            .map(|(_, &f)| f)
-            .collect();
+        let mut items = without_pair(merged, pair);
         items.push((new, F::ONE));
         self.product(coeff, items)
     }
@@ -998,12 +993,7 @@ impl Exprs {
                         let one = self.numq(F::ONE);
                         self.add_q(&[(one, F::ONE), (s, F::int(-1))])
                     };
-                    let mut items: Vec<(Id, F)> = merged
-                        .iter()
-                        .enumerate()
-                        .filter(|&(x, _)| x != i && x != j)
-                        .map(|(_, &f)| f)
-                        .collect();
+                    let mut items = without_pair(&merged, (i, j));
                     items.push((s, k.add(F::int(-1))));
                     items.push((rest, F::ONE));
                     let out = self.product(coeff, items);
@@ -1363,4 +1353,14 @@ impl Exprs {
 /// Exponents a sum is multiplied out under: 1, 2, 3.
 fn is_small_power(e: F) -> bool {
     e.is_integer() && (1.0..=3.0).contains(&e.get())
+}
+
+/// The factors of a product but its items `i` and `j`.
+fn without_pair(merged: &[(Id, F)], (i, j): (usize, usize)) -> Vec<(Id, F)> {
+    merged
+        .iter()
+        .enumerate()
+        .filter(|&(x, _)| x != i && x != j)
+        .map(|(_, &f)| f)
+        .collect()
 }
