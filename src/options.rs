@@ -332,7 +332,6 @@ const RULES: &[Rule] = &[
     // ---- several outputs ----
     rule!(&[Kind::Several], |o, g| several_outputs(o).iter().any(|n| n.is_empty()), format!("--of takes statement names separated by commas: `{}` has an empty one", o.of.as_deref().unwrap_or_default())),
     rule!(&[Kind::Several], |o, g| { let n = several_outputs(o); n.iter().enumerate().any(|(i, x)| n[..i].contains(x)) }, { let n = several_outputs(o); let twice = n.iter().enumerate().find(|(i, x)| n[..*i].contains(x)).map_or("", |p| *p.1); format!("--of names `{twice}` twice") }),
-    rule!(&[Kind::Several], |o, g| g.points, "--of with several outputs works with --at points; --points takes one output"),
     // ---- pictures ----
     rule!(&[Kind::One, Kind::Several, Kind::Formulas, Kind::Train, Kind::Session], |o, g| o.layout.is_some() && !matches!(o.format, Format::Svg | Format::Dot | Format::Mermaid), "--layout arranges a picture of the graph: give --format svg, dot or mermaid"),
 ];

@@ -5,7 +5,6 @@
 //! holds.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::graph::Graph;
 use crate::input::{LineLimit, MAX_LINE_BYTES};
 use std::io::{Chain, Cursor, Read};
 
@@ -221,9 +220,9 @@ fn read_error<R: Read>(
 impl<R: Read> Points<R> {
     /// Reads the header and matches it to the graph's variables; every
     /// missing variable is named in one error.
-    pub fn new(input: R, graph: &Graph, origin: &str) -> Result<Self> {
-        let all: Vec<usize> = (0..graph.variables().len()).collect();
-        Self::for_variables(input, graph, &all, origin)
+    pub fn new(input: R, variables: &[String], origin: &str) -> Result<Self> {
+        let all: Vec<usize> = (0..variables.len()).collect();
+        Self::for_variables(input, variables, &all, origin)
     }
 
     /// As [`Points::new`], with values every row shares (`--at w=0.5,b=1`
@@ -232,11 +231,10 @@ impl<R: Read> Points<R> {
     /// name that is no variable, is a usage error.
     pub fn with_shared(
         input: R,
-        graph: &Graph,
+        variables: &[String],
         shared: &[crate::bindings::Binding],
         origin: &str,
     ) -> Result<Self> {
-        let variables = graph.variables();
         let mut given = Vec::with_capacity(shared.len());
         for b in shared {
             match variables.iter().position(|v| *v == b.name) {
@@ -255,7 +253,7 @@ impl<R: Read> Points<R> {
         let wanted: Vec<usize> = (0..variables.len())
             .filter(|v| !given.iter().any(|(g, _)| g == v))
             .collect();
-        let mut points = Self::for_variables(input, graph, &wanted, origin)?;
+        let mut points = Self::for_variables(input, variables, &wanted, origin)?;
         if let Some((v, _)) = given
             .iter()
             .find(|(v, _)| points.layout.names.iter().any(|n| *n == variables[*v]))
@@ -275,7 +273,7 @@ impl<R: Read> Points<R> {
     /// holds their values in the order of `wanted`.
     pub fn for_variables(
         mut input: R,
-        graph: &Graph,
+        variables: &[String],
         wanted: &[usize],
         origin: &str,
     ) -> Result<Self> {
@@ -304,9 +302,9 @@ impl<R: Read> Points<R> {
                 "no header row: the first line names the variables, e.g. `x,y,z`".into(),
             ));
         }
-        let mut columns = Vec::with_capacity(graph.variables().len());
+        let mut columns = Vec::with_capacity(variables.len());
         let mut missing = Vec::new();
-        for v in wanted.iter().filter_map(|&v| graph.variables().get(v)) {
+        for v in wanted.iter().filter_map(|&v| variables.get(v)) {
             match header.iter().position(|h| h == v) {
                 Some(c) => columns.push(c),
                 None => missing.push(v.clone()),
@@ -333,7 +331,7 @@ impl<R: Read> Points<R> {
             names: header.iter().map(str::to_string).collect(),
             variable: header
                 .iter()
-                .map(|h| graph.variables().iter().position(|v| v == h))
+                .map(|h| variables.iter().position(|v| v == h))
                 .collect(),
             id: None,
         };

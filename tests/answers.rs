@@ -434,11 +434,88 @@ fn bad_lists_of_outputs() {
         2,
         &["no node named `q`"],
     );
-    let r = run_with_stdin(
-        &[SOFTMAX, "--of", "p1,p2", "--points", "-"],
-        Some(b"a1,a2,a3\n1,2,3\n"),
+}
+
+/// `--of p,q --points FILE`: the file read once, each row written with a
+/// block of columns an output; a row one output cannot evaluate keeps the
+/// other's numbers and has that output's cells empty (exit 3).
+#[test]
+fn several_outputs_over_the_rows_of_points() {
+    let program = "p = x*y; q = x/z";
+    let file = b"id,x,y,z,note\na,1,2,4,hi\nb,3,5,0,yo\n";
+    let args = [program, "--of", "p,q", "--points", "-", "--format"];
+    let r = run_with_stdin(&[&args[..], &["csv"]].concat(), Some(file));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "id,x,y,z,note,p,dp/dx,dp/dy,dp/dz,q,dq/dx,dq/dy,dq/dz\n\
+         a,1,2,4,hi,2,2,1,0,0.25,0.25,0,-0.0625\n\
+         b,3,5,0,yo,15,5,3,0,,,,\n"
     );
-    assert_fails(&r, 2, &["--points takes one output"]);
+    assert_eq!(
+        r.stderr.trim_end(),
+        "error: q = x/z: division by zero (at: stdin, line 3, b)"
+    );
+    let r = run_with_stdin(&[&args[..], &["json"]].concat(), Some(file));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(v[0]["outputs"][1]["gradient"]["z"], -0.0625);
+    assert_eq!(v[0]["columns"]["note"], "hi");
+    assert_eq!(v[1]["outputs"][0]["value"], 15);
+    assert_eq!(v[1]["outputs"][1]["error"], "q = x/z: division by zero");
+    assert_eq!(v[1]["outputs"][1]["point"]["z"], 0);
+    let r = run_with_stdin(&[&args[..], &["table"]].concat(), Some(file));
+    assert_contains(
+        &r.stdout,
+        &[
+            "a: at x=1, y=2, z=4\noutput p:\n",
+            "\n\noutput q:\nerror: q = x/z: division by zero\n",
+        ],
+    );
+}
+
+/// A class graded on two outputs: per-row answers (`@COLUMN`) and fixed
+/// ones, each routed to its output; `--summary` counts a row as passed
+/// when every output's checks pass.
+#[test]
+fn several_outputs_grade_rows() {
+    let program = "p = x*y; q = x/z";
+    let file = b"student,x,y,z,ans\nann,1,2,4,2\nbob,3,5,1,4\n";
+    let expect = "dp/dx=@ans, dq/dx=1/z";
+    let args = [program, "--of", "p,q", "--points", "-", "--expect", expect];
+    let r = run_with_stdin(&[&args[..], &["--format", "csv"]].concat(), Some(file));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "student,x,y,z,ans,p,dp/dx,dp/dy,dp/dz,pass:dp/dx,q,dq/dx,dq/dy,dq/dz,pass:dq/dx,passed\n\
+         ann,1,2,4,2,2,2,1,0,true,0.25,0.25,0,-0.0625,true,true\n\
+         bob,3,5,1,4,15,5,3,0,false,3,1,0,-3,true,false\n"
+    );
+    let r = run_with_stdin(&[&args[..], &["--summary"]].concat(), Some(file));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (1, "checks: 1 of 2 points passed; failed points: 2\n")
+    );
+    let r = run_with_stdin(&[&args[..], &["--at", "y=3"]].concat(), Some(file));
+    assert_fails(&r, 2, &["`y` is given by --at and is a column of stdin"]);
+}
+
+/// With `--at`, the CSV's variables are every output's (the Jacobian's
+/// columns): a variable one output does not use has its value and a 0.
+#[test]
+fn several_outputs_csv_has_every_variable() {
+    let r = run(&[
+        "p = x*y; q = x+z",
+        "--of",
+        "p,q",
+        "--at",
+        "x=1,y=2,z=3",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        r.stdout,
+        "x,y,z,p,dp/dx,dp/dy,dp/dz,q,dq/dx,dq/dy,dq/dz\n1,2,3,2,2,1,0,4,1,0,1\n"
+    );
 }
 
 /// The formula examples of issue 17, each with the verdict SPEC §6 gives.

@@ -27,7 +27,7 @@ use crate::points::Points;
 use crate::report::sink::{self, Frame, Sink};
 use crate::report::{checks, csv, dot, json, mermaid, summary, svg, table};
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{self, Write};
 
 pub use crate::options::{Counts, Format, Notice, Options, PointSource};
 
@@ -299,7 +299,8 @@ impl Job {
                 origin,
                 shared,
             } => {
-                let mut reader = Points::with_shared(reader, &self.graph, &shared, &origin)?;
+                let mut reader =
+                    Points::with_shared(reader, self.graph.variables(), &shared, &origin)?;
                 let answers = self.answer_columns(&reader.layout, &origin)?;
                 let unused = self.unused_columns(&reader.layout)?;
                 let taken: Vec<usize> = answers.iter().chain(&unused).flatten().copied().collect();
@@ -322,6 +323,66 @@ impl Job {
                 finish(&mut *sink, out, run.summary, result)
             }
         }
+    }
+
+    /// This output's side of a CSV file that several outputs read
+    /// (`--of p,q --points FILE`): the columns its checks read.
+    pub fn row_columns(&self, header: &Header, origin: &str) -> Result<RowColumns> {
+        Ok(RowColumns {
+            answers: self.answer_columns(header, origin)?,
+            unused: self.unused_columns(header)?,
+            compiled: Default::default(),
+        })
+    }
+
+    /// One CSV row of several outputs' file: `values` are this output's
+    /// variables in its graph's order, `cells` the row's text. The point
+    /// goes to `sink`; its warnings end with `context`. `Ok(Err(e))`: the
+    /// row cannot be evaluated, for the caller to write in the row.
+    pub fn run_row(
+        &self,
+        values: &[f64],
+        cells: &[String],
+        columns: &mut RowColumns,
+        context: &str,
+        sink: &mut dyn Sink,
+        warn: &mut dyn FnMut(Notice),
+    ) -> Result<std::result::Result<Counts, Error>> {
+        let mut run = Run {
+            job: self,
+            warn,
+            summary: Counts::default(),
+            drawn: false,
+            compiled: std::mem::take(&mut columns.compiled),
+        };
+        let eval = match run.evaluate(values) {
+            Ok(eval) => eval,
+            Err(e) => {
+                columns.compiled = std::mem::take(&mut run.compiled);
+                return Ok(Err(e));
+            }
+        };
+        let given: Vec<run::Given> = columns
+            .answers
+            .iter()
+            .zip(&columns.unused)
+            .map(|(a, u)| run::Given {
+                answer: a.and_then(|c| cells.get(c)).map(String::as_str),
+                unused_value: u.and_then(|c| cells.get(c)?.trim().parse().ok()),
+            })
+            .collect();
+        let context = Some(context);
+        let result = run.emit(
+            values,
+            &eval,
+            Some(cells),
+            context,
+            &given,
+            sink,
+            &mut io::sink(),
+        );
+        columns.compiled = std::mem::take(&mut run.compiled);
+        result.map(|()| Ok(run.summary))
     }
 
     /// The point of a run without `--at`: none for a constant program;
@@ -347,7 +408,7 @@ impl Job {
     }
 
     /// Options given that no output of this run uses.
-    fn unused_options(&self) -> Vec<String> {
+    pub(crate) fn unused_options(&self) -> Vec<String> {
         let o = &self.options;
         let mut unused = Vec::new();
         if o.tol.is_some() && !self.is_judged() {
@@ -425,6 +486,28 @@ impl Job {
                 }
             })
             .collect()
+    }
+}
+
+/// The columns of a shared CSV file that one output's checks read
+/// ([`Job::row_columns`]).
+pub struct RowColumns {
+    answers: Vec<Option<usize>>,
+    unused: Vec<Option<usize>>,
+    compiled:
+        std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<crate::formula::Formula>>>,
+}
+
+impl RowColumns {
+    /// The columns that hold answers or values, so not a row's name.
+    pub fn taken(&self) -> impl Iterator<Item = usize> + '_ {
+        self.answers.iter().chain(&self.unused).flatten().copied()
+    }
+
+    /// How many checks a row makes (each fails when the row cannot be
+    /// evaluated).
+    pub fn checks(&self) -> usize {
+        self.answers.len()
     }
 }
 

@@ -145,16 +145,7 @@ pub fn column_names(
         computed.push("passed".into());
     }
     for name in computed {
-        let mut unique = name.clone();
-        if names.contains(&unique) && !name.starts_with("pass:") {
-            unique = format!("computed:{name}");
-        }
-        let mut k = 2;
-        while names.contains(&unique) {
-            unique = format!("{name} ({k})");
-            k += 1;
-        }
-        names.push(unique);
+        push_unique(&mut names, name);
     }
     names
 }
@@ -263,49 +254,119 @@ impl LogSink for CsvLog {
     }
 }
 
-/// One output of several (`--of p1,p2`) at one point, with what its
-/// columns need.
-pub struct OutputPoint<'a> {
-    pub point: Point<'a>,
-    /// Its `--expect` targets, for the `pass:` columns.
-    pub targets: &'a [String],
+/// Several outputs (`--of p1,p2`) in one CSV: the point's own columns
+/// (the variables, or a CSV row's cells), then each output's value, its
+/// gradient over every variable of the outputs (0 for one it does not
+/// use: a row of the Jacobian) and its `pass:` columns, then `passed`.
+pub struct Outputs {
+    /// For each output, for each gradient column, its variable in that
+    /// output's graph.
+    columns: Vec<Vec<Option<usize>>>,
+    line: String,
 }
 
-/// `--of p1,p2`: the header and the row of one point, each output's value
-/// and gradient columns side by side after the first output's variables
-/// (each output's own `passed` gives way to one for the point when
-/// `passed` is given).
-pub fn outputs_lines(outputs: &[OutputPoint<'_>], passed: Option<bool>) -> (String, String) {
-    let mut header: Vec<String> = Vec::new();
-    let mut row = String::new();
-    for (k, o) in outputs.iter().enumerate() {
-        let graph = o.point.view.graph;
-        let variables = graph.variables().len();
-        let order: Vec<usize> = (0..variables).collect();
-        let names = column_names(graph, None, &order, o.targets, false);
-        let skip = if k == 0 { 0 } else { variables };
-        header.extend(names.iter().skip(skip).map(|n| field(n)));
-        if k == 0 {
-            for &x in o.point.values {
-                number::write(&mut row, x);
-                row.push(',');
+/// One output's part of a point: its point, or none (the row could not be
+/// evaluated: empty cells, its checks failed).
+pub struct OutputPart<'a> {
+    pub point: Option<Point<'a>>,
+    pub checks: usize,
+}
+
+impl Outputs {
+    /// The header line, and the writer of rows. `leading` are the point's
+    /// own columns; `variables` the gradient's columns, in order; each
+    /// output with its `--expect` targets.
+    pub fn new(
+        leading: &[String],
+        variables: &[String],
+        outputs: &[(&crate::graph::Graph, &[String])],
+        judged: bool,
+    ) -> (String, Self) {
+        let mut names = leading.to_vec();
+        let mut columns = Vec::with_capacity(outputs.len());
+        for (graph, targets) in outputs {
+            let f = graph.name(graph.output()).to_string();
+            push_unique(&mut names, f.clone());
+            for v in variables {
+                push_unique(&mut names, format!("d{f}/d{v}"));
+            }
+            for t in *targets {
+                push_unique(&mut names, format!("pass:{t}"));
+            }
+            columns.push(
+                variables
+                    .iter()
+                    .map(|v| graph.variables().iter().position(|g| g == v))
+                    .collect(),
+            );
+        }
+        if judged {
+            push_unique(&mut names, "passed".into());
+        }
+        let header: Vec<String> = names.iter().map(|n| field(n)).collect();
+        let line = String::new();
+        (header.join(","), Outputs { columns, line })
+    }
+
+    /// One point's line (without its line break).
+    pub fn row(
+        &mut self,
+        leading: &[&str],
+        parts: &[OutputPart<'_>],
+        passed: Option<bool>,
+    ) -> &str {
+        let line = &mut self.line;
+        line.clear();
+        for (i, cell) in leading.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push_str(&field(cell));
+        }
+        for (part, columns) in parts.iter().zip(&self.columns) {
+            if !line.is_empty() || !leading.is_empty() {
+                line.push(',');
+            }
+            match &part.point {
+                Some(p) => {
+                    let graph = p.view.graph;
+                    number::write(line, p.view.output_value());
+                    for v in columns {
+                        line.push(',');
+                        match v {
+                            Some(v) => number::write(line, p.view.grad(graph.variable_node(*v))),
+                            None => line.push('0'),
+                        }
+                    }
+                    for c in p.checks {
+                        line.push_str(if c.passed { ",true" } else { ",false" });
+                    }
+                }
+                None => {
+                    line.push_str(&",".repeat(columns.len()));
+                    line.push_str(&",false".repeat(part.checks));
+                }
             }
         }
-        number::write(&mut row, o.point.view.output_value());
-        for v in 0..variables {
-            row.push(',');
-            number::write(&mut row, o.point.view.grad(graph.variable_node(v)));
+        if let Some(passed) = passed {
+            line.push_str(if passed { ",true" } else { ",false" });
         }
-        for c in o.point.checks {
-            row.push_str(if c.passed { ",true" } else { ",false" });
-        }
-        if k + 1 < outputs.len() {
-            row.push(',');
-        }
+        line
     }
-    if let Some(passed) = passed {
-        header.push("passed".into());
-        row.push_str(if passed { ",true" } else { ",false" });
+}
+
+/// Adds `name` to a header, made unique: a computed column that meets an
+/// input column (a class's answer column `L`) is `computed:L`, a second
+/// check of one target `pass:L (2)`.
+fn push_unique(names: &mut Vec<String>, name: String) {
+    let mut unique = name.clone();
+    if names.contains(&unique) && !name.starts_with("pass:") {
+        unique = format!("computed:{name}");
     }
-    (header.join(","), row)
+    let mut k = 2;
+    while names.contains(&unique) {
+        unique = format!("{name} ({k})");
+        k += 1;
+    }
+    names.push(unique);
 }

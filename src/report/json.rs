@@ -576,22 +576,66 @@ impl LogSink for JsonLog {
     }
 }
 
-/// `--of p1,p2`: one point's outputs, `{"outputs": [{…}, {…}]}` (each as
-/// one output's point is written, `passed` last when given).
+/// One output's part of a point of several outputs: its point as that
+/// output's writer has it, or the error that stopped it (a CSV row).
+pub enum OutputPart<'a> {
+    Point(&'a Json, Point<'a>),
+    Failed {
+        output: &'a str,
+        variables: &'a [String],
+        values: &'a [f64],
+        error: String,
+    },
+}
+
+/// `--of p1,p2`: one point, an object per output under `"outputs"`, each
+/// as that output alone writes it; a CSV row's own columns (`"columns"`)
+/// once, after them; `"passed"` when there are checks.
 pub fn outputs_point(
     out: &mut dyn Write,
-    outputs: &[(&Json, Point<'_>)],
+    outputs: &[OutputPart<'_>],
+    columns: Option<(&Header, &[String])>,
     passed: Option<bool>,
 ) -> Result<()> {
     out.write_all(b"{\"outputs\": [\n")?;
-    for (k, (json, point)) in outputs.iter().enumerate() {
+    for (k, part) in outputs.iter().enumerate() {
         if k > 0 {
             out.write_all(b",\n")?;
         }
-        let extra = json.extra_fields(point)?;
-        write_point(out, &point.view, false, &extra)?;
+        match part {
+            OutputPart::Point(json, point) => {
+                let extra = json.extra_fields(point)?;
+                write_point(out, &point.view, false, &extra)?;
+            }
+            OutputPart::Failed {
+                output,
+                variables,
+                values,
+                error,
+            } => {
+                let mut line = b"{\"output\": ".to_vec();
+                push_string(&mut line, output);
+                line.extend_from_slice(b", \"point\": {");
+                for (v, (name, value)) in variables.iter().zip(*values).enumerate() {
+                    if v > 0 {
+                        line.extend_from_slice(b", ");
+                    }
+                    push_string(&mut line, name);
+                    line.extend_from_slice(b": ");
+                    push_number(&mut line, *value);
+                }
+                line.extend_from_slice(b"}, \"error\": ");
+                push_string(&mut line, error);
+                line.push(b'}');
+                out.write_all(&line)?;
+            }
+        }
     }
     out.write_all(b"\n]")?;
+    if let Some(columns) = columns.and_then(|(h, cells)| columns_json(Some(h), Some(cells))) {
+        out.write_all(b", \"columns\": ")?;
+        out.write_all(&columns)?;
+    }
     if let Some(passed) = passed {
         write!(out, ", \"passed\": {passed}")?;
     }

@@ -92,5 +92,5 @@ pub(super) fn open_points<'p>(
         )),
     };
     let origin = if path == "-" { "stdin" } else { path };
-    Points::for_variables(reader, graph, &layout.data, origin)
+    Points::for_variables(reader, graph.variables(), &layout.data, origin)
 }
