@@ -214,6 +214,27 @@ fn latex_is_slide_ready() {
     assert!(text.ends_with("\\end{aligned}"), "{text}");
 }
 
+/// Exact constants reach the slide as fractions, never as float digits:
+/// `\frac{7}{30}` goes over the factors' numerator, an exponent stays
+/// inline (`x^{2/3}`), a sum after a number keeps its parentheses.
+#[test]
+fn latex_writes_fractions() {
+    let cases = [
+        (
+            "y = 0.7*tanh(x/3)",
+            "\\frac{\\partial y}{\\partial x} &= \\frac{7\\,\\left(1 - {\\tanh\\left(\\frac{x}{3}\\right)}^{2}\\right)}{30}",
+        ),
+        ("y = x^(1/3)", "\\frac{\\partial y}{\\partial x} &= \\frac{1}{3\\,{x}^{2/3}}"),
+        ("y = 0.5*(x+1)/(x-1)", "y &= \\frac{0.5\\,\\left(1 + x\\right)}{x - 1}"),
+        ("y = x/7 - 1/3", "y &= \\frac{3\\,x - 7}{21}"),
+    ];
+    for (program, line) in cases {
+        let text = lines(&[program, "--format", "latex"]).join("\n");
+        assert!(text.contains(line), "{program}:\n{text}");
+        assert!(!text.contains("333"), "{program}:\n{text}");
+    }
+}
+
 #[test]
 fn explain_writes_the_chain_rule() {
     let out = lines(&[LOSS, "--symbolic", "--explain"]);

@@ -5,7 +5,7 @@
 //! products by juxtaposition (`\cdot` between two numbers), quotients as
 //! `\frac`. An explicit stack, as the text printer.
 
-use super::expr::{Exprs, Id, Node};
+use super::expr::{Exprs, Id, Node, F};
 use super::{Formulas, Hessian};
 use crate::graph::Graph;
 use crate::ops::Op;
@@ -119,7 +119,7 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
             parts.push(t("\\left("));
         }
         match node {
-            Node::Num(v) => parts.push(Task::Text(crate::number::format(v.get()))),
+            Node::Num(v) => parts.push(Task::Text(constant(*v))),
             Node::Sym(i) => parts.push(Task::Text(name(ex.name(*i)))),
             Node::Call(op, args) => {
                 if *op == Op::Sqrt {
@@ -152,25 +152,25 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
                 let mut terms = terms.to_vec();
                 super::print::sort_terms(ex, &mut terms);
                 let mut first = true;
-                let mut items: Vec<(Option<Id>, f64)> = terms
+                let mut items: Vec<(Option<Id>, F)> = terms
                     .iter()
                     .filter(|x| x.1.get() > 0.0)
-                    .map(|&(x, c)| (Some(x), c.get()))
+                    .map(|&(x, c)| (Some(x), c))
                     .collect();
                 if k.get() > 0.0 {
-                    items.insert(0, (None, k.get()));
+                    items.insert(0, (None, *k));
                 }
                 items.extend(
                     terms
                         .iter()
                         .filter(|x| x.1.get() < 0.0)
-                        .map(|&(x, c)| (Some(x), c.get())),
+                        .map(|&(x, c)| (Some(x), c)),
                 );
                 if k.get() < 0.0 {
-                    items.push((None, k.get()));
+                    items.push((None, *k));
                 }
                 for (term, c) in items {
-                    parts.push(t(match (first, c < 0.0) {
+                    parts.push(t(match (first, c.get() < 0.0) {
                         (true, false) => "",
                         (true, true) => "-",
                         (false, false) => " + ",
@@ -178,10 +178,10 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
                     }));
                     first = false;
                     match term {
-                        None => parts.push(Task::Text(crate::number::format(c.abs()))),
+                        None => parts.push(Task::Text(constant(c.abs()))),
                         Some(x)
                             if matches!(ex.node(x), Node::Add(..) | Node::Mul(..))
-                                && c.abs() == 1.0
+                                && c.abs() == F::ONE
                                 && !matches!(ex.node(x), Node::Mul(k, _) if k.get() > 0.0) =>
                         {
                             parts.push(Task::Node(x, true))
@@ -194,7 +194,7 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
                 if c.get() < 0.0 {
                     parts.push(t("-"));
                 }
-                product(ex, id, 1.0, &mut parts);
+                product(ex, id, F::ONE, &mut parts);
             }
         }
         if wrap {
@@ -205,60 +205,96 @@ pub fn formula(ex: &Exprs, id: Id) -> String {
     out
 }
 
-/// `c·t` with c > 0 (a product's own coefficient taken by its size).
-fn product(ex: &Exprs, id: Id, c: f64, parts: &mut Vec<Task>) {
-    let (coeff, factors): (f64, Vec<(Id, f64)>) = match ex.node(id) {
-        Node::Mul(k, fs) => (
-            c * k.get().abs(),
-            fs.iter().map(|&(b, e)| (b, e.get())).collect(),
-        ),
-        _ => (c, vec![(id, 1.0)]),
+/// A constant as a slide writes it: an integer or a short decimal as
+/// the text printer has it (`0.7`), another fraction as `\frac{1}{3}`.
+fn constant(f: F) -> String {
+    match (super::print::decimal(f), f.fraction()) {
+        (None, Some((p, q))) if p < 0 => format!("-\\frac{{{}}}{{{q}}}", -p),
+        (None, Some((p, q))) => format!("\\frac{{{p}}}{{{q}}}"),
+        _ => super::print::constant(f),
+    }
+}
+
+/// An exponent: a fraction inline (`x^{2/3}`), as lecturers write it.
+fn exponent(e: F) -> String {
+    super::print::constant(e)
+}
+
+/// `c·t` with c > 0 (a product's own coefficient taken by its size). A
+/// fractional coefficient p/q puts p over the numerator's factors and q
+/// under the denominator's: `\frac{7}{30}` times a factor is
+/// `\frac{7\,(…)}{30}`.
+fn product(ex: &Exprs, id: Id, c: F, parts: &mut Vec<Task>) {
+    let (coeff, factors): (F, Vec<(Id, F)>) = match ex.node(id) {
+        Node::Mul(k, fs) => (c * k.abs(), fs.to_vec()),
+        _ => (c, vec![(id, F::ONE)]),
     };
-    let mut numerator: Vec<(Id, f64)> = factors.iter().copied().filter(|f| f.1 > 0.0).collect();
+    let mut numerator: Vec<(Id, F)> = factors
+        .iter()
+        .copied()
+        .filter(|f| f.1.get() > 0.0)
+        .collect();
     numerator.sort_by(|a, b| {
         let (ka, kb) = (ex.factor_rank(a.0), ex.factor_rank(b.0));
         (ka.0, ka.1).cmp(&(kb.0, kb.1))
     });
-    let denominator: Vec<(Id, f64)> = factors
+    let denominator: Vec<(Id, F)> = factors
         .iter()
-        .filter(|f| f.1 < 0.0)
+        .filter(|f| f.1.get() < 0.0)
         .map(|&(b, e)| (b, -e))
         .collect();
+    // A fraction's numerator and denominator go with the factors'.
+    let (top_number, bottom_number) = match (super::print::decimal(coeff), coeff.fraction()) {
+        (None, Some((p, q))) if !numerator.is_empty() || !denominator.is_empty() => {
+            (F::int(p), Some(q))
+        }
+        _ => (coeff, None),
+    };
     let mut top: Vec<Task> = Vec::new();
-    if coeff != 1.0 || numerator.is_empty() {
-        top.push(Task::Text(crate::number::format(coeff)));
+    let shows_number = top_number != F::ONE || numerator.is_empty();
+    if shows_number {
+        top.push(Task::Text(constant(top_number)));
     }
     for (i, &(b, e)) in numerator.iter().enumerate() {
-        if i > 0 || coeff != 1.0 {
+        if i > 0 || shows_number {
             top.push(Task::Text(
-                if coeff != 1.0 && i == 0 { "\\," } else { " " }.into(),
+                if shows_number && i == 0 { "\\," } else { " " }.into(),
             ));
         }
-        power(b, e, denominator.is_empty(), &mut top);
+        let in_frac = !denominator.is_empty() || bottom_number.is_some();
+        let wrap = !in_frac || numerator.len() > 1 || shows_number;
+        power(b, e, wrap, &mut top);
     }
-    if denominator.is_empty() {
+    if denominator.is_empty() && bottom_number.is_none() {
         parts.extend(top);
         return;
     }
     parts.push(Task::Text("\\frac{".into()));
     parts.extend(top);
     parts.push(Task::Text("}{".into()));
+    if let Some(q) = bottom_number {
+        parts.push(Task::Text(q.to_string()));
+        if !denominator.is_empty() {
+            parts.push(Task::Text("\\,".into()));
+        }
+    }
     for (i, &(b, e)) in denominator.iter().enumerate() {
         if i > 0 {
             parts.push(Task::Text(" ".into()));
         }
-        power(b, e, denominator.len() > 1, parts);
+        let wrap = denominator.len() > 1 || bottom_number.is_some();
+        power(b, e, wrap, parts);
     }
     parts.push(Task::Text("}".into()));
 }
 
-fn power(b: Id, e: f64, wrap: bool, parts: &mut Vec<Task>) {
-    if e == 1.0 {
+fn power(b: Id, e: F, wrap: bool, parts: &mut Vec<Task>) {
+    if e == F::ONE {
         parts.push(Task::Node(b, wrap));
     } else {
         parts.push(Task::Text("{".into()));
         parts.push(Task::Node(b, true));
-        parts.push(Task::Text(format!("}}^{{{}}}", crate::number::format(e))));
+        parts.push(Task::Text(format!("}}^{{{}}}", exponent(e))));
     }
 }
 
