@@ -313,7 +313,9 @@ const DENOMINATOR_TERMS: usize = 6;
 #[derive(Default)]
 pub struct Exprs {
     nodes: Vec<Node>,
-    ids: FxHashMap<Node, Id>,
+    /// Each node's id, found by its hash (`hashes`): a node is kept once.
+    ids: hashbrown::HashTable<Id>,
+    hashes: Vec<u64>,
     /// The printed size of each node as a tree (operators and calls), an
     /// estimate used to choose the smaller of two equal forms.
     sizes: Vec<u64>,
@@ -440,16 +442,19 @@ impl Exprs {
     }
 
     fn intern(&mut self, node: Node) -> Id {
-        if let Some(&id) = self.ids.get(&node) {
+        let hash = {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one(&node)
+        };
+        let nodes = &self.nodes;
+        if let Some(&id) = self.ids.find(hash, |&id| nodes[id as usize] == node) {
             return id;
         }
         let size = self.measure(&node);
-        let kids = self.children_of(&node);
         let rank = match &node {
             Node::Sym(i) => *i,
-            _ => kids
-                .iter()
-                .map(|&c| self.ranks[c as usize])
+            _ => kids(&node)
+                .map(|c| self.ranks[c as usize])
                 .min()
                 .unwrap_or(u32::MAX),
         };
@@ -468,16 +473,18 @@ impl Exprs {
                 .iter()
                 .fold(mix(4 ^ (*op as u64) << 8), |h, a| mix(h ^ p(a))),
         };
-        let calls = matches!(node, Node::Call(..)) || kids.iter().any(|&c| self.calls[c as usize]);
+        let calls = matches!(node, Node::Call(..)) || kids(&node).any(|c| self.calls[c as usize]);
         self.calls.push(calls);
         let class = self.class_of(&node, calls);
         self.classes.push(class);
         self.ranks.push(rank);
         self.prints.push(print);
         let id = self.nodes.len() as Id;
-        self.nodes.push(node.clone());
+        self.nodes.push(node);
         self.sizes.push(size);
-        self.ids.insert(node, id);
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.ids.insert_unique(hash, id, |&id| hashes[id as usize]);
         id
     }
 
@@ -1340,14 +1347,24 @@ impl Exprs {
     }
 
     fn children_of(&self, node: &Node) -> Vec<Id> {
-        match node {
-            Node::Num(_) | Node::Sym(_) => Vec::new(),
-            Node::Add(ts, _) => ts.iter().map(|t| t.0).collect(),
-            Node::Mul(_, fs) => fs.iter().map(|f| f.0).collect(),
-            Node::Pow(a, b) => vec![*a, *b],
-            Node::Call(_, args) => args.to_vec(),
-        }
+        kids(node).collect()
     }
+}
+
+/// The direct inputs of a node, without allocating.
+fn kids(node: &Node) -> impl Iterator<Item = Id> + '_ {
+    let none: &[Id] = &[];
+    let (pairs, first, second): (&[(Id, F)], &[Id], &[Id]) = match node {
+        Node::Num(_) | Node::Sym(_) => (&[], none, none),
+        Node::Add(ts, _) | Node::Mul(_, ts) => (ts, none, none),
+        Node::Pow(a, b) => (&[], std::slice::from_ref(a), std::slice::from_ref(b)),
+        Node::Call(_, args) => (&[], args, none),
+    };
+    pairs
+        .iter()
+        .map(|p| p.0)
+        .chain(first.iter().copied())
+        .chain(second.iter().copied())
 }
 
 /// Exponents a sum is multiplied out under: 1, 2, 3.
