@@ -1246,17 +1246,40 @@ impl Exprs {
         })
     }
 
-    /// Replaces the symbols in `subst` (symbol id → formula) everywhere in
-    /// `root`, rebuilding bottom-up (ids in increasing order: inputs first).
-    pub fn substitute(&mut self, root: Id, subst: &FxHashMap<Id, Id>) -> Id {
+    /// Replaces the nodes in `subst` (node → formula) everywhere in `root`,
+    /// rebuilding bottom-up (ids in increasing order: inputs first); each of
+    /// `products` (a product → a symbol) also replaces its factors inside a
+    /// larger product (`e1*(1 - p1)/s` with `p1 = e1/s` is `p1*(1 - p1)`).
+    pub fn substitute(&mut self, root: Id, subst: &FxHashMap<Id, Id>, products: &[(Id, Id)]) -> Id {
         let mut memo: FxHashMap<Id, Id> = FxHashMap::default();
         for id in self.reachable(root) {
+            let m = |x: &Id| memo.get(x).copied().unwrap_or(*x);
+            let changed = kids(self.node(id)).any(|k| m(&k) != k);
+            let holds_a_product = match self.node(id) {
+                Node::Mul(_, fs) => products.iter().any(|&(def, _)| match self.node(def) {
+                    Node::Mul(_, part) => part.iter().all(|f| fs.contains(f)),
+                    _ => false,
+                }),
+                _ => false,
+            };
             let new = if let Some(&s) = subst.get(&id) {
                 s
+            } else if !changed && !holds_a_product {
+                // Untouched: kept as built (an exact difference stays one).
+                id
             } else {
-                let m = |x: &Id| memo.get(x).copied().unwrap_or(*x);
                 match self.node(id).clone() {
                     Node::Num(_) | Node::Sym(_) => id,
+                    // `a - (b + 1)` kept unassociated (see `exact_difference`).
+                    Node::Add(ts, k)
+                        if ts.len() == 2
+                            && k == F::ZERO
+                            && ts[0].1 == F::ONE
+                            && ts[1].1 == F::int(-1)
+                            && matches!(self.node(ts[1].0), Node::Add(..)) =>
+                    {
+                        self.exact_difference(m(&ts[0].0), m(&ts[1].0))
+                    }
                     Node::Add(ts, k) => {
                         let mut items: Vec<(Id, F)> = ts.iter().map(|(t, c)| (m(t), *c)).collect();
                         let kk = self.numq(k);
@@ -1264,7 +1287,23 @@ impl Exprs {
                         self.add_q(&items)
                     }
                     Node::Mul(c, fs) => {
-                        let items: Vec<(Id, F)> = fs.iter().map(|(b, e)| (m(b), *e)).collect();
+                        let mut items: Vec<(Id, F)> = fs.iter().map(|(b, e)| (m(b), *e)).collect();
+                        let mut c = c;
+                        for &(def, sym) in products {
+                            let Node::Mul(k, part) = self.node(def) else {
+                                continue;
+                            };
+                            let has = |f: &(Id, F)| items.contains(f);
+                            let Some(inverse) = k.pow(F::int(-1)) else {
+                                continue;
+                            };
+                            if part.len() < items.len() && part.iter().all(has) {
+                                let part = part.to_vec();
+                                items.retain(|f| !part.contains(f));
+                                items.push((sym, F::ONE));
+                                c = c * inverse;
+                            }
+                        }
                         let p = self.product(F::ONE, items);
                         let p = self.expand_if_smaller(p);
                         self.scale_q(p, c)

@@ -16,7 +16,7 @@ use crate::ast::ExprKind;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Kind, NodeId};
 use crate::ops::{Op, TABLE};
-use expr::{Exprs, Id};
+use expr::{Exprs, Id, Node};
 use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
@@ -284,9 +284,37 @@ pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> R
         }
     }
     let zero = ex.num(0.0);
-    let gradient = (0..graph.variables().len())
+    let mut gradient: Vec<Id> = (0..graph.variables().len())
         .map(|v| adjoint[graph.variable_node(v) as usize].unwrap_or(zero))
         .collect();
+    // A step's definition that the simplifier rebuilt inside a formula
+    // (σ(u) in 1 - σ(u), from `L = 1/(1+exp(-u))`) reads as its name, as
+    // the other factor already does: x*L*(1 - L).
+    let shorthand: FxHashMap<Id, Id> = steps
+        .iter()
+        .filter(|(_, def)| !matches!(ex.node(*def), Node::Num(_) | Node::Sym(_)))
+        .map(|&(node, def)| (def, value[node as usize]))
+        .collect();
+    let products: Vec<(Id, Id)> = shorthand
+        .iter()
+        .filter(|(def, _)| matches!(ex.node(**def), Node::Mul(_, fs) if fs.len() >= 2))
+        .map(|(&def, &sym)| (def, sym))
+        .collect();
+    if !shorthand.is_empty() {
+        let formulas = gradient.iter_mut().chain(adjoint.iter_mut().flatten());
+        for f in formulas {
+            let reached = ex.reachable(*f);
+            let seen: rustc_hash::FxHashSet<Id> = reached.iter().copied().collect();
+            let factors_of = |def: Id| match ex.node(def) {
+                Node::Mul(_, fs) => fs.iter().all(|(b, _)| seen.contains(b)),
+                _ => false,
+            };
+            let whole = reached.iter().any(|id| shorthand.contains_key(id));
+            if whole || products.iter().any(|&(def, _)| factors_of(def)) {
+                *f = ex.substitute(*f, &shorthand, &products);
+            }
+        }
+    }
     Ok(Formulas {
         ex,
         value,
