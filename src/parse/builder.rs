@@ -71,7 +71,7 @@ pub(super) struct Builder<'a> {
     args: Vec<ExprId>,
     pub(super) statements: Vec<Statement<'a>>,
     operands: Vec<ExprId>,
-    /// Pending operators: rule, binding power, where the operator starts.
+    /// Pending operators: operator, binding power, where it starts.
     operators: Vec<(Op, u8, usize)>,
     frames: Vec<Frame>,
     open: Option<Open<'a>>,
