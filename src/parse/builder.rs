@@ -5,16 +5,46 @@ use super::{piece::term_too_long, piece::Token, Rule, MAX_TERM_BYTES};
 use crate::ast::{BinOp, Expr, ExprId, ExprKind, Program, Span, Statement};
 use crate::error::{Error, ErrorKind, Result};
 
-/// The precedence table, loosest first (see the module docs): an operator
-/// token's binding power and whether it groups to the right.
-fn binding_power(rule: Rule) -> Option<(u8, bool)> {
-    Some(match rule {
-        Rule::add | Rule::sub => (1, false),
-        Rule::mul | Rule::div | Rule::implicit | Rule::implicit_paren => (2, false),
-        Rule::neg | Rule::pos | Rule::root => (3, false),
-        Rule::pow => (4, true),
-        _ => return None,
-    })
+/// An operator of the precedence table.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(super) enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Neg,
+    Pos,
+    Root,
+}
+
+impl Op {
+    /// The binary operator an `infix` token's text spells (the grammar's
+    /// `infix` rule: `**` before `*`).
+    pub(super) fn of_infix(text: &str) -> Op {
+        match text.as_bytes() {
+            [b'+', ..] => Op::Add,
+            [b'-', ..] => Op::Sub,
+            [b'*', b'*', ..] | [b'^', ..] => Op::Pow,
+            [b'/', ..] => Op::Div,
+            _ => match text.chars().next() {
+                Some('\u{2212}' | '\u{2013}') => Op::Sub,
+                Some('\u{00F7}') => Op::Div,
+                _ => Op::Mul,
+            },
+        }
+    }
+
+    /// The precedence table, loosest first (see the module docs): the
+    /// operator's binding power and whether it groups to the right.
+    fn binding_power(self) -> (u8, bool) {
+        match self {
+            Op::Add | Op::Sub => (1, false),
+            Op::Mul | Op::Div => (2, false),
+            Op::Neg | Op::Pos | Op::Root => (3, false),
+            Op::Pow => (4, true),
+        }
+    }
 }
 
 /// A statement being read.
@@ -41,8 +71,8 @@ pub(super) struct Builder<'a> {
     args: Vec<ExprId>,
     pub(super) statements: Vec<Statement<'a>>,
     operands: Vec<ExprId>,
-    /// Pending operators: rule, binding power, where the operator starts.
-    operators: Vec<(Rule, u8, usize)>,
+    /// Pending operators: operator, binding power, where it starts.
+    operators: Vec<(Op, u8, usize)>,
     frames: Vec<Frame>,
     open: Option<Open<'a>>,
     /// Where the current top-level term starts.
@@ -216,7 +246,9 @@ impl<'a> Builder<'a> {
                     let id = self.push(kind, Span::new(name_start, end));
                     self.operands.push(id);
                 }
-                Rule::neg | Rule::pos | Rule::root => self.operators.push((t.rule, 3, start)),
+                Rule::neg => self.operators.push((Op::Neg, 3, start)),
+                Rule::pos => self.operators.push((Op::Pos, 3, start)),
+                Rule::root => self.operators.push((Op::Root, 3, start)),
                 Rule::superscript => {
                     // Postfix powers bind tightest: apply to the operand at once.
                     let lhs = self.operands.pop().ok_or_else(|| internal("postfix"))?;
@@ -227,7 +259,13 @@ impl<'a> Builder<'a> {
                     self.operands.push(id);
                 }
                 rule => {
-                    if let Some((power, right)) = binding_power(rule) {
+                    let op = match rule {
+                        Rule::infix => Some(Op::of_infix(&self.source[start..end])),
+                        Rule::implicit | Rule::implicit_paren => Some(Op::Mul),
+                        _ => None,
+                    };
+                    if let Some(op) = op {
+                        let (power, right) = op.binding_power();
                         if power == 1 && self.frames.len() == 1 {
                             self.end_term(start)?;
                             self.term_start = end;
@@ -245,7 +283,7 @@ impl<'a> Builder<'a> {
                             }
                         }
                         // Only a sign's start is ever used (for its span).
-                        self.operators.push((rule, power, 0));
+                        self.operators.push((op, power, 0));
                     }
                 }
             }
@@ -314,12 +352,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Applies one pending operator to the operands on the stack.
-    fn reduce(&mut self, rule: Rule, start: usize) -> Result<()> {
+    fn reduce(&mut self, op: Op, start: usize) -> Result<()> {
         let rhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
-        let id = match rule {
-            Rule::pos => rhs,
+        let id = match op {
+            Op::Pos => rhs,
             // `√x` is a call of `sqrt`, named by its `√`.
-            Rule::root => {
+            Op::Root => {
                 let first = self.args.len() as u32;
                 self.args.push(rhs);
                 let kind = ExprKind::Call {
@@ -330,17 +368,17 @@ impl<'a> Builder<'a> {
                 let span = Span::new(start, self.span_of_expr(rhs).end);
                 self.push(kind, span)
             }
-            Rule::neg => {
+            Op::Neg => {
                 let span = Span::new(start, self.span_of_expr(rhs).end);
                 self.push(ExprKind::Neg(rhs), span)
             }
             _ => {
                 let lhs = self.operands.pop().ok_or_else(|| internal("operand"))?;
-                let bin = match rule {
-                    Rule::add => BinOp::Add,
-                    Rule::sub => BinOp::Sub,
-                    Rule::div => BinOp::Div,
-                    Rule::pow => BinOp::Pow,
+                let bin = match op {
+                    Op::Add => BinOp::Add,
+                    Op::Sub => BinOp::Sub,
+                    Op::Div => BinOp::Div,
+                    Op::Pow => BinOp::Pow,
                     _ => BinOp::Mul,
                 };
                 let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));

@@ -1,6 +1,6 @@
 //! The piece reader: one pest parse of a piece rule at a time, in a window.
 
-use super::builder::Builder;
+use super::builder::{Builder, Op};
 use super::wording::{internal, syntax_error};
 use super::{grammar, Rule, LEAD_BYTES, MAX_TERM_BYTES, TIGHT_BYTES};
 use crate::ast::{Program, Span};
@@ -116,9 +116,7 @@ fn before_last_operator(tokens: &[Token]) -> Option<usize> {
         match (t.rule, t.start) {
             (Rule::expr | Rule::args, true) => depth += 1,
             (Rule::expr | Rule::args, false) => depth = depth.saturating_sub(1),
-            (Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow, true) if depth == 0 => {
-                last = Some(i)
-            }
+            (Rule::infix, true) if depth == 0 => last = Some(i),
             _ => {}
         }
     }
@@ -367,7 +365,9 @@ fn too_long(
         // term goes on.
         let op = lead(Rule::lead_more).and_then(|p| p.into_inner().next());
         let term_start = match op {
-            Some(op) if matches!(op.as_rule(), Rule::add | Rule::sub) => pos + op.as_span().end(),
+            Some(op) if matches!(Op::of_infix(op.as_str()), Op::Add | Op::Sub) => {
+                pos + op.as_span().end()
+            }
             _ => current_term,
         };
         return Err(term_too_long(source, term_start));

@@ -64,7 +64,7 @@ const EXPECTED_ORDER: [&str; 6] = [
 
 fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
+        Rule::infix => "an operator",
         Rule::superscript => "an operator",
         Rule::number | Rule::name | Rule::expr | Rule::run => OPERAND,
         Rule::neg | Rule::pos | Rule::root => OPERAND,
