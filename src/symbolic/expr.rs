@@ -920,6 +920,13 @@ impl Exprs {
                     let ku = self.scale_q(u, e);
                     work.push((self.call(Op::Exp, &[ku]), F::ONE));
                 }
+                // sqrt(u)^(2k) = u^k wherever sqrt(u) is defined.
+                Node::Call(Op::Sqrt, args)
+                    if e.is_integer() && e.fraction().is_some_and(|(p, _)| p % 2 == 0) =>
+                {
+                    let u = args[0];
+                    work.push((u, e.mul(F::ratio(1, 2))));
+                }
                 // (b^p)^n = b^(n·p) for an integer n > 1 (not below: `1/w^x` prints
                 // smaller than `w^(-x)`): equal wherever the
                 // left side is defined (`(λ^β)^2` is `λ^(2*β)`).
@@ -1038,6 +1045,27 @@ impl Exprs {
                 let arg = self.add_q(&[(u, F::ONE), (v, F::int(-1))]);
                 let s = self.call(Op::Sigmoid, &[arg]);
                 let out = self.product_replacing(coeff, &merged, (i, j), s);
+                self.rewrites -= 1;
+                return out;
+            }
+        }
+        // exp(u)·exp(v) = exp(u + v) (after the σ forms above had their
+        // chance at each exp).
+        if self.rewrites < MAX_REWRITE_DEPTH {
+            let exps: Vec<(usize, Id)> = merged
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &(x, m))| match self.node(x) {
+                    Node::Call(Op::Exp, a) if m == F::ONE => Some((i, a[0])),
+                    _ => None,
+                })
+                .take(2)
+                .collect();
+            if let [(i, u), (j, v)] = exps[..] {
+                self.rewrites += 1;
+                let sum = self.add_q(&[(u, F::ONE), (v, F::ONE)]);
+                let joined = self.call(Op::Exp, &[sum]);
+                let out = self.product_replacing(coeff, &merged, (i, j), joined);
                 self.rewrites -= 1;
                 return out;
             }

@@ -528,6 +528,9 @@ mod tests {
             ("(a + b)/(c*d)", "(a + b)/(c*d)"),
             ("cos(-x) + sin(-x)", "cos(x) - sin(x)"),
             ("exp(x)^2", "exp(2*x)"),
+            ("exp(x)*exp(2*x)*y", "y*exp(3*x)"),
+            ("sqrt(u)^2*y", "u*y"),
+            ("sqrt(u)^4", "u^2"),
             ("(-a - b)^2", "(a + b)^2"),
             ("2*3 + ln(1)", "6"),
         ] {
