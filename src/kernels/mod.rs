@@ -17,10 +17,12 @@
 //! the bit.
 //!
 //! `ln_column` is exact too but is not used: on the project's machine (AMD
-//! EPYC, AVX2) it took about 9 ns a value against glibc's `log` 6.7 ns
-//! (`exp_column` 5.4 ns against 8.3 ns; medians of 5, load about 5): the
-//! table lookups (three a lane, scalar: the compiler will not gather) and
-//! the double-double sums cost more than glibc's own table method.
+//! EPYC, AVX2, 2 cores) it took 7.7–7.9 ns a value against glibc's `log`
+//! 5.5–5.8 ns, while `exp_column` took 4.9–5.0 ns against glibc's `exp`
+//! 6.5–6.8 ns (CPU time over 52M values, min and median of 9 alternated
+//! runs, load 4.9–5.0): the table lookups (three a lane, scalar: the
+//! compiler will not gather) and the double-double sums cost more than
+//! glibc's own table method.
 //!
 //! The vector path needs AVX2 and FMA (detected at run time, the default
 //! target being baseline x86-64); elsewhere the column functions call libm
