@@ -408,6 +408,9 @@ fn forward_with(def: &'static OpDef, ins: &[NodeId], values: &[f64], cap: usize,
     match *ins {
         [a] => {
             let a = &column(values, a, cap)[..out.len()];
+            if let Some(kernel) = def.column {
+                return kernel(a, out);
+            }
             for (y, &x) in out.iter_mut().zip(a) {
                 *y = (def.forward)(&[x]);
             }

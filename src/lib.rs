@@ -30,6 +30,7 @@ pub mod graph;
 pub mod hessian;
 pub mod input;
 pub mod jacobian;
+pub mod kernels;
 pub mod number;
 pub mod ops;
 pub mod options;

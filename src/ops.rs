@@ -79,6 +79,9 @@ pub struct Alias {
     pub arity: Arity,
 }
 
+/// A rule over a column: `out[i]` from `a[i]`.
+pub type Column = fn(&[f64], &mut [f64]);
+
 pub struct OpDef {
     /// The name in JSON output and in definitions of function calls.
     pub name: &'static str,
@@ -88,6 +91,11 @@ pub struct OpDef {
     /// help and suggestions); those of an operator (`pow`) are accepted only.
     pub aliases: &'static [Alias],
     pub forward: fn(&[f64]) -> f64,
+    /// For a function of one input, `forward` over a column at once
+    /// (`out[i]` from `a[i]`), bit for bit `forward`'s results: the batch
+    /// engine's vectorised `exp`/`ln` ([`crate::kernels`]). `None`: the
+    /// batch engine calls `forward` a row at a time.
+    pub column: Option<Column>,
     pub local: fn(&[f64], f64, &mut [f64]),
     /// Why the forward value at these inputs is not finite.
     pub domain: fn(&[f64]) -> String,
@@ -312,6 +320,7 @@ const fn entry(
         arity,
         aliases: &[],
         forward,
+        column: None,
         local,
         domain,
         rule,
@@ -708,6 +717,7 @@ op_table! {
             }
         },
         derivative: &["out"],
+        column: Some(crate::kernels::exp_column),
         ..unary(
             "exp",
             |a| a[0].exp(),
@@ -886,6 +896,7 @@ op_table! {
             name: "σ",
             arity: Arity::exactly(1),
         }],
+        column: Some(crate::kernels::sigmoid_column),
         ..unary(
             "sigmoid",
             |a| sigmoid(a[0]),

@@ -66,13 +66,17 @@ impl Layout {
     /// Fills `matrix` with full points (every variable) from data rows.
     pub(super) fn points(&self, params: &[f64], rows: &[f64], n: usize, matrix: &mut Vec<f64>) {
         let width = self.data.len();
+        let full = self.slots.len();
+        // Sized once and written in place: no capacity check a value.
         matrix.clear();
-        for r in 0..n {
-            for slot in &self.slots {
-                matrix.push(match *slot {
+        matrix.resize(n * full, 0.0);
+        for (r, point) in matrix.chunks_exact_mut(full.max(1)).enumerate() {
+            let row = &rows[r * width..(r + 1) * width];
+            for (m, slot) in point.iter_mut().zip(&self.slots) {
+                *m = match *slot {
                     Ok(p) => params[p],
-                    Err(c) => rows[r * width + c],
-                });
+                    Err(c) => row[c],
+                };
             }
         }
     }
