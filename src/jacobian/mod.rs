@@ -122,8 +122,9 @@ impl Sink for Capture {
 }
 
 /// Runs every output's job at each `--at` point (or each row of
-/// `--points`: [`rows`]) and writes them together. Every `--at` point is
-/// evaluated before anything is written, as with one output.
+/// `--points`, in the `rows` module) and writes them together. Every
+/// `--at` point is evaluated before anything is written, as with one
+/// output.
 pub fn run(
     jobs: &[Job],
     options: &Options,
