@@ -188,3 +188,59 @@ fn tensor_output_says_to_reduce_it() {
         ],
     );
 }
+
+#[test]
+fn json_has_tensors_as_nested_arrays_with_shapes() {
+    let out = json(LAYER, LAYER_AT);
+    let tensors = out["tensors"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = tensors.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["W", "x", "b", "v", "h"]);
+    let w = &tensors[0];
+    assert_eq!(w["shape"], serde_json::json!([2, 2]));
+    assert_eq!(w["value"], serde_json::json!([[0.5, -0.5], [1, 0.25]]));
+    close("dL/dW[1][0]", num(&w["grad"][1][0]), 0.7579962227988529);
+    close("dL/dW[0][1]", num(&w["grad"][0][1]), -0.5314664831583129);
+    let h = &tensors[4];
+    assert_eq!(h["shape"], serde_json::json!([2]));
+    close("h[1]", num(&h["value"][1]), 0.8482836399575129);
+}
+
+#[test]
+fn scalar_json_has_no_tensors_key() {
+    let out = json("x*y", "x=1,y=2");
+    assert!(out.get("tensors").is_none(), "{out}");
+}
+
+#[test]
+fn table_has_one_row_per_tensor_and_gradients_as_arrays() {
+    let r = run(&[LAYER, "--at", LAYER_AT]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["node", "shape", "op", "definition", "value", "∂L/∂node"]
+    );
+    let row = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("no row {name} in\n{}", r.stdout))
+    };
+    assert_eq!(
+        row("W"),
+        "W 2×2 var [[0.5, -0.5], [1, 0.25]] [[-1.06, -0.531], [0.758, 0.379]]"
+    );
+    assert_eq!(
+        row("h"),
+        "h 2 tanh tanh(W@x + b) [0.462, 0.848] [-0.676, 1.35]"
+    );
+    assert!(!r.stdout.contains("\nW[0,0] "), "{}", r.stdout);
+    assert_contains(
+        &r.stdout,
+        &[
+            "∂L/∂W = [[-1.0629329663166258, -0.5314664831583129], [0.757996222798853, 0.3789981113994265]]",
+            "∂L/∂c = -0.6757810606866338",
+        ],
+    );
+}

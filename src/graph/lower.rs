@@ -171,7 +171,7 @@ impl<'a> Lowerer<'a> {
             if let Val::Tensor(t) = vals[st.root as usize] {
                 match st.name {
                     Some((name, _)) => {
-                        self.tensor_statement(name, t, st.span);
+                        self.tensor_statement(name, t, st.span, st.root);
                         if of == Some(name) {
                             return Err(self.tensor_output(name, t, st.span));
                         }
@@ -643,9 +643,12 @@ impl<'a> Lowerer<'a> {
                         }
                         g.nodes.iter().all(|&x| x != NONE).then_some(g)
                     })
-                    .collect()
+                    .collect::<Vec<Group>>()
             }
         };
+        // In the graph's order, as the table shows them.
+        let mut groups = groups;
+        groups.sort_by_key(|g| g.nodes.iter().min().copied());
         Graph {
             groups,
             nodes,

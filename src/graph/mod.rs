@@ -69,6 +69,12 @@ enum Label {
     Named(u32),
 }
 
+/// `2×3`, `3`: a tensor's shape in messages and tables.
+pub fn shape_text(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    dims.join("×")
+}
+
 /// A named vector or matrix (SPEC §9): its elements are scalar nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
@@ -77,6 +83,9 @@ pub struct Group {
     pub shape: Vec<usize>,
     /// The elements' nodes, row-major.
     pub nodes: Vec<NodeId>,
+    /// A statement's expression as written (`tanh(W@x + b)`); `None` for a
+    /// variable.
+    pub definition: Option<String>,
 }
 
 /// The graph: nodes in evaluation order, the output last.

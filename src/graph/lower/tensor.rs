@@ -31,12 +31,6 @@ pub(super) fn is_tensor_function(name: &str) -> bool {
     TENSOR_FUNCTIONS.contains(&name)
 }
 
-/// `2×3`, `3` (for the messages).
-pub(super) fn shape_text(shape: &[usize]) -> String {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    dims.join("×")
-}
-
 /// `W is 2×3`, `x has 2 entries`, `c is a number`.
 fn describe(text: &str, shape: &[usize]) -> String {
     match shape {
@@ -152,6 +146,7 @@ impl<'a> Lowerer<'a> {
             name: name.to_string(),
             shape: shape.clone(),
             nodes,
+            definition: None,
         });
         let t = self.tensor(shape, elems);
         if let Val::Tensor(i) = t {
@@ -162,7 +157,8 @@ impl<'a> Lowerer<'a> {
 
     /// A statement whose value is a tensor: each element becomes a named
     /// node (`h[0]`), the group is recorded.
-    pub(super) fn tensor_statement(&mut self, name: &'a str, t: u32, span: Span) {
+    pub(super) fn tensor_statement(&mut self, name: &'a str, t: u32, span: Span, root: ExprId) {
+        let definition = Some(self.text_of(root).to_string());
         let Tensor { shape, elems } = self.tensors[t as usize].clone();
         let mut nodes = Vec::with_capacity(elems.len());
         let mut named = Vec::with_capacity(elems.len());
@@ -184,6 +180,7 @@ impl<'a> Lowerer<'a> {
             name: name.to_string(),
             shape: shape.clone(),
             nodes,
+            definition,
         });
         if let Val::Tensor(i) = self.tensor(shape, named) {
             self.defined_tensors.insert(name, i);
