@@ -49,6 +49,7 @@ bad! {
     tensor_bare_output: ["W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]"] => 2, ["the output `W@x` is a vector of 2 entries", "reduce it"];
     tensor_binding_ragged: ["sum(W)", "--at", "W=[[1,2],[3]]"] => 2, ["the rows of a matrix need one length"];
     tensor_binding_not_a_number: ["sum(x)", "--at", "x=[1,q]"] => 2, ["`q` is not a number"];
+    transpose_of_a_number: ["x'", "--at", "x=1"] => 2, ["x is a number: a transpose (`'`) is of a vector or matrix"];
     tensor_binding_given_twice: ["sum(x)", "--at", "x=[1,2], x=3"] => 2, ["`x` is given twice"];
 
     // ---- formulas ----

@@ -207,6 +207,19 @@ impl<'a> Lowerer<'a> {
     pub(super) fn is_tensor_expr(&self, id: ExprId, vals: &[Val]) -> bool {
         let expr = self.program.expr(id);
         let tensor = |e: ExprId| matches!(vals[e as usize], Val::Tensor(_));
+        if self.tensors.is_empty() {
+            // A scalar program (the common case): only a tensor's syntax
+            // starts the tensor path.
+            return match expr.kind {
+                ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => true,
+                ExprKind::Binary(bin, _, _) => bin == BinOp::MatMul,
+                ExprKind::Call { name_len, .. } => {
+                    // Every tensor function's name is 3 to 9 bytes long.
+                    (3..=9).contains(&name_len) && is_tensor_function(self.program.name(id))
+                }
+                _ => false,
+            };
+        }
         match expr.kind {
             ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => true,
             ExprKind::Binary(BinOp::MatMul, _, _) => true,
@@ -234,7 +247,10 @@ impl<'a> Lowerer<'a> {
         match expr.kind {
             ExprKind::List { .. } => self.list(id, vals),
             ExprKind::Index { .. } => self.index(id, vals),
-            ExprKind::Transpose(a) => Ok(self.transpose(vals[a as usize])),
+            ExprKind::Transpose(a) => {
+                self.transposable(vals[a as usize], a, span)?;
+                Ok(self.transpose(vals[a as usize]))
+            }
             ExprKind::Neg(a) => self.map(vals[a as usize], id, |l, v| match l.constant(v) {
                 Some((x, _)) => Ok(l.fold_to(-x, id)),
                 None => l.op(Op::Neg, &[v], id),
@@ -407,6 +423,24 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A number has no transpose: `f'` is no derivative either.
+    fn transposable(&self, v: Val, of: ExprId, at: Span) -> Result<()> {
+        match v {
+            Val::Tensor(_) => Ok(()),
+            _ => Err(self
+                .shape_error(
+                    format!(
+                        "{}: a transpose (`'`) is of a vector or matrix",
+                        describe(self.text_of(of), &[])
+                    ),
+                    at,
+                )
+                .with_help(
+                    "for a derivative, write the expression and read ∂f/∂x from the output",
+                )),
+        }
+    }
+
     fn transpose(&mut self, v: Val) -> Val {
         match v {
             Val::Tensor(t) if self.tensors[t as usize].shape.len() == 2 => {
@@ -556,7 +590,10 @@ impl<'a> Lowerer<'a> {
         }
         let v = vals[args[0] as usize];
         match name {
-            "transpose" => Ok(self.transpose(v)),
+            "transpose" => {
+                self.transposable(v, args[0], name_span)?;
+                Ok(self.transpose(v))
+            }
             "dot" => {
                 let (a, b) = (args[0], args[1]);
                 let (sa, sb) = (self.shape_of(v), self.shape_of(vals[b as usize]));
