@@ -31,6 +31,8 @@ pub enum BinOp {
     Mul,
     Div,
     Pow,
+    /// `@`: the matrix product (SPEC §9).
+    MatMul,
 }
 
 /// What an expression is. 16 bytes: names are read from the source by span,
@@ -49,6 +51,19 @@ pub enum ExprKind {
         first: u32,
         count: u32,
     },
+    /// A vector or matrix literal `[a, b, …]`: its elements are
+    /// `Program::args[first..first + count]`.
+    List {
+        first: u32,
+        count: u32,
+    },
+    /// `base[i, …]`: `Program::args[first]` is the base, the rest the indices.
+    Index {
+        first: u32,
+        count: u32,
+    },
+    /// `W'`, the transpose.
+    Transpose(ExprId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,10 +128,13 @@ impl<'a> Program<'a> {
         }
     }
 
-    /// The arguments of a `Call` expression (empty for any other).
+    /// The arguments of a `Call` expression, the elements of a `List`, the
+    /// base and indices of an `Index` (empty for any other).
     pub fn call_args(&self, id: ExprId) -> &[ExprId] {
         match self.expr(id).kind {
-            ExprKind::Call { first, count, .. } => {
+            ExprKind::Call { first, count, .. }
+            | ExprKind::List { first, count }
+            | ExprKind::Index { first, count } => {
                 &self.args[first as usize..(first + count) as usize]
             }
             _ => &[],

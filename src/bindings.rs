@@ -58,6 +58,23 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         }
         let value_start =
             span.start + eq + 1 + (trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len());
+        if value_text.starts_with('[') {
+            let (shape, values) = tensor_value(value_text, value_start)?;
+            if out
+                .iter()
+                .any(|b| b.name == name || base_name(&b.name) == name)
+            {
+                return Err(bad(&format!("`{name}` is given twice")));
+            }
+            for (flat, value) in values.into_iter().enumerate() {
+                out.push(Binding {
+                    name: element_name(name, &shape, flat),
+                    value,
+                    span,
+                });
+            }
+            continue;
+        }
         let value = crate::constant_value(value_text).map_err(|e| {
             let reason = match &e.kind {
                 ErrorKind::Syntax(_) => {
@@ -76,7 +93,10 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
                 inner.unwrap_or(span),
             )
         })?;
-        if out.iter().any(|b| b.name == name) {
+        if out
+            .iter()
+            .any(|b| b.name == name || base_name(&b.name) == name)
+        {
             return Err(bad(&format!("`{name}` is given twice")));
         }
         out.push(Binding {
@@ -95,8 +115,8 @@ pub fn split_top_level(text: &str) -> Vec<(usize, &str)> {
     let mut start = 0;
     for (i, c) in text.char_indices() {
         match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
             ',' if depth <= 0 => {
                 items.push((start, &text[start..i]));
                 start = i + 1;
@@ -106,6 +126,122 @@ pub fn split_top_level(text: &str) -> Vec<(usize, &str)> {
     }
     items.push((start, &text[start..]));
     items
+}
+
+/// An element's name: `W[1,0]`, `x[2]` (SPEC §9: a tensor variable is a
+/// group of scalar variables).
+pub fn element_name(name: &str, shape: &[usize], flat: usize) -> String {
+    match *shape {
+        [_, cols] => format!("{name}[{},{}]", flat / cols, flat % cols),
+        _ => format!("{name}[{flat}]"),
+    }
+}
+
+/// `W` of an element's name `W[1,0]` (the name itself otherwise).
+pub fn base_name(name: &str) -> &str {
+    name.split_once('[').map_or(name, |(base, _)| base)
+}
+
+/// The shapes of the tensor values in `--at` texts (`W=[[1,2],[3,4]]` is
+/// 2×2), by name; texts that do not parse are left to [`parse`]'s errors.
+pub fn shapes(texts: &[String]) -> rustc_hash::FxHashMap<String, Vec<usize>> {
+    let mut out = rustc_hash::FxHashMap::default();
+    for text in texts.iter().filter(|t| t.contains('[')) {
+        for (_, item) in split_top_level(text) {
+            let Some((name, value)) = item.split_once('=') else {
+                continue;
+            };
+            if let Ok((shape, _)) = tensor_value(value.trim(), 0) {
+                out.insert(name.trim().to_string(), shape);
+            }
+        }
+    }
+    out
+}
+
+/// A vector `[1, 2]` or a matrix `[[1, 2], [3, 4]]` (rows) of constant
+/// expressions: its shape and its values, row-major. `at` is where the text
+/// starts in the `--at` text (for the caret).
+fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
+    let bad = |reason: String, start: usize, end: usize| {
+        Error::at(
+            ErrorKind::Binding {
+                text: text.to_string(),
+                reason,
+            },
+            Span::new(at + start, at + end),
+        )
+        .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
+    };
+    fn inner(t: &str) -> Option<&str> {
+        t.strip_prefix('[')?.strip_suffix(']')
+    }
+    let Some(body) = inner(text.trim()) else {
+        return Err(bad("a `[` without its `]`".into(), 0, text.len()));
+    };
+    let offset = text.find('[').map_or(0, |i| i + 1);
+    let mut values = Vec::new();
+    let mut rows: Vec<usize> = Vec::new();
+    let items = split_top_level(body);
+    let matrix = body.trim_start().starts_with('[');
+    for (start, item) in &items {
+        let item_at = offset + start;
+        let trimmed = item.trim();
+        let lead = item.len() - item.trim_start().len();
+        let (from, to) = (item_at + lead, item_at + lead + trimmed.len());
+        let mut one = |t: &str, from: usize, to: usize| -> Result<()> {
+            if t.is_empty() {
+                return Err(bad("an empty entry".into(), from, to.max(from + 1)));
+            }
+            match crate::constant_value(t) {
+                Ok(v) => {
+                    values.push(v);
+                    Ok(())
+                }
+                Err(_) => Err(bad(format!("`{t}` is not a number"), from, to)),
+            }
+        };
+        if !matrix {
+            one(trimmed, from, to)?;
+            continue;
+        }
+        let Some(row) = inner(trimmed) else {
+            return Err(bad(
+                "a matrix's entries are its rows, each in `[…]`".into(),
+                from,
+                to,
+            ));
+        };
+        if row.contains('[') {
+            return Err(bad(
+                "only vectors and matrices (two levels of `[…]`)".into(),
+                from,
+                to,
+            ));
+        }
+        let parts = split_top_level(row);
+        for (s, part) in &parts {
+            let p = part.trim();
+            let lead = part.len() - part.trim_start().len();
+            let f = from + 1 + s + lead;
+            one(p, f, f + p.len())?;
+        }
+        rows.push(parts.len());
+    }
+    let shape = match rows.first() {
+        None => vec![values.len()],
+        Some(&cols) => {
+            if rows.iter().any(|&r| r != cols) {
+                return Err(bad(
+                    "the rows of a matrix need one length".into(),
+                    0,
+                    text.len(),
+                ));
+            }
+            vec![rows.len(), cols]
+        }
+    };
+    Ok((shape, values))
 }
 
 /// A point resolved against a graph: the value of each of its variables.

@@ -51,6 +51,17 @@ pub fn compile_outputs(
     origin: &str,
     outputs: &[Option<&str>],
 ) -> Result<Vec<Compiled>> {
+    compile_outputs_shaped(source, origin, outputs, &rustc_hash::FxHashMap::default())
+}
+
+/// [`compile_outputs`] with the shapes of the tensor variables (SPEC §9),
+/// from `--at` ([`crate::bindings::shapes`]).
+pub fn compile_outputs_shaped(
+    source: &str,
+    origin: &str,
+    outputs: &[Option<&str>],
+    shapes: &rustc_hash::FxHashMap<String, Vec<usize>>,
+) -> Result<Vec<Compiled>> {
     let source = crate::input::nfc(source).into_owned();
     let place = |e: Error| e.in_source(&source, origin);
     let program = crate::parse::parse_program(&source).map_err(place)?;
@@ -65,7 +76,7 @@ pub fn compile_outputs(
             false => program.clone(),
         };
         let program = program.ok_or_else(|| Error::internal("a program lowered twice"))?;
-        let graph = Graph::lower(program, of).map_err(place)?;
+        let graph = Graph::lower_shaped(program, of, shapes).map_err(place)?;
         compiled.push(Compiled {
             source: source.clone(),
             origin: origin.to_string(),

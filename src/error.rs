@@ -78,6 +78,10 @@ pub enum ErrorKind {
     /// Options that cannot go together (exit 2, like clap's usage errors).
     #[error("{0}")]
     Usage(String),
+    /// Vectors and matrices whose shapes do not fit (SPEC §9), or an index
+    /// out of range: found at lowering, exit 2.
+    #[error("{0}")]
+    Shape(String),
     /// A broken invariant of this program, not of the input: a bug to report.
     #[error("internal error: {0} (please report this at the project's issue tracker)")]
     Internal(String),

@@ -93,13 +93,13 @@ pub fn run(
         return Ok(Counts::default());
     }
     let outputs = crate::options::several_outputs(options);
-    let compiled = match outputs.len() > 1 {
-        true => {
-            let names: Vec<Option<&str>> = outputs.into_iter().map(Some).collect();
-            compile::compile_outputs(source, origin, &names)?
-        }
-        false => vec![compile::compile(source, origin, options.of.as_deref())?],
+    // Tensor variables (SPEC §9) take their shapes from `--at`.
+    let shapes = crate::bindings::shapes(&inputs.at);
+    let names: Vec<Option<&str>> = match outputs.len() > 1 {
+        true => outputs.into_iter().map(Some).collect(),
+        false => vec![options.of.as_deref()],
     };
+    let compiled = compile::compile_outputs_shaped(source, origin, &names, &shapes)?;
     run_compiled(compiled, options, &mode, inputs.point_source()?, out, warn)
 }
 

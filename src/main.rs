@@ -40,7 +40,8 @@ struct Cli {
     file: Option<String>,
 
     /// Values of the variables, e.g. `x=4,y=3,z=2` (values may be constant
-    /// expressions such as `1/3` or `-pi/2`). Repeat for several points.
+    /// expressions such as `1/3` or `-pi/2`, vectors `x=[2,1]` or matrices
+    /// `W=[[1,0],[0,1]]`). Repeat for several points.
     #[arg(short = 'a', long = "at", value_name = "BINDINGS")]
     at: Vec<String>,
 

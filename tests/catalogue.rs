@@ -36,6 +36,22 @@ macro_rules! bad {
 }
 
 bad! {
+    // ---- vectors and matrices (SPEC §9) ----
+    matmul_inner_sizes: ["sum(W@x)", "--at", "W=[[1,2,3],[4,5,6]], x=[1,2]"] => 2, ["W is 2×3 and x has 2 entries: W@x needs 3", "sum(W@x)\n  |      ^"];
+    matmul_of_a_number: ["sum(W@c)", "--at", "W=[[1,2],[3,4]], c=2"] => 2, ["c is a number: `W@c` multiplies vectors and matrices", "write `*`"];
+    broadcast_mismatch: ["sum(W + x)", "--at", "W=[[1,2,3],[4,5,6]], x=[1,2]"] => 2, ["W is 2×3 and x has 2 entries: `W + x` needs equal shapes", "       ^"];
+    index_out_of_range: ["p[3]", "--at", "p=[1,2,3]"] => 2, ["p has 3 entries: the index 3 is out of range: axis 0 has indices 0 to 2"];
+    index_not_an_integer: ["p[0.5]", "--at", "p=[1,2,3]"] => 2, ["the index 0.5 is not an integer"];
+    too_many_indices: ["p[0, 1]", "--at", "p=[1,2,3]"] => 2, ["p has 3 entries: `p[0, 1]` has 2 indices"];
+    index_by_a_variable_not_yet: ["p[k]", "--at", "p=[1,2,3], k=1"] => 2, ["the index `k` is not a constant"];
+    ragged_literal: ["sum([[1,2],[3]]*x)", "--at", "x=1"] => 2, ["the rows of a matrix need one length"];
+    dot_of_two_lengths: ["dot(x, y)", "--at", "x=[1,2], y=[1,2,3]"] => 2, ["x has 2 entries and y has 3 entries: `dot(x, y)` needs two vectors of one length"];
+    tensor_bare_output: ["W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]"] => 2, ["the output `W@x` is a vector of 2 entries", "reduce it"];
+    tensor_binding_ragged: ["sum(W)", "--at", "W=[[1,2],[3]]"] => 2, ["the rows of a matrix need one length"];
+    tensor_binding_not_a_number: ["sum(x)", "--at", "x=[1,q]"] => 2, ["`q` is not a number"];
+    transpose_of_a_number: ["x'", "--at", "x=1"] => 2, ["x is a number: a transpose (`'`) is of a vector or matrix"];
+    tensor_binding_given_twice: ["sum(x)", "--at", "x=[1,2], x=3"] => 2, ["`x` is given twice"];
+
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the
     // program's evaluation error, not an internal one.

@@ -5,6 +5,8 @@
 
 use super::*;
 
+mod tensor;
+
 /// A value during lowering: a node, or a constant not yet given a node —
 /// a number literal (its value is in the tree), or a folded constant (its
 /// value and the expression it came from, for its text, in
@@ -14,6 +16,8 @@ enum Val {
     Node(NodeId),
     Number(ExprId),
     Folded(u32),
+    /// A vector or matrix: `Lowerer::tensors[i]` (SPEC §9).
+    Tensor(u32),
 }
 
 /// A node during lowering: all that `finish` reads of it in 32 bytes, so
@@ -78,10 +82,20 @@ pub(super) struct Lowerer<'a> {
     /// Every statement name, to tell "defined later" from "a variable".
     statement_names: FxHashSet<&'a str>,
     names: Vec<String>,
+    /// The shapes of the tensor variables (from `--at`), by name.
+    shapes: FxHashMap<String, Vec<usize>>,
+    tensors: Vec<tensor::Tensor>,
+    tensor_vars: FxHashMap<&'a str, u32>,
+    defined_tensors: FxHashMap<&'a str, u32>,
+    /// The tensors with names (variables, statements), for display.
+    groups: Vec<Group>,
 }
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn new(program: Program<'a>) -> Result<Self> {
+    pub(super) fn new(
+        program: Program<'a>,
+        shapes: &FxHashMap<String, Vec<usize>>,
+    ) -> Result<Self> {
         let mut statement_names = FxHashSet::default();
         let last = program.statements.len().saturating_sub(1);
         for (i, st) in program.statements.iter().enumerate() {
@@ -123,6 +137,11 @@ impl<'a> Lowerer<'a> {
             defined: FxHashMap::default(),
             statement_names,
             names: Vec::new(),
+            shapes: shapes.clone(),
+            tensors: Vec::new(),
+            tensor_vars: FxHashMap::default(),
+            defined_tensors: FxHashMap::default(),
+            groups: Vec::new(),
         })
     }
 
@@ -134,6 +153,7 @@ impl<'a> Lowerer<'a> {
         self.first_user.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
+        let mut tensor_last = None;
         let statements = std::mem::take(&mut self.program.statements);
         for st in &statements {
             for id in st.first..=st.root {
@@ -148,6 +168,23 @@ impl<'a> Lowerer<'a> {
                     ));
                 }
             }
+            if let Val::Tensor(t) = vals[st.root as usize] {
+                match st.name {
+                    Some((name, _)) => {
+                        self.tensor_statement(name, t, st.span, st.root);
+                        if of == Some(name) {
+                            return Err(self.tensor_output(name, t, st.span));
+                        }
+                        tensor_last = Some((name, t, st.span));
+                    }
+                    None => {
+                        let text = self.program.text(st.span).trim();
+                        return Err(self.tensor_output(text, t, st.span));
+                    }
+                }
+                continue;
+            }
+            tensor_last = None;
             let node = match vals[st.root as usize] {
                 Val::Node(n) if self.drafts[n as usize].label == Label::Unnamed => n,
                 Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, st.span),
@@ -167,6 +204,9 @@ impl<'a> Lowerer<'a> {
             last_node = node;
         }
         drop(vals);
+        if let (None, Some((name, t, span))) = (of, tensor_last) {
+            return Err(self.tensor_output(name, t, span));
+        }
         self.program.exprs = Vec::new();
         let statements = self.names.clone();
         let bare_output = last_output.filter(|_| of.is_some_and(|n| n == "f"));
@@ -202,7 +242,13 @@ impl<'a> Lowerer<'a> {
     fn lower_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
         let expr = *self.program.expr(id);
         let span = expr.span();
+        if self.is_tensor_expr(id, vals) {
+            return self.lower_tensor_expr(id, vals);
+        }
         Ok(match expr.kind {
+            ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => {
+                return Err(Error::internal("a tensor expression on the scalar path"))
+            }
             ExprKind::Number(_) => Val::Number(id),
             ExprKind::Name => self.resolve(self.program.name(id), span, id)?,
             ExprKind::Neg(a) => match self.constant(vals[a as usize]) {
@@ -215,7 +261,7 @@ impl<'a> Lowerer<'a> {
                     BinOp::Sub => Op::Sub,
                     BinOp::Mul => Op::Mul,
                     BinOp::Div => Op::Div,
-                    BinOp::Pow => Op::Pow,
+                    BinOp::Pow | BinOp::MatMul => Op::Pow,
                 };
                 self.op(op, &[vals[a as usize], vals[b as usize]], id)?
             }
@@ -273,9 +319,15 @@ impl<'a> Lowerer<'a> {
         if let Some(&node) = self.defined.get(name) {
             return Ok(Val::Node(node));
         }
+        if let Some(&t) = self.defined_tensors.get(name) {
+            return Ok(Val::Tensor(t));
+        }
         // Names already known as variables are never statements or functions.
         if let Some(&node) = self.var_ids.get(name) {
             return Ok(Val::Node(node));
+        }
+        if let Some(&t) = self.tensor_vars.get(name) {
+            return Ok(Val::Tensor(t));
         }
         if self.statement_names.contains(name) {
             return Err(
@@ -288,6 +340,9 @@ impl<'a> Lowerer<'a> {
         }
         if ops::is_function(name) {
             return Err(Error::at(ErrorKind::FunctionWithoutCall(name.into()), span));
+        }
+        if self.shapes.contains_key(name) {
+            return Ok(self.tensor_variable(name, span));
         }
         let v = self.variables.len() as u32;
         self.variables.push(name.to_string());
@@ -381,6 +436,7 @@ impl<'a> Lowerer<'a> {
                 _ => None,
             },
             Val::Folded(i) => Some(self.folded[i as usize]),
+            Val::Tensor(_) => None,
         }
     }
 
@@ -572,7 +628,29 @@ impl<'a> Lowerer<'a> {
             labels.push(label);
             spans.push(d.span);
         }
+        let groups = match self.groups.is_empty() {
+            true => Vec::new(),
+            false => {
+                let mut new_of = vec![NONE; n];
+                for (new, &old) in order.iter().enumerate() {
+                    new_of[old as usize] = new as NodeId;
+                }
+                std::mem::take(&mut self.groups)
+                    .into_iter()
+                    .filter_map(|mut g| {
+                        for node in g.nodes.iter_mut() {
+                            *node = new_of[*node as usize];
+                        }
+                        g.nodes.iter().all(|&x| x != NONE).then_some(g)
+                    })
+                    .collect::<Vec<Group>>()
+            }
+        };
+        // In the graph's order, as the table shows them.
+        let mut groups = groups;
+        groups.sort_by_key(|g| g.nodes.iter().min().copied());
         Graph {
+            groups,
             nodes,
             inputs,
             labels,

@@ -69,9 +69,29 @@ enum Label {
     Named(u32),
 }
 
+/// `2×3`, `3`: a tensor's shape in messages and tables.
+pub fn shape_text(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    dims.join("×")
+}
+
+/// A named vector or matrix (SPEC §9): its elements are scalar nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    /// `[n]` for a vector, `[rows, columns]` for a matrix.
+    pub shape: Vec<usize>,
+    /// The elements' nodes, row-major.
+    pub nodes: Vec<NodeId>,
+    /// A statement's expression as written (`tanh(W@x + b)`); `None` for a
+    /// variable.
+    pub definition: Option<String>,
+}
+
 /// The graph: nodes in evaluation order, the output last.
 #[derive(Debug, Clone)]
 pub struct Graph {
+    groups: Vec<Group>,
     nodes: Vec<Node>,
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
@@ -102,7 +122,23 @@ impl Graph {
     /// The syntax tree is consumed, and freed before the graph's final
     /// arrays are built, which keeps the peak memory of a big input down.
     pub fn lower(program: Program<'_>, of: Option<&str>) -> Result<Graph> {
-        Lowerer::new(program)?.run(of)
+        Lowerer::new(program, &FxHashMap::default())?.run(of)
+    }
+
+    /// [`Graph::lower`] with the shapes of the tensor variables (SPEC §9:
+    /// `W` is 2×2 when `--at` gives it a matrix).
+    pub fn lower_shaped(
+        program: Program<'_>,
+        of: Option<&str>,
+        shapes: &FxHashMap<String, Vec<usize>>,
+    ) -> Result<Graph> {
+        Lowerer::new(program, shapes)?.run(of)
+    }
+
+    /// The vectors and matrices with names (variables and statements), each
+    /// a group of the graph's nodes in row-major order.
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
     }
 
     /// `at x=4, y=3, z=2`: the heading of a point among several.

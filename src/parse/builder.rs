@@ -16,6 +16,7 @@ pub(super) enum Op {
     Neg,
     Pos,
     Root,
+    MatMul,
 }
 
 impl Op {
@@ -30,6 +31,7 @@ impl Op {
             _ => match text.chars().next() {
                 Some('\u{2212}' | '\u{2013}') => Op::Sub,
                 Some('\u{00F7}') => Op::Div,
+                Some('@') => Op::MatMul,
                 _ => Op::Mul,
             },
         }
@@ -40,7 +42,8 @@ impl Op {
     fn binding_power(self) -> (u8, bool) {
         match self {
             Op::Add | Op::Sub => (1, false),
-            Op::Mul | Op::Div => (2, false),
+            // `@` with `*` and `/`, as in Python.
+            Op::Mul | Op::Div | Op::MatMul => (2, false),
             Op::Neg | Op::Pos | Op::Root => (3, false),
             Op::Pow => (4, true),
         }
@@ -188,6 +191,12 @@ impl<'a> Builder<'a> {
                         let statement = self.end_statement(t.at())?;
                         self.statements.push(statement);
                     }
+                    // A bracket's frame keeps where `[` is (for its span).
+                    Rule::list | Rule::index => self.frames.push(Frame {
+                        operators: self.operators.len(),
+                        operands: self.operands.len(),
+                        call: Some((t.at(), 0)),
+                    }),
                     Rule::expr | Rule::args => self.frames.push(Frame {
                         operators: self.operators.len(),
                         operands: self.operands.len(),
@@ -244,6 +253,37 @@ impl<'a> Builder<'a> {
                         count: count as u32,
                     };
                     let id = self.push(kind, Span::new(name_start, end));
+                    self.operands.push(id);
+                }
+                Rule::list | Rule::index => {
+                    let frame = self.frames.pop().ok_or_else(|| internal("frame"))?;
+                    let items: Vec<ExprId> = self.operands.drain(frame.operands..).collect();
+                    let open = frame.call.map_or(start, |(at, _)| at);
+                    let span = Span::new(open, end);
+                    let first = self.args.len() as u32;
+                    let (kind, span) = if t.rule == Rule::list {
+                        let kind = ExprKind::List {
+                            first,
+                            count: items.len() as u32,
+                        };
+                        (kind, span)
+                    } else {
+                        let base = self.operands.pop().ok_or_else(|| internal("index"))?;
+                        self.args.push(base);
+                        let kind = ExprKind::Index {
+                            first,
+                            count: items.len() as u32 + 1,
+                        };
+                        (kind, self.span_of_expr(base).to(span))
+                    };
+                    self.args.extend(items);
+                    let id = self.push(kind, span);
+                    self.operands.push(id);
+                }
+                Rule::transpose => {
+                    let base = self.operands.pop().ok_or_else(|| internal("postfix"))?;
+                    let span = self.span_of_expr(base).to(span);
+                    let id = self.push(ExprKind::Transpose(base), span);
                     self.operands.push(id);
                 }
                 Rule::neg => self.operators.push((Op::Neg, 3, start)),
@@ -379,6 +419,7 @@ impl<'a> Builder<'a> {
                     Op::Sub => BinOp::Sub,
                     Op::Div => BinOp::Div,
                     Op::Pow => BinOp::Pow,
+                    Op::MatMul => BinOp::MatMul,
                     _ => BinOp::Mul,
                 };
                 let span = self.span_of_expr(lhs).to(self.span_of_expr(rhs));

@@ -211,13 +211,13 @@ pub fn nesting_depth(source: &str) -> (usize, usize) {
     let mut max = (0, 0);
     for (at, b) in source.bytes().enumerate() {
         match b {
-            b'(' => {
+            b'(' | b'[' => {
                 depth += 1;
                 if depth > max.0 {
                     max = (depth, at);
                 }
             }
-            b')' => depth = depth.saturating_sub(1),
+            b')' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
@@ -252,10 +252,25 @@ mod tests {
                             BinOp::Mul => "*",
                             BinOp::Div => "/",
                             BinOp::Pow => "^",
+                            BinOp::MatMul => "@",
                         },
                         shapes[a as usize],
                         shapes[b as usize]
                     ),
+                    ExprKind::Transpose(a) => format!("(T {})", shapes[a as usize]),
+                    ExprKind::List { .. } | ExprKind::Index { .. } => {
+                        let args: Vec<&str> = program
+                            .call_args(id)
+                            .iter()
+                            .map(|&a| shapes[a as usize].as_str())
+                            .collect();
+                        let kind = if matches!(program.expr(id).kind, ExprKind::List { .. }) {
+                            "list"
+                        } else {
+                            "index"
+                        };
+                        format!("{kind}[{}]", args.join(" "))
+                    }
                     ExprKind::Call { .. } => {
                         let args: Vec<&str> = program
                             .call_args(id)

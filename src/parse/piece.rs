@@ -114,8 +114,10 @@ fn before_last_operator(tokens: &[Token]) -> Option<usize> {
     let mut last = None;
     for (i, t) in tokens.iter().enumerate() {
         match (t.rule, t.start) {
-            (Rule::expr | Rule::args, true) => depth += 1,
-            (Rule::expr | Rule::args, false) => depth = depth.saturating_sub(1),
+            (Rule::expr | Rule::args | Rule::list | Rule::index, true) => depth += 1,
+            (Rule::expr | Rule::args | Rule::list | Rule::index, false) => {
+                depth = depth.saturating_sub(1)
+            }
             (Rule::infix, true) if depth == 0 => last = Some(i),
             _ => {}
         }

@@ -53,12 +53,13 @@ pub(super) fn syntax_error(source: &str, start: usize, e: pest::error::Error<Rul
     err
 }
 
-const EXPECTED_ORDER: [&str; 6] = [
+const EXPECTED_ORDER: [&str; 7] = [
     "an operator",
     OPERAND,
     "`=`",
     "`,`",
     "`)`",
+    "`]`",
     "the end of the input",
 ];
 
@@ -71,6 +72,7 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::assign => "`=`",
         Rule::comma => "`,`",
         Rule::close => "`)`",
+        Rule::rbrack => "`]`",
         Rule::EOI => "the end of the input",
         _ => return None,
     })

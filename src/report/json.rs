@@ -186,6 +186,12 @@ pub fn write_point(
         line.extend_from_slice(indent);
         line.extend_from_slice(b"  ]");
     }
+    let tensors;
+    let mut extra: Vec<(&str, &[u8])> = extra.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    if !g.groups().is_empty() {
+        tensors = super::tensor::json(view);
+        extra.insert(0, ("tensors", &tensors));
+    }
     for (key, value) in extra {
         line.extend_from_slice(b",\n");
         line.extend_from_slice(indent);

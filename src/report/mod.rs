@@ -13,6 +13,7 @@ pub mod sink;
 pub mod summary;
 pub mod svg;
 pub mod table;
+pub mod tensor;
 
 use crate::eval::Evaluation;
 use crate::graph::{Graph, NodeId};

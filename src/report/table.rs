@@ -48,6 +48,9 @@ const GAP: &str = "  ";
 
 pub fn write(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::Result<()> {
     let g = view.graph;
+    if !g.groups().is_empty() {
+        return write_tensors(out, view, colors);
+    }
     let f = view.output_name();
     let headers = ["node", "op", "definition", "value", &format!("∂{f}/∂node")];
     let mut widths: [usize; 5] = std::array::from_fn(|i| width(headers[i]));
@@ -118,6 +121,43 @@ pub fn write(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::Resul
         let id = g.variable_node(v);
         let line = format!("∂{f}/∂{} = {}", g.name(id), view.num(view.grad(id)));
         writeln!(out, "{}", line.style(colors.summary))?;
+    }
+    Ok(())
+}
+
+/// The table of a graph with vectors and matrices (SPEC §9): one row per
+/// tensor, with its shape and compact arrays.
+fn write_tensors(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::Result<()> {
+    let f = view.output_name();
+    let grad = format!("∂{f}/∂node");
+    let headers = ["node", "shape", "op", "definition", "value", grad.as_str()];
+    let rows = super::tensor::rows(view);
+    let mut widths: [usize; 6] = std::array::from_fn(|i| width(headers[i]));
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut line = String::new();
+    for (h, w) in headers.iter().zip(widths) {
+        pad(&mut line, h, w);
+    }
+    writeln!(out, "{}", line.trim_end().style(colors.header))?;
+    for row in &rows {
+        line.clear();
+        for (cell, w) in row.iter().zip(widths) {
+            pad(&mut line, cell, w);
+        }
+        let text = line.trim_end();
+        if row[0] == f {
+            writeln!(out, "{}", text.style(colors.output))?;
+        } else {
+            writeln!(out, "{text}")?;
+        }
+    }
+    writeln!(out)?;
+    for l in super::tensor::gradient_lines(view) {
+        writeln!(out, "{}", l.style(colors.summary))?;
     }
     Ok(())
 }

@@ -96,8 +96,14 @@ fn build(
                     crate::ast::BinOp::Mul => Op::Mul,
                     crate::ast::BinOp::Div => Op::Div,
                     crate::ast::BinOp::Pow => Op::Pow,
+                    crate::ast::BinOp::MatMul => {
+                        return Err(Error::internal("a derivative rule multiplies matrices"))
+                    }
                 };
                 ex.apply(op, &[made[l as usize], made[r as usize]])
+            }
+            ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => {
+                return Err(Error::internal("a derivative rule with a vector"))
             }
             ExprKind::Call { .. } => {
                 let args: Vec<Id> = template

@@ -103,16 +103,22 @@ pub fn shape(program: &Program<'_>, id: ExprId) -> String {
                 BinOp::Mul => "*",
                 BinOp::Div => "/",
                 BinOp::Pow => "^",
+                BinOp::MatMul => "@",
             };
             format!("({op} {} {})", shape(program, a), shape(program, b))
         }
-        ExprKind::Call { .. } => {
+        ExprKind::Transpose(a) => format!("(T {})", shape(program, a)),
+        ExprKind::Call { .. } | ExprKind::List { .. } | ExprKind::Index { .. } => {
             let args: Vec<String> = program
                 .call_args(id)
                 .iter()
                 .map(|&a| shape(program, a))
                 .collect();
-            format!("{}({})", program.name(id), args.join(" "))
+            match program.expr(id).kind {
+                ExprKind::List { .. } => format!("list[{}]", args.join(" ")),
+                ExprKind::Index { .. } => format!("index[{}]", args.join(" ")),
+                _ => format!("{}({})", program.name(id), args.join(" ")),
+            }
         }
     }
 }

@@ -1,0 +1,732 @@
+//! Vectors and matrices (SPEC §9) at lowering: a tensor is a group of
+//! scalar values, so `W@x`, broadcasting, the elementwise functions and the
+//! reductions become the scalar operations the graph already has (shared
+//! as any other), and the group (its shape, its elements in row-major
+//! order) is kept for display. Every loop here runs over elements; nothing
+//! recurses.
+
+use super::*;
+
+/// A vector (`shape = [n]`) or a matrix (`[rows, columns]`) of values,
+/// row-major.
+#[derive(Clone)]
+pub(super) struct Tensor {
+    pub(super) shape: Vec<usize>,
+    pub(super) elems: Vec<Val>,
+}
+
+/// The functions that take or make whole tensors, known only as calls (so
+/// that `sum` or `norm` stays a variable name in a scalar program).
+const TENSOR_FUNCTIONS: [&str; 7] = [
+    "sum",
+    "mean",
+    "dot",
+    "norm",
+    "softmax",
+    "logsumexp",
+    "transpose",
+];
+
+pub(super) fn is_tensor_function(name: &str) -> bool {
+    TENSOR_FUNCTIONS.contains(&name)
+}
+
+/// `W is 2×3`, `x has 2 entries`, `c is a number`.
+fn describe(text: &str, shape: &[usize]) -> String {
+    match shape {
+        [] => format!("{text} is a number"),
+        [1] => format!("{text} has 1 entry"),
+        [n] => format!("{text} has {n} entries"),
+        s => format!("{text} is {}", shape_text(s)),
+    }
+}
+
+/// An element's name: `W[1,0]`, `x[2]`.
+pub(super) fn element_name(name: &str, shape: &[usize], flat: usize) -> String {
+    match *shape {
+        [_, cols] => format!("{name}[{},{}]", flat / cols, flat % cols),
+        _ => format!("{name}[{flat}]"),
+    }
+}
+
+/// NumPy's broadcasting of two shapes (aligned at the last axis; a length
+/// 1 stretches), or `None`.
+fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for (k, slot) in out.iter_mut().enumerate() {
+        let da = (k + a.len()).checked_sub(rank).map_or(1, |i| a[i]);
+        let db = (k + b.len()).checked_sub(rank).map_or(1, |i| b[i]);
+        *slot = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+/// The flat index into a tensor of `shape` of the broadcast result's
+/// element at multi-index `at` (of the result's rank).
+fn source_index(shape: &[usize], at: &[usize]) -> usize {
+    let skip = at.len() - shape.len();
+    let mut flat = 0;
+    for (k, &d) in shape.iter().enumerate() {
+        let i = if d == 1 { 0 } else { at[skip + k] };
+        flat = flat * d + i;
+    }
+    flat
+}
+
+/// The multi-index of row-major element `flat` of `shape`.
+fn multi_index(shape: &[usize], mut flat: usize) -> Vec<usize> {
+    let mut at = vec![0; shape.len()];
+    for k in (0..shape.len()).rev() {
+        at[k] = flat % shape[k];
+        flat /= shape[k];
+    }
+    at
+}
+
+impl<'a> Lowerer<'a> {
+    /// The shape of a value (`[]` for a scalar).
+    pub(super) fn shape_of(&self, v: Val) -> Vec<usize> {
+        match v {
+            Val::Tensor(t) => self.tensors[t as usize].shape.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tensor(&mut self, shape: Vec<usize>, elems: Vec<Val>) -> Val {
+        self.tensors.push(Tensor { shape, elems });
+        Val::Tensor(self.tensors.len() as u32 - 1)
+    }
+
+    fn shape_error(&self, message: String, span: Span) -> Error {
+        Error::at(ErrorKind::Shape(message), span)
+    }
+
+    /// The text of expression `id`, trimmed (for messages).
+    fn text_of(&self, id: ExprId) -> &'a str {
+        self.program.text(self.program.expr(id).span()).trim()
+    }
+
+    /// Where the operator between two operands is (the caret of a shape
+    /// error): its first character after the left operand and its closing
+    /// parentheses; the whole expression for an implicit product.
+    fn operator_span(&self, whole: ExprId, a: ExprId, b: ExprId) -> Span {
+        let (left, right) = (self.program.expr(a).span(), self.program.expr(b).span());
+        let gap = self
+            .program
+            .text(Span::new(left.end, right.start.max(left.end)));
+        match gap
+            .char_indices()
+            .find(|(_, c)| !matches!(c, ' ' | '\t' | ')' | '('))
+        {
+            Some((i, c)) => Span::new(left.end + i, left.end + i + c.len_utf8()),
+            None => self.program.expr(whole).span(),
+        }
+    }
+
+    /// A tensor variable: one scalar variable per element, named `W[1,0]`.
+    pub(super) fn tensor_variable(&mut self, name: &'a str, span: Span) -> Val {
+        let shape = self.shapes.get(name).cloned().unwrap_or_default();
+        let count: usize = shape.iter().product();
+        let mut elems = Vec::with_capacity(count);
+        let mut nodes = Vec::with_capacity(count);
+        for flat in 0..count {
+            let v = self.variables.len() as u32;
+            self.variables.push(element_name(name, &shape, flat));
+            let node = self.push(Kind::Var(v), &[], Label::Var(v), span);
+            elems.push(Val::Node(node));
+            nodes.push(node);
+        }
+        self.groups.push(Group {
+            name: name.to_string(),
+            shape: shape.clone(),
+            nodes,
+            definition: None,
+        });
+        let t = self.tensor(shape, elems);
+        if let Val::Tensor(i) = t {
+            self.tensor_vars.insert(name, i);
+        }
+        t
+    }
+
+    /// A statement whose value is a tensor: each element becomes a named
+    /// node (`h[0]`), the group is recorded.
+    pub(super) fn tensor_statement(&mut self, name: &'a str, t: u32, span: Span, root: ExprId) {
+        let definition = Some(self.text_of(root).to_string());
+        let Tensor { shape, elems } = self.tensors[t as usize].clone();
+        let mut nodes = Vec::with_capacity(elems.len());
+        let mut named = Vec::with_capacity(elems.len());
+        for (flat, &e) in elems.iter().enumerate() {
+            let node = match e {
+                Val::Node(n) if self.drafts[n as usize].label == Label::Unnamed => n,
+                Val::Node(n) => self.push(Kind::Op(Op::Id), &[n], Label::Unnamed, span),
+                constant => {
+                    let c = self.node_of(constant);
+                    self.push(Kind::Op(Op::Id), &[c], Label::Unnamed, span)
+                }
+            };
+            self.drafts[node as usize].label = Label::Named(self.names.len() as u32);
+            self.names.push(element_name(name, &shape, flat));
+            nodes.push(node);
+            named.push(Val::Node(node));
+        }
+        self.groups.push(Group {
+            name: name.to_string(),
+            shape: shape.clone(),
+            nodes,
+            definition,
+        });
+        if let Val::Tensor(i) = self.tensor(shape, named) {
+            self.defined_tensors.insert(name, i);
+        }
+    }
+
+    /// The error for an output that is a tensor: gradients need a loss.
+    pub(super) fn tensor_output(&self, name: &str, t: u32, span: Span) -> Error {
+        let shape = &self.tensors[t as usize].shape;
+        let what = match shape.as_slice() {
+            [n] => format!("a vector of {n} entries"),
+            s => format!("a {} matrix", shape_text(s)),
+        };
+        self.shape_error(
+            format!("the output `{name}` is {what}: gradients need a scalar output (a loss)"),
+            span,
+        )
+        .with_help(format!(
+            "reduce it to one number: `sum({name})`, `mean({name})`, or an element such as `{name}[0]`"
+        ))
+    }
+
+    /// Whether expression `id` needs the tensor path.
+    pub(super) fn is_tensor_expr(&self, id: ExprId, vals: &[Val]) -> bool {
+        let expr = self.program.expr(id);
+        let tensor = |e: ExprId| matches!(vals[e as usize], Val::Tensor(_));
+        if self.tensors.is_empty() {
+            // A scalar program (the common case): only a tensor's syntax
+            // starts the tensor path.
+            return match expr.kind {
+                ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => true,
+                ExprKind::Binary(bin, _, _) => bin == BinOp::MatMul,
+                ExprKind::Call { name_len, .. } => {
+                    // Every tensor function's name is 3 to 9 bytes long.
+                    (3..=9).contains(&name_len) && is_tensor_function(self.program.name(id))
+                }
+                _ => false,
+            };
+        }
+        match expr.kind {
+            ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => true,
+            ExprKind::Binary(BinOp::MatMul, _, _) => true,
+            ExprKind::Binary(_, a, b) => tensor(a) || tensor(b),
+            ExprKind::Neg(a) => tensor(a),
+            ExprKind::Call { .. } => {
+                let (name, args) = (self.program.name(id), self.program.call_args(id));
+                if is_tensor_function(name) {
+                    return true;
+                }
+                // `max(W)`: of every element. An unknown function or a wrong
+                // count of arguments: the scalar path's error.
+                let reduction = args.len() == 1 && matches!(name, "max" | "min");
+                let known = reduction || matches!(ops::function(name, args.len()), Some(Ok(_)));
+                known && args.iter().any(|&a| tensor(a))
+            }
+            _ => false,
+        }
+    }
+
+    /// Lowers an expression on the tensor path.
+    pub(super) fn lower_tensor_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
+        let expr = *self.program.expr(id);
+        let span = expr.span();
+        match expr.kind {
+            ExprKind::List { .. } => self.list(id, vals),
+            ExprKind::Index { .. } => self.index(id, vals),
+            ExprKind::Transpose(a) => {
+                self.transposable(vals[a as usize], a, span)?;
+                Ok(self.transpose(vals[a as usize]))
+            }
+            ExprKind::Neg(a) => self.map(vals[a as usize], id, |l, v| match l.constant(v) {
+                Some((x, _)) => Ok(l.fold_to(-x, id)),
+                None => l.op(Op::Neg, &[v], id),
+            }),
+            ExprKind::Binary(BinOp::MatMul, a, b) => self.matmul(id, a, b, vals),
+            ExprKind::Binary(bin, a, b) => {
+                let op = match bin {
+                    BinOp::Add => Op::Add,
+                    BinOp::Sub => Op::Sub,
+                    BinOp::Mul => Op::Mul,
+                    BinOp::Div => Op::Div,
+                    _ => Op::Pow,
+                };
+                let at = self.operator_span(id, a, b);
+                self.elementwise(op, id, &[a, b], vals, at)
+            }
+            ExprKind::Call { .. } => {
+                let name = self.program.name(id);
+                let args: Vec<ExprId> = self.program.call_args(id).to_vec();
+                let name_span = Span::new(span.start, span.start + name.len());
+                if is_tensor_function(name) {
+                    return self.tensor_function(name, id, &args, vals, name_span);
+                }
+                if args.len() == 1 && matches!(name, "max" | "min") {
+                    let op = if name == "max" { Op::Max } else { Op::Min };
+                    return self.reduce_many(op, vals[args[0] as usize], id);
+                }
+                let op = match ops::function(name, args.len()) {
+                    Some(Ok(op)) => op,
+                    // Unknown names and wrong counts: the scalar path's errors.
+                    _ => return Err(Error::internal("tensor call of an unknown function")),
+                };
+                if matches!(op, Op::Max | Op::Min) && args.len() == 1 {
+                    let v = vals[args[0] as usize];
+                    return self.reduce_many(op, v, id);
+                }
+                self.elementwise(op, id, &args, vals, name_span)
+            }
+            _ => Err(Error::internal("a scalar on the tensor path")),
+        }
+    }
+
+    /// `f(v)` of each element.
+    fn map(
+        &mut self,
+        v: Val,
+        id: ExprId,
+        mut f: impl FnMut(&mut Self, Val) -> Result<Val>,
+    ) -> Result<Val> {
+        match v {
+            Val::Tensor(t) => {
+                let Tensor { shape, elems } = self.tensors[t as usize].clone();
+                let mut out = Vec::with_capacity(elems.len());
+                for e in elems {
+                    out.push(f(self, e)?);
+                }
+                Ok(self.tensor(shape, out))
+            }
+            scalar => {
+                let _ = id;
+                f(self, scalar)
+            }
+        }
+    }
+
+    /// `op` of its arguments, element by element, with NumPy's broadcasting.
+    fn elementwise(
+        &mut self,
+        op: Op,
+        id: ExprId,
+        args: &[ExprId],
+        vals: &[Val],
+        at: Span,
+    ) -> Result<Val> {
+        let mut shape: Vec<usize> = Vec::new();
+        for (k, &a) in args.iter().enumerate() {
+            let s = self.shape_of(vals[a as usize]);
+            shape = match broadcast(&shape, &s) {
+                Some(b) => b,
+                None => {
+                    let before = args[..k]
+                        .iter()
+                        .rev()
+                        .find(|&&p| broadcast(&self.shape_of(vals[p as usize]), &s).is_none())
+                        .copied()
+                        .unwrap_or(args[0]);
+                    let (ta, tb) = (self.text_of(before), self.text_of(a));
+                    let sa = self.shape_of(vals[before as usize]);
+                    return Err(self
+                        .shape_error(
+                            format!(
+                                "{} and {}: `{}` needs equal shapes, or a length 1 or a number to broadcast",
+                                describe(ta, &sa),
+                                describe(tb, &s),
+                                self.text_of(id)
+                            ),
+                            at,
+                        )
+                        .with_help(
+                            "a vector broadcasts along a matrix's last axis (its rows); transpose with `'` if you meant the columns",
+                        ));
+                }
+            };
+        }
+        let count: usize = shape.iter().product();
+        let mut out = Vec::with_capacity(count);
+        let mut operands = Vec::with_capacity(args.len());
+        for flat in 0..count {
+            let multi = multi_index(&shape, flat);
+            operands.clear();
+            for &a in args {
+                let v = vals[a as usize];
+                operands.push(match v {
+                    Val::Tensor(t) => {
+                        let tensor = &self.tensors[t as usize];
+                        tensor.elems[source_index(&tensor.shape, &multi)]
+                    }
+                    scalar => scalar,
+                });
+            }
+            let ops_now = operands.clone();
+            out.push(self.op(op, &ops_now, id)?);
+        }
+        Ok(self.tensor(shape, out))
+    }
+
+    /// A literal: numbers make a vector, vectors of one length a matrix.
+    fn list(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
+        let items: Vec<ExprId> = self.program.call_args(id).to_vec();
+        let span = self.program.expr(id).span();
+        let first = self.shape_of(vals[items[0] as usize]);
+        for &item in &items {
+            let s = self.shape_of(vals[item as usize]);
+            if s.len() > 1 {
+                return Err(self.shape_error(
+                    format!(
+                        "{}: a literal's entries are numbers (a vector) or vectors (a matrix's rows)",
+                        describe(self.text_of(item), &s)
+                    ),
+                    self.program.expr(item).span(),
+                ));
+            }
+            if s != first {
+                return Err(self.shape_error(
+                    format!(
+                        "{} and {}: the rows of a matrix need one length",
+                        describe(self.text_of(items[0]), &first),
+                        describe(self.text_of(item), &s)
+                    ),
+                    self.program.expr(item).span(),
+                ));
+            }
+        }
+        let _ = span;
+        match first.as_slice() {
+            [] => {
+                let elems = items.iter().map(|&i| vals[i as usize]).collect();
+                Ok(self.tensor(vec![items.len()], elems))
+            }
+            [n] => {
+                let mut elems = Vec::with_capacity(items.len() * n);
+                for &i in &items {
+                    if let Val::Tensor(t) = vals[i as usize] {
+                        elems.extend_from_slice(&self.tensors[t as usize].elems);
+                    }
+                }
+                Ok(self.tensor(vec![items.len(), *n], elems))
+            }
+            _ => Err(Error::internal("a literal of matrices")),
+        }
+    }
+
+    /// A number has no transpose: `f'` is no derivative either.
+    fn transposable(&self, v: Val, of: ExprId, at: Span) -> Result<()> {
+        match v {
+            Val::Tensor(_) => Ok(()),
+            _ => Err(self
+                .shape_error(
+                    format!(
+                        "{}: a transpose (`'`) is of a vector or matrix",
+                        describe(self.text_of(of), &[])
+                    ),
+                    at,
+                )
+                .with_help(
+                    "for a derivative, write the expression and read ∂f/∂x from the output",
+                )),
+        }
+    }
+
+    fn transpose(&mut self, v: Val) -> Val {
+        match v {
+            Val::Tensor(t) if self.tensors[t as usize].shape.len() == 2 => {
+                let Tensor { shape, elems } = self.tensors[t as usize].clone();
+                let (rows, cols) = (shape[0], shape[1]);
+                let mut out = Vec::with_capacity(elems.len());
+                for c in 0..cols {
+                    for r in 0..rows {
+                        out.push(elems[r * cols + c]);
+                    }
+                }
+                self.tensor(vec![cols, rows], out)
+            }
+            // A vector's and a number's transpose are themselves (NumPy).
+            other => other,
+        }
+    }
+
+    /// `p[2]`, `W[1, 0]`, `W[1]` (a row): constant indices, checked here.
+    fn index(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
+        let args: Vec<ExprId> = self.program.call_args(id).to_vec();
+        let (base, indices) = (args[0], &args[1..]);
+        let shape = self.shape_of(vals[base as usize]);
+        let text = self.text_of(base);
+        if indices.len() > shape.len() {
+            let span = self.program.expr(indices[shape.len()]).span();
+            return Err(self.shape_error(
+                format!(
+                    "{}: `{}` has {} {}",
+                    describe(text, &shape),
+                    self.text_of(id),
+                    indices.len(),
+                    if indices.len() == 1 {
+                        "index"
+                    } else {
+                        "indices"
+                    }
+                ),
+                span,
+            ));
+        }
+        let mut flat_start = 0;
+        for (k, &ix) in indices.iter().enumerate() {
+            let span = self.program.expr(ix).span();
+            let Some((value, _)) = self.constant(vals[ix as usize]) else {
+                return Err(self
+                    .shape_error(
+                        format!("the index `{}` is not a constant", self.text_of(ix)),
+                        span,
+                    )
+                    .with_help("write the index as a number, `p[2]` (an index by a variable is not supported yet)"));
+            };
+            let len = shape[k];
+            if value.fract() != 0.0 || value < 0.0 || value >= len as f64 {
+                let reason = if value.fract() != 0.0 {
+                    "is not an integer".to_string()
+                } else {
+                    format!(
+                        "is out of range: axis {k} has indices 0 to {}",
+                        len.saturating_sub(1)
+                    )
+                };
+                return Err(self.shape_error(
+                    format!(
+                        "{}: the index {} {reason}",
+                        describe(text, &shape),
+                        crate::number::format(value)
+                    ),
+                    span,
+                ));
+            }
+            flat_start = flat_start * len + value as usize;
+        }
+        let rest: Vec<usize> = shape[indices.len()..].to_vec();
+        let size: usize = rest.iter().product();
+        let Val::Tensor(t) = vals[base as usize] else {
+            return Err(Error::internal("an index of a number"));
+        };
+        let start = flat_start * size;
+        let elems = self.tensors[t as usize].elems[start..start + size].to_vec();
+        Ok(match rest.is_empty() {
+            true => elems[0],
+            false => self.tensor(rest, elems),
+        })
+    }
+
+    /// The sum of values, left to right (`((a + b) + c) + …`).
+    fn sum_of(&mut self, elems: &[Val], id: ExprId) -> Result<Val> {
+        let mut acc = elems[0];
+        for &e in &elems[1..] {
+            acc = self.op(Op::Add, &[acc, e], id)?;
+        }
+        Ok(acc)
+    }
+
+    /// A number as a constant node, shown by its value.
+    fn number(&mut self, value: f64, id: ExprId) -> Val {
+        if let Some(&node) = self.const_ids.get(&value.to_bits()) {
+            return Val::Node(node);
+        }
+        let span = self.program.expr(id).span();
+        let c = self.consts.len() as u32;
+        self.consts.push(Constant {
+            value,
+            text: None,
+            form: Form::Atom,
+        });
+        let node = self.push(Kind::Const(c), &[], Label::Hidden, span);
+        self.const_ids.insert(value.to_bits(), node);
+        Val::Node(node)
+    }
+
+    fn elements(&self, v: Val) -> Vec<Val> {
+        match v {
+            Val::Tensor(t) => self.tensors[t as usize].elems.clone(),
+            scalar => vec![scalar],
+        }
+    }
+
+    /// `max` or `min` of every element of one argument.
+    fn reduce_many(&mut self, op: Op, v: Val, id: ExprId) -> Result<Val> {
+        let elems = self.elements(v);
+        match elems.len() {
+            1 => Ok(elems[0]),
+            _ => self.op(op, &elems, id),
+        }
+    }
+
+    fn tensor_function(
+        &mut self,
+        name: &str,
+        id: ExprId,
+        args: &[ExprId],
+        vals: &[Val],
+        name_span: Span,
+    ) -> Result<Val> {
+        let expected = if name == "dot" { 2 } else { 1 };
+        if args.len() != expected {
+            return Err(Error::at(
+                ErrorKind::Arity {
+                    name: name.into(),
+                    expected: expected.to_string(),
+                    found: args.len(),
+                },
+                self.program.expr(id).span(),
+            ));
+        }
+        let v = vals[args[0] as usize];
+        match name {
+            "transpose" => {
+                self.transposable(v, args[0], name_span)?;
+                Ok(self.transpose(v))
+            }
+            "dot" => {
+                let (a, b) = (args[0], args[1]);
+                let (sa, sb) = (self.shape_of(v), self.shape_of(vals[b as usize]));
+                if sa.len() != 1 || sa != sb {
+                    return Err(self.shape_error(
+                        format!(
+                            "{} and {}: `{}` needs two vectors of one length",
+                            describe(self.text_of(a), &sa),
+                            describe(self.text_of(b), &sb),
+                            self.text_of(id)
+                        ),
+                        name_span,
+                    ));
+                }
+                let (ea, eb) = (self.elements(v), self.elements(vals[b as usize]));
+                self.dot(&ea, &eb, id)
+            }
+            "sum" => {
+                let elems = self.elements(v);
+                self.sum_of(&elems, id)
+            }
+            "mean" => {
+                let elems = self.elements(v);
+                let s = self.sum_of(&elems, id)?;
+                if elems.len() == 1 {
+                    return Ok(s);
+                }
+                let n = self.number(elems.len() as f64, id);
+                self.op(Op::Div, &[s, n], id)
+            }
+            "norm" => {
+                let elems = self.elements(v);
+                let squares = elems
+                    .iter()
+                    .map(|&e| self.op(Op::Mul, &[e, e], id))
+                    .collect::<Result<Vec<Val>>>()?;
+                let s = self.sum_of(&squares, id)?;
+                self.op(Op::Sqrt, &[s], id)
+            }
+            "softmax" | "logsumexp" => {
+                // Stable: exp(v - max(v)), as PyTorch computes them.
+                let elems = self.elements(v);
+                let m = self.reduce_many(Op::Max, v, id)?;
+                let mut exps = Vec::with_capacity(elems.len());
+                for &e in &elems {
+                    let d = self.op(Op::Sub, &[e, m], id)?;
+                    exps.push(self.op(Op::Exp, &[d], id)?);
+                }
+                let s = self.sum_of(&exps, id)?;
+                if name == "logsumexp" {
+                    let l = self.op(Op::Ln, &[s], id)?;
+                    return self.op(Op::Add, &[m, l], id);
+                }
+                let mut out = Vec::with_capacity(exps.len());
+                for e in exps {
+                    out.push(self.op(Op::Div, &[e, s], id)?);
+                }
+                let shape = match self.shape_of(v) {
+                    s if s.is_empty() => vec![1],
+                    s => s,
+                };
+                Ok(self.tensor(shape, out))
+            }
+            _ => Err(Error::internal("an unknown tensor function")),
+        }
+    }
+
+    /// `a₀b₀ + a₁b₁ + …`.
+    fn dot(&mut self, a: &[Val], b: &[Val], id: ExprId) -> Result<Val> {
+        let mut terms = Vec::with_capacity(a.len());
+        for (&x, &y) in a.iter().zip(b) {
+            terms.push(self.op(Op::Mul, &[x, y], id)?);
+        }
+        self.sum_of(&terms, id)
+    }
+
+    /// `A@B`: matrix@vector, vector@vector (the dot product), matrix@matrix,
+    /// vector@matrix.
+    fn matmul(&mut self, id: ExprId, a: ExprId, b: ExprId, vals: &[Val]) -> Result<Val> {
+        let (va, vb) = (vals[a as usize], vals[b as usize]);
+        let (sa, sb) = (self.shape_of(va), self.shape_of(vb));
+        let inner_a = sa.last().copied();
+        let inner_b = match sb.as_slice() {
+            [n] => Some(*n),
+            [n, _] => Some(*n),
+            _ => None,
+        };
+        let at = self.operator_span(id, a, b);
+        let (ta, tb) = (self.text_of(a), self.text_of(b));
+        let whole = self.text_of(id);
+        match (inner_a, inner_b) {
+            (Some(x), Some(y)) if x == y => {}
+            (None, _) | (_, None) => {
+                let (t, s) = if sa.is_empty() { (ta, &sa) } else { (tb, &sb) };
+                return Err(self
+                    .shape_error(
+                        format!(
+                            "{}: `{whole}` multiplies vectors and matrices",
+                            describe(t, s)
+                        ),
+                        at,
+                    )
+                    .with_help("for a number times a tensor write `*`; give a tensor variable its value with --at, e.g. --at 'x=[1,2]'"));
+            }
+            (Some(x), Some(_)) => {
+                return Err(self.shape_error(
+                    format!(
+                        "{} and {}: {whole} needs {x}",
+                        describe(ta, &sa),
+                        describe(tb, &sb)
+                    ),
+                    at,
+                ));
+            }
+        }
+        let (ea, eb) = (self.elements(va), self.elements(vb));
+        let n = inner_a.unwrap_or(0);
+        let rows = if sa.len() == 2 { sa[0] } else { 1 };
+        let cols = if sb.len() == 2 { sb[1] } else { 1 };
+        let mut out = Vec::with_capacity(rows * cols);
+        for r in 0..rows {
+            for c in 0..cols {
+                let row: Vec<Val> = (0..n).map(|k| ea[r * n + k]).collect();
+                let col: Vec<Val> = (0..n).map(|k| eb[k * cols + c]).collect();
+                out.push(self.dot(&row, &col, id)?);
+            }
+        }
+        let shape: Vec<usize> = match (sa.len(), sb.len()) {
+            (1, 1) => return Ok(out[0]),
+            (2, 1) => vec![rows],
+            (1, 2) => vec![cols],
+            _ => vec![rows, cols],
+        };
+        Ok(self.tensor(shape, out))
+    }
+}

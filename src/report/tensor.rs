@@ -1,0 +1,135 @@
+//! Vectors and matrices in the output (SPEC §9): a graph with groups (named
+//! tensors of scalar nodes) shows one row per tensor, its value and
+//! gradient as compact arrays, `∂L/∂W` as a nested array of W's shape, and
+//! in JSON a `"tensors"` key with nested arrays and `"shape"`. A graph
+//! without groups never comes here: scalar output is unchanged.
+
+use super::View;
+use crate::graph::{Group, NodeId};
+use crate::number;
+
+/// Significant digits of the table's compact arrays (`[0.462, 0.848]`),
+/// unless `--digits` says otherwise.
+const COMPACT_DIGITS: usize = 3;
+
+/// `[1, 2]` or `[[1, 2], [3, 4]]` of each element's `num`.
+pub fn array(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
+    let cells: Vec<String> = group.nodes.iter().map(|&id| num(id)).collect();
+    match group.shape.as_slice() {
+        [_, cols] if *cols > 0 => {
+            let rows: Vec<String> = cells
+                .chunks(*cols)
+                .map(|row| format!("[{}]", row.join(", ")))
+                .collect();
+            format!("[{}]", rows.join(", "))
+        }
+        _ => format!("[{}]", cells.join(", ")),
+    }
+}
+
+/// The compact form of a number in a table's array.
+fn compact(view: &View<'_>, x: f64) -> String {
+    number::format_digits(x, Some(view.digits.unwrap_or(COMPACT_DIGITS)))
+}
+
+/// The rows of the table, in the graph's order: a tensor at the place of
+/// its first element, every other shown node as it is. Each row is
+/// `(name, shape, op, definition, value, gradient)`.
+pub fn rows(view: &View<'_>) -> Vec<[String; 6]> {
+    let g = view.graph;
+    let mut group_of = vec![u32::MAX; g.len()];
+    for (i, group) in g.groups().iter().enumerate() {
+        for &id in &group.nodes {
+            group_of[id as usize] = i as u32;
+        }
+    }
+    let mut done = vec![false; g.groups().len()];
+    let mut out = Vec::new();
+    for id in g.shown() {
+        match group_of[id as usize] {
+            u32::MAX => {
+                let definition = match g.kind(id) {
+                    crate::graph::Kind::Var(_) => String::new(),
+                    _ => g.definition(id),
+                };
+                out.push([
+                    g.name(id).to_string(),
+                    String::new(),
+                    g.op_name(id).to_string(),
+                    definition,
+                    view.num(view.value(id)),
+                    view.num(view.grad(id)),
+                ]);
+            }
+            i if !done[i as usize] => {
+                done[i as usize] = true;
+                let group = &g.groups()[i as usize];
+                let op = g.op_name(group.nodes[0]);
+                let same = group.nodes.iter().all(|&n| g.op_name(n) == op);
+                out.push([
+                    group.name.clone(),
+                    crate::graph::shape_text(&group.shape),
+                    if same { op } else { "mixed" }.to_string(),
+                    group.definition.clone().unwrap_or_default(),
+                    array(group, |n| compact(view, view.value(n))),
+                    array(group, |n| compact(view, view.grad(n))),
+                ]);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The lines under the table: the output's value, then `∂L/∂v` for each
+/// variable, a tensor variable once, as an array of its shape.
+pub fn gradient_lines(view: &View<'_>) -> Vec<String> {
+    let g = view.graph;
+    let f = view.output_name();
+    let mut lines = vec![format!("{f} = {}", view.num(view.output_value()))];
+    let mut seen = vec![false; g.groups().len()];
+    for v in 0..g.variables().len() {
+        let id = g.variable_node(v);
+        match g.groups().iter().position(|gr| gr.nodes.contains(&id)) {
+            Some(i) if seen[i] => {}
+            Some(i) => {
+                seen[i] = true;
+                let group = &g.groups()[i];
+                let grads = array(group, |n| view.num(view.grad(n)));
+                lines.push(format!("∂{f}/∂{} = {grads}", group.name));
+            }
+            None => lines.push(format!(
+                "∂{f}/∂{} = {}",
+                g.name(id),
+                view.num(view.grad(id))
+            )),
+        }
+    }
+    lines
+}
+
+/// JSON's `"tensors"`: each named tensor's shape, value and gradient as
+/// nested arrays, full digits.
+pub fn json(view: &View<'_>) -> Vec<u8> {
+    let g = view.graph;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"[\n");
+    let last = g.groups().len().saturating_sub(1);
+    for (i, group) in g.groups().iter().enumerate() {
+        out.extend_from_slice(b"    {\"name\": ");
+        super::json::push_string(&mut out, &group.name);
+        let shape: Vec<String> = group.shape.iter().map(|d| d.to_string()).collect();
+        out.extend_from_slice(format!(", \"shape\": [{}]", shape.join(", ")).as_bytes());
+        let json_num = |x: f64| {
+            let mut b = Vec::new();
+            super::json::push_number(&mut b, x);
+            String::from_utf8_lossy(&b).into_owned()
+        };
+        let value = array(group, |n| json_num(view.value(n)));
+        let grad = array(group, |n| json_num(view.grad(n)));
+        out.extend_from_slice(format!(", \"value\": {value}, \"grad\": {grad}}}").as_bytes());
+        out.extend_from_slice(if i < last { b",\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"  ]");
+    out
+}
