@@ -4,6 +4,16 @@
 //! as any other), and the group (its shape, its elements in row-major
 //! order) is kept for display. Every loop here runs over elements; nothing
 //! recurses.
+//!
+//! Choices: sums are left-to-right chains of binary `add`, the order
+//! PyTorch uses for short dots; `mean` divides by a constant node;
+//! `softmax`/`logsumexp` subtract `max(v)` first. The worked examples of
+//! SPEC §9 agree with PyTorch to a few ulp, not to the bit: PyTorch's
+//! tanh/sigmoid kernels and log_softmax's fused backward round differently
+//! from the scalar chain (bit-exact parity would need fused ops in
+//! `ops.rs`). Tensor variables get their shapes from `--at` (front door
+//! only: training and the session compile without shapes yet); their
+//! elements are variables named `W[0,1]`.
 
 use super::*;
 
