@@ -1274,17 +1274,51 @@ impl Exprs {
         })
     }
 
-    /// Replaces the nodes in `subst` (node → formula) everywhere in `root`,
-    /// rebuilding bottom-up (ids in increasing order: inputs first); each of
+    /// Replaces the nodes in `subst` (node → formula) everywhere in
+    /// `roots`, rebuilding bottom-up (ids in increasing order: inputs
+    /// first), once for all of them (formulas share their parts); each of
     /// `products` (a product → a symbol) also replaces its factors inside a
     /// larger product (`e1*(1 - p1)/s` with `p1 = e1/s` is `p1*(1 - p1)`).
-    pub fn substitute(&mut self, root: Id, subst: &FxHashMap<Id, Id>, products: &[(Id, Id)]) -> Id {
+    /// Nothing is rebuilt when no root holds a target.
+    pub fn substitute(
+        &mut self,
+        roots: &mut [Id],
+        subst: &FxHashMap<Id, Id>,
+        products: &[(Id, Id)],
+    ) {
+        let reached = self.reachable(roots);
+        let seen: rustc_hash::FxHashSet<Id> = reached.iter().copied().collect();
+        let factors_seen = |def: Id| match self.node(def) {
+            Node::Mul(_, fs) => fs.iter().all(|(b, _)| seen.contains(b)),
+            _ => false,
+        };
+        let whole = reached.iter().any(|id| subst.contains_key(id));
+        if !whole && !products.iter().any(|&(def, _)| factors_seen(def)) {
+            return;
+        }
+        // The products by their first factor: a product node looks up only
+        // those that can be inside it (a program may have thousands).
+        let mut by_first: FxHashMap<(Id, F), Vec<(Id, Id)>> = FxHashMap::default();
+        for &(def, sym) in products {
+            if let Node::Mul(_, part) = self.node(def) {
+                if let Some(&first) = part.first() {
+                    by_first.entry(first).or_default().push((def, sym));
+                }
+            }
+        }
+        let candidates = |fs: &[(Id, F)]| -> Vec<(Id, Id)> {
+            fs.iter()
+                .filter_map(|f| by_first.get(f))
+                .flatten()
+                .copied()
+                .collect()
+        };
         let mut memo: FxHashMap<Id, Id> = FxHashMap::default();
-        for id in self.reachable(root) {
+        for id in reached {
             let m = |x: &Id| memo.get(x).copied().unwrap_or(*x);
             let changed = kids(self.node(id)).any(|k| m(&k) != k);
             let holds_a_product = match self.node(id) {
-                Node::Mul(_, fs) => products.iter().any(|&(def, _)| match self.node(def) {
+                Node::Mul(_, fs) => candidates(fs).iter().any(|&(def, _)| match self.node(def) {
                     Node::Mul(_, part) => part.iter().all(|f| fs.contains(f)),
                     _ => false,
                 }),
@@ -1317,7 +1351,7 @@ impl Exprs {
                     Node::Mul(c, fs) => {
                         let mut items: Vec<(Id, F)> = fs.iter().map(|(b, e)| (m(b), *e)).collect();
                         let mut c = c;
-                        for &(def, sym) in products {
+                        for (def, sym) in candidates(&items) {
                             let Node::Mul(k, part) = self.node(def) else {
                                 continue;
                             };
@@ -1345,20 +1379,23 @@ impl Exprs {
             };
             memo.insert(id, new);
         }
-        memo.get(&root).copied().unwrap_or(root)
+        for root in roots {
+            *root = memo.get(root).copied().unwrap_or(*root);
+        }
     }
 
-    /// The nodes `root` depends on, itself included, in increasing id order.
-    pub fn reachable(&self, root: Id) -> Vec<Id> {
+    /// The nodes `roots` depend on, themselves included, each once, in
+    /// increasing id order.
+    pub fn reachable(&self, roots: &[Id]) -> Vec<Id> {
         let mut seen = rustc_hash::FxHashSet::default();
-        let mut stack = vec![root];
+        let mut stack = roots.to_vec();
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {
                 continue;
             }
             out.push(id);
-            stack.extend(self.children(id));
+            stack.extend(kids(self.node(id)));
         }
         out.sort_unstable();
         out

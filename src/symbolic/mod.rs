@@ -307,18 +307,16 @@ pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> R
         .map(|(&def, &sym)| (def, sym))
         .collect();
     if !shorthand.is_empty() {
-        let formulas = gradient.iter_mut().chain(adjoint.iter_mut().flatten());
-        for f in formulas {
-            let reached = ex.reachable(*f);
-            let seen: rustc_hash::FxHashSet<Id> = reached.iter().copied().collect();
-            let factors_of = |def: Id| match ex.node(def) {
-                Node::Mul(_, fs) => fs.iter().all(|(b, _)| seen.contains(b)),
-                _ => false,
-            };
-            let whole = reached.iter().any(|id| shorthand.contains_key(id));
-            if whole || products.iter().any(|&(def, _)| factors_of(def)) {
-                *f = ex.substitute(*f, &shorthand, &products);
-            }
+        // Every formula at once: they share their parts.
+        let mut formulas: Vec<Id> = gradient
+            .iter()
+            .chain(adjoint.iter().flatten())
+            .copied()
+            .collect();
+        ex.substitute(&mut formulas, &shorthand, &products);
+        let mut new = formulas.into_iter();
+        for f in gradient.iter_mut().chain(adjoint.iter_mut().flatten()) {
+            *f = new.next().unwrap_or(*f);
         }
     }
     Ok(Formulas {
