@@ -256,14 +256,7 @@ impl<'a> Lowerer<'a> {
                 None => self.op(Op::Neg, &[vals[a as usize]], id)?,
             },
             ExprKind::Binary(bin, a, b) => {
-                let op = match bin {
-                    BinOp::Add => Op::Add,
-                    BinOp::Sub => Op::Sub,
-                    BinOp::Mul => Op::Mul,
-                    BinOp::Div => Op::Div,
-                    BinOp::Pow | BinOp::MatMul => Op::Pow,
-                };
-                self.op(op, &[vals[a as usize], vals[b as usize]], id)?
+                self.op(scalar_op(bin), &[vals[a as usize], vals[b as usize]], id)?
             }
             ExprKind::Call { .. } => {
                 let name = self.program.name(id);
@@ -662,5 +655,17 @@ impl<'a> Lowerer<'a> {
             statements,
             output: (kept - 1) as NodeId,
         }
+    }
+}
+
+/// The graph operation of a binary operator on numbers (`@` never reaches
+/// the scalar path: it is a tensor expression).
+fn scalar_op(bin: BinOp) -> Op {
+    match bin {
+        BinOp::Add => Op::Add,
+        BinOp::Sub => Op::Sub,
+        BinOp::Mul => Op::Mul,
+        BinOp::Div => Op::Div,
+        BinOp::Pow | BinOp::MatMul => Op::Pow,
     }
 }

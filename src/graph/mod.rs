@@ -105,6 +105,16 @@ pub struct Graph {
     output: NodeId,
 }
 
+/// `at x=4, y=3, z=2`: `names` bound to `values`, as a heading says it.
+pub fn describe_point<N: AsRef<str>>(names: &[N], values: &[f64]) -> String {
+    let list: Vec<String> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| format!("{}={}", n.as_ref(), crate::number::format(*v)))
+        .collect();
+    format!("at {}", list.join(", "))
+}
+
 /// A node's name, displayed without allocating.
 pub struct Name<'g>(&'g Graph, NodeId);
 
@@ -143,13 +153,7 @@ impl Graph {
 
     /// `at x=4, y=3, z=2`: the heading of a point among several.
     pub fn describe_point(&self, values: &[f64]) -> String {
-        let list: Vec<String> = self
-            .variables()
-            .iter()
-            .zip(values)
-            .map(|(n, v)| format!("{n}={}", crate::number::format(*v)))
-            .collect();
-        format!("at {}", list.join(", "))
+        describe_point(self.variables(), values)
     }
 
     pub fn len(&self) -> usize {

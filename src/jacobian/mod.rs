@@ -470,11 +470,9 @@ fn heading(text: &str, bindings: &[Binding]) -> String {
     if bindings.is_empty() {
         return format!("at {text}");
     }
-    let list: Vec<String> = bindings
-        .iter()
-        .map(|b| format!("{}={}", b.name, crate::number::format(b.value)))
-        .collect();
-    format!("at {}", list.join(", "))
+    let names: Vec<&str> = bindings.iter().map(|b| b.name.as_str()).collect();
+    let values: Vec<f64> = bindings.iter().map(|b| b.value).collect();
+    crate::graph::describe_point(&names, &values)
 }
 
 /// Warnings once each; a binding one output does not use is a warning

@@ -96,14 +96,10 @@ pub(super) fn run(
         if options.format == Format::Svg {
             writer.check_panels(writer.points() + 1)?;
         }
-        let point: Vec<String> = variables
-            .iter()
-            .zip(&values)
-            .map(|(n, v)| format!("{n}={}", crate::number::format(*v)))
-            .collect();
+        let point = crate::graph::describe_point(&variables, &values);
         let heading = match id {
-            Some(id) => format!("{id}: at {}", point.join(", ")),
-            None => format!("at {}", point.join(", ")),
+            Some(id) => format!("{id}: {point}"),
+            None => point,
         };
         let leading: Vec<&str> = cells.iter().map(String::as_str).collect();
         let at = At {

@@ -267,13 +267,7 @@ impl<'a> Lowerer<'a> {
             }),
             ExprKind::Binary(BinOp::MatMul, a, b) => self.matmul(id, a, b, vals),
             ExprKind::Binary(bin, a, b) => {
-                let op = match bin {
-                    BinOp::Add => Op::Add,
-                    BinOp::Sub => Op::Sub,
-                    BinOp::Mul => Op::Mul,
-                    BinOp::Div => Op::Div,
-                    _ => Op::Pow,
-                };
+                let op = scalar_op(bin);
                 let at = self.operator_span(id, a, b);
                 self.elementwise(op, id, &[a, b], vals, at)
             }
