@@ -409,6 +409,20 @@ fn element_name(name: &str) -> Option<(&str, Vec<usize>)> {
     Some((base, indices))
 }
 
+/// `W[1,0]` with W 2×3 → (`W`, 3): the tensor a variable is an element of,
+/// and the element's place in it, row-major.
+pub fn element_of<'n>(
+    name: &'n str,
+    shapes: &FxHashMap<String, Vec<usize>>,
+) -> Option<(&'n str, usize)> {
+    let (base, index) = element_name(name)?;
+    let shape = shapes.get(base)?;
+    if shape.len() != index.len() || index.iter().zip(shape).any(|(i, n)| i >= n) {
+        return None;
+    }
+    Some((base, index.iter().zip(shape).fold(0, |k, (i, n)| k * n + i)))
+}
+
 /// A tensor as the read-back program needs it: the smallest shape holding
 /// the elements named, and each named element's formula.
 #[derive(Default)]
