@@ -78,6 +78,12 @@ pub fn run(
 ) -> Result<Counts> {
     let mode = options.mode();
     options.check(&mode, inputs.given(origin))?;
+    // `--at @FILE`: the file's text from here on.
+    let read = Inputs {
+        at: crate::bindings::read_all(&inputs.at)?,
+        ..inputs.clone()
+    };
+    let inputs = &read;
     if mode == Mode::Train {
         let compiled = compile::compile(source, origin, options.of.as_deref())?;
         let points = inputs.points.as_deref();

@@ -51,6 +51,11 @@ bad! {
     tensor_binding_not_a_number: ["sum(x)", "--at", "x=[1,q]"] => 2, ["`q` is not a number"];
     transpose_of_a_number: ["x'", "--at", "x=1"] => 2, ["x is a number: a transpose (`'`) is of a vector or matrix"];
     tensor_binding_given_twice: ["sum(x)", "--at", "x=[1,2], x=3"] => 2, ["`x` is given twice"];
+    at_file_not_found: ["sum(x)", "--at", "@/nonexistent/weights.txt"] => 2, ["cannot read `/nonexistent/weights.txt` (of --at @/nonexistent/weights.txt)"];
+    at_file_names_no_file: ["sum(x)", "--at", "@"] => 2, ["`--at @` names no file"];
+    at_file_caret_at_line_and_column: ["sum(x)", "--at", &format!("@{}", scratch("bad-at.txt", b"# weights\nx=[1,\n q]\n"))] => 2, ["`q` is not a number", "bad-at.txt:3:2", "3 |  q]\n  |  ^"];
+    at_file_not_utf8: ["sum(x)", "--at", &format!("@{}", scratch("latin1-at.txt", b"x=[1,\xe9]"))] => 2, ["latin1-at.txt", "it is not UTF-8 text"];
+    at_file_empty_binding_on_a_line: ["x+y", "--at", &format!("@{}", scratch("comma-at.txt", b"x=1\ny=2,,\n"))] => 2, ["empty binding", "comma-at.txt:2:5"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the
