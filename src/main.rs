@@ -49,7 +49,8 @@ struct Cli {
     /// Read many points from a CSV file (`-` for stdin): a header row of
     /// variable names, then one row a point. Streamed in constant memory.
     /// Separated by `,`, `;` or tabs (read from the header); a decimal
-    /// comma (`0,5`) is a decimal point.
+    /// comma (`0,5`) is a decimal point. Columns `x[0],x[1]` fill the
+    /// vector x, `W[0,0],W[0,1],…` the matrix W.
     #[arg(long, value_name = "FILE")]
     points: Option<String>,
 

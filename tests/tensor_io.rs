@@ -84,3 +84,95 @@ fn at_file_unused_tensor_is_named_once() {
         "warning: `W` is bound by --at but the expression does not use it"
     );
 }
+
+#[test]
+fn points_header_fills_vectors_and_matrices() {
+    // `x[0],x[1]` fill the vector x; `W[0,1]` (quoted, as pandas writes
+    // it, or bare) a matrix; columns in any order, `student` passes through.
+    let data = scratch("layer.csv", "student,x[1],x[0],y\nann,1,2,1\nbob,-1,1,0\n");
+    let r = run(&[
+        LAYER,
+        "--at",
+        "W=[[0.5,-0.5],[1,0.25]], b=[0,-1], v=[1,-2], c=0.5",
+        "--points",
+        &data,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("student,x[1],x[0],y,L,"),
+        "{}",
+        lines[0]
+    );
+    // ann's row is SPEC §9's worked example.
+    assert!(
+        lines[1].starts_with("ann,1,2,1,1.126336252776848"),
+        "{}",
+        lines[1]
+    );
+    let at = run(&[LAYER, "--at", LAYER_AT, "--format", "json"]);
+    let out: serde_json::Value = serde_json::from_str(&at.stdout).expect("JSON");
+    let mut csv = csv::Reader::from_reader(r.stdout.as_bytes());
+    let header = csv.headers().expect("a header").clone();
+    let ann = csv.records().next().expect("a row").expect("a record");
+    let column = |name: &str| {
+        let c = header.iter().position(|h| h == name);
+        c.map(|c| ann[c].parse::<f64>().expect("a number"))
+    };
+    for name in ["W[1,0]", "W[0,1]", "x[0]", "x[1]", "b[0]", "b[1]", "v[1]", "c"] {
+        let want = num(&out["gradient"][name]);
+        assert_eq!(column(&format!("dL/d{name}")), Some(want), "{name}");
+    }
+
+    for header in [
+        "\"W[0,0]\",\"W[0,1]\",\"W[1,0]\",\"W[1,1]\",x[0],x[1]",
+        "W[0,0],W[0,1],W[1,0],W[1, 1],x[0],x[1]",
+        "W[0,0];W[0,1];W[1,0];W[1,1];x[0];x[1]",
+    ] {
+        let sep = if header.contains(';') { ";" } else { "," };
+        let body = ["1", "2", "3", "4", "1", "0.5"].join(sep);
+        let data = scratch("matrix.csv", &format!("{header}\n{body}\n"));
+        let r = run(&["sum(W@x)", "--points", &data, "--format", "json"]);
+        assert_eq!(r.code, 0, "{header}: {}", r.stderr);
+        let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+        let point = &out[0];
+        // W@x = [1 + 1, 3 + 2]; ∂/∂W[i,j] = x[j], ∂/∂x = column sums.
+        assert_eq!(num(&point["value"]), 7.0, "{header}: {}", r.stdout);
+        assert_eq!(num(&point["gradient"]["W[1,1]"]), 0.5, "{header}");
+        assert_eq!(num(&point["gradient"]["x[1]"]), 6.0, "{header}");
+    }
+}
+
+#[test]
+fn points_header_with_several_outputs_and_row_answers() {
+    let data = scratch(
+        "answers.csv",
+        "student,x[0],x[1],ans\nann,2,1,5\nbob,1,3,9\n",
+    );
+    let r = run(&[
+        "p = dot(x, x); q = sum(x)",
+        "--of",
+        "p,q",
+        "--points",
+        &data,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "student,x[0],x[1],ans,p,dp/dx[0],dp/dx[1],q,dq/dx[0],dq/dx[1]\nann,2,1,5,5,4,2,3,1,1\nbob,1,3,9,10,2,6,4,1,1\n"
+    );
+    let r = run(&[
+        "p = dot(x, x)",
+        "--points",
+        &data,
+        "--expect",
+        "p=@ans",
+        "--summary",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("failed: bob"), "{}", r.stdout);
+}
