@@ -273,13 +273,38 @@ impl Json {
                 checks.extend_from_slice(b"    {\"target\": ");
                 push_string(&mut checks, &c.target);
                 checks.extend_from_slice(b", \"expected\": ");
-                push_number(&mut checks, c.expected);
+                // A tensor's check: nested arrays of its entries.
+                let nested = |values: &[f64], t: &crate::check::TensorVerdict| {
+                    t.array(values, |x| {
+                        let mut b = Vec::new();
+                        push_number(&mut b, x);
+                        String::from_utf8_lossy(&b).into_owned()
+                    })
+                };
+                match &c.tensor {
+                    Some(t) => checks.extend_from_slice(nested(&t.expected, t).as_bytes()),
+                    None => push_number(&mut checks, c.expected),
+                }
                 if c.formula {
                     checks.extend_from_slice(b", \"formula\": ");
                     push_string(&mut checks, &c.expected_text);
                 }
                 checks.extend_from_slice(b", \"actual\": ");
-                push_number(&mut checks, c.actual);
+                match &c.tensor {
+                    Some(t) => {
+                        checks.extend_from_slice(nested(&t.actual, t).as_bytes());
+                        let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+                        let passing = t.passed.iter().filter(|&&p| p).count();
+                        checks.extend_from_slice(
+                            format!(
+                                ", \"shape\": [{}], \"entries_passed\": {passing}",
+                                shape.join(", ")
+                            )
+                            .as_bytes(),
+                        );
+                    }
+                    None => push_number(&mut checks, c.actual),
+                }
                 checks.extend_from_slice(b", \"passed\": ");
                 checks.extend_from_slice(if c.passed { b"true" } else { b"false" });
                 checks.extend_from_slice(b", \"reason\": ");
