@@ -267,7 +267,7 @@ impl Session {
                 None,
             ),
         };
-        let graph = self.compile(&source, of)?.graph;
+        let graph = self.compile(&source, of, true)?.graph;
         let mut command = format!("autograd-cli -f {file}");
         if let Some(of) = of {
             command.push_str(&format!(" --of {of}"));

@@ -90,7 +90,7 @@ impl Session {
         };
         let program =
             crate::parse::parse_program(&source).map_err(|e| locate(e, &source, &pieces, line))?;
-        let graph = Graph::lower_shaped(program, of, &self.shapes)
+        let graph = Graph::lower_values(program, of, &self.shapes)
             .map_err(|e| locate(e, &source, &pieces, line))?;
         let replaced = steps.len() < self.steps.len() + named.len();
         self.steps = steps;

@@ -82,7 +82,11 @@ impl Session {
             )
             .map_err(located)?;
         let compiled = self
-            .compile(&source, options.of.as_deref())
+            .compile(
+                &source,
+                options.of.as_deref(),
+                mode == crate::options::Mode::One,
+            )
             .map_err(located)?;
         let missing = self.missing(&compiled.graph);
         // Formulas need no point: without a whole one, they come alone.
@@ -150,7 +154,9 @@ impl Session {
             Target::Expression { .. } => None,
         };
         let located = |e: Error| locate(e, &source, &pieces, call.line);
-        let compiled = self.compile(&source, of.as_deref()).map_err(located)?;
+        let compiled = self
+            .compile(&source, of.as_deref(), false)
+            .map_err(located)?;
         let graph = compiled.graph;
         let missing = self.missing(&graph);
         if !missing.is_empty() {
@@ -196,13 +202,15 @@ impl Session {
         Ok(Flow::Go)
     }
 
-    /// The program `source` compiled with the point's tensor shapes.
+    /// The program `source` compiled with the point's tensor shapes; with
+    /// `values`, an output that is a tensor is shown (its values only).
     pub(super) fn compile(
         &self,
         source: &str,
         of: Option<&str>,
+        values: bool,
     ) -> Result<crate::compile::Compiled> {
-        crate::compile::compile_outputs_shaped(source, PROGRAM, &[of], &self.shapes)?
+        crate::compile::compile_outputs_for(source, PROGRAM, &[of], &self.shapes, values)?
             .pop()
             .ok_or_else(|| Error::internal("no program compiled"))
     }

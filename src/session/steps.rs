@@ -34,11 +34,6 @@ pub(super) struct Known {
     values: Vec<Option<Vec<f64>>>,
 }
 
-/// The name a step's value is read as in its own graph: `sum` of the step
-/// keeps every element of a tensor step alive (an output that is a tensor
-/// is not a loss) and is the step itself for a number.
-const VALUE: &str = "__step_value";
-
 impl Known {
     /// The step `name = text` (after the steps known so far, whose names
     /// are `names`) lowered with the tensor variables' `shapes`; errors
@@ -57,10 +52,8 @@ impl Known {
                 shapes.insert(n.to_string(), shape.clone());
             }
         }
-        let source = format!("{text}\n{VALUE} = sum({name})");
-        let program = crate::parse::parse_program(&source)?;
-        let graph = Graph::lower_shaped(program, Some(VALUE), &shapes)?;
-        let (shape, value_nodes) = match graph.groups().iter().find(|g| g.name == name) {
+        let graph = Graph::lower_values(crate::parse::parse_program(text)?, Some(name), &shapes)?;
+        let (shape, value_nodes) = match graph.output_group() {
             Some(group) => (Some(group.shape.clone()), group.nodes.clone()),
             None => (None, vec![graph.output()]),
         };

@@ -195,12 +195,21 @@ pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> R
     let mut steps = Vec::new();
     let output = graph.output();
     let mut name = String::new();
-    let is_step = |id: NodeId| {
-        !inline
-            && graph.is_named(id)
-            && matches!(graph.kind(id), Kind::Op(_))
-            && !(bare && id == output)
-    };
+    // A step is a statement's (`h[0]` of `h = tanh(W@x + b)` too), not an
+    // element of a subexpression the table names as a row (`g1[0]` of
+    // `W@x + b`).
+    let statements: rustc_hash::FxHashSet<&str> =
+        graph.statement_names().iter().map(String::as_str).collect();
+    let steps_by_node: Vec<bool> = (0..n as NodeId)
+        .map(|id| {
+            !inline
+                && graph.is_named(id)
+                && matches!(graph.kind(id), Kind::Op(_))
+                && !(bare && id == output)
+                && statements.contains(graph.name(id).to_string().as_str())
+        })
+        .collect();
+    let is_step = |id: NodeId| steps_by_node[id as usize];
     let linear = |id: NodeId| matches!(graph.kind(id), Kind::Op(Op::Add | Op::Sub | Op::Neg));
     // A sum used only by a sum is not built: its terms are handed on, so a
     // chain of n additions makes one n-term sum, not n growing ones.
