@@ -105,12 +105,7 @@ impl Session {
             }
         }
         if replaced {
-            let texts: Vec<(&str, &str)> = self
-                .steps
-                .iter()
-                .map(|s| (s.name.as_str(), s.text.as_str()))
-                .collect();
-            self.known.rebuild(&texts, &self.point, &self.shapes)?;
+            self.known.rebuild(&self.steps, &self.point, &self.shapes)?;
         } else {
             let names: Vec<&str> = self.steps.iter().map(|s| s.name.as_str()).collect();
             for i in self.steps.len() - named.len()..self.steps.len() {

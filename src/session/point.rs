@@ -260,13 +260,8 @@ impl Session {
             }
         }
         if reshaped {
-            let texts: Vec<(&str, &str)> = self
-                .steps
-                .iter()
-                .map(|s| (s.name.as_str(), s.text.as_str()))
-                .collect();
             let mut known = steps::Known::default();
-            known.rebuild(&texts, &point, &shapes).map_err(|e| {
+            known.rebuild(&self.steps, &point, &shapes).map_err(|e| {
                 e.with_note(format!("with {text}, an earlier step no longer lowers"))
             })?;
             self.known = known;

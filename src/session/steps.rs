@@ -104,19 +104,19 @@ impl Known {
     }
 
     /// Every step lowered again (a step was replaced, or a tensor
-    /// variable's shape changed); `texts` in order.
+    /// variable's shape changed).
     pub fn rebuild(
         &mut self,
-        texts: &[(&str, &str)],
+        steps: &[super::Step],
         point: &[(String, f64)],
         shapes: &FxHashMap<String, Vec<usize>>,
     ) -> Result<()> {
         *self = Known::default();
-        let mut names: Vec<&str> = Vec::with_capacity(texts.len());
-        for &(name, text) in texts {
-            let lowered = self.lower(name, text, &names, shapes)?;
+        let mut names: Vec<&str> = Vec::with_capacity(steps.len());
+        for step in steps {
+            let lowered = self.lower(&step.name, &step.text, &names, shapes)?;
             self.push(lowered, point);
-            names.push(name);
+            names.push(&step.name);
         }
         Ok(())
     }
