@@ -423,3 +423,87 @@ fn scalar_results_of_tensor_operations_are_one_row() {
     );
     assert!(!r.stdout.contains("\ng3 "), "{}", r.stdout);
 }
+
+/// `p[y]` with `y` a class label: the value and gradients are those of the
+/// constant index (SPEC §9's softmax example), and nothing flows to `y`.
+#[test]
+fn index_by_a_class_label_selects() {
+    let at = format!("{SOFTMAX_AT}, y=2");
+    let out = json("L = -ln(softmax(V@x)[y])", &at);
+    close("L", num(&out["value"]), 0.40760596444438046);
+    close("dL/dV[2,0]", gradient(&out, "V[2,0]"), -0.6695180884503564);
+    close("dL/dV[0,1]", gradient(&out, "V[0,1]"), 0.24472847105479759);
+    assert_eq!(gradient(&out, "y"), 0.0);
+    let constant = json("L = -ln(softmax(V@x)[2])", SOFTMAX_AT);
+    assert_eq!(out["gradient"]["V[1,1]"], constant["gradient"]["V[1,1]"]);
+    let r = run(&["L = -ln(softmax(V@x)[y])", "--at", &at]);
+    assert_contains(
+        &r.stdout,
+        &["\ng3           select   softmax(V@x)[y]  0.6652409557748218 "],
+    );
+}
+
+#[test]
+fn index_by_variables_of_a_matrix() {
+    let at = "W=[[1,2,3],[4,5,6]], i=1, j=2";
+    close("W[i, j]", value("W[i, j]", at), 6.0);
+    close("W[i, 0]", value("W[i, 0]", at), 4.0);
+    close("W[0, j]", value("W[0, j]", at), 3.0);
+    close("W[i]", value("sum(W[i])", at), 15.0);
+    let out = json("L = W[i, j]*W[j - 1, i] + sum(W[i]^2)", at);
+    // 6*5 + 16 + 25 + 36
+    close("L", num(&out["value"]), 107.0);
+    close("dL/dW[1,2]", gradient(&out, "W[1,2]"), 5.0 + 12.0);
+    close("dL/dW[1,1]", gradient(&out, "W[1,1]"), 6.0 + 10.0);
+    close("dL/dW[0,0]", gradient(&out, "W[0,0]"), 0.0);
+    assert_eq!(gradient(&out, "i"), 0.0);
+}
+
+/// The batch engine (CSV in, CSV out) selects per row; a row whose label is
+/// out of range is an error row (exit 3), the others go on.
+#[test]
+fn index_by_a_label_column_in_the_batch_engine() {
+    let program = "L = -ln(softmax([a, b, c])[y])";
+    let r = run_with_stdin(
+        &[program, "--points", "-", "--format", "csv"],
+        Some(b"a,b,c,y\n1,2,3,0\n1,2,3,2\n1,2,3,4\n"),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", r.stdout);
+    for (line, label) in lines[1..3].iter().zip(["0", "2"]) {
+        let want = value(program, &format!("a=1, b=2, c=3, y={label}"));
+        let got: f64 = line
+            .split(',')
+            .nth(4)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(f64::NAN);
+        assert_eq!(got, want, "{line}");
+    }
+    assert_eq!(lines[3], "1,2,3,4,,,,,");
+    assert_contains(
+        &r.stderr,
+        &[
+            "y = 4, but softmax([a, b, c]) has 3 entries (0 to 2)",
+            "line 4",
+        ],
+    );
+}
+
+#[test]
+fn sum_and_mean_along_an_axis_follow_numpy() {
+    let at = "W=[[1,2,3],[4,5,6]]";
+    let out = json("sum(W, 0)", at);
+    assert_eq!(out["value"], serde_json::json!([5, 7, 9]));
+    let out = json("mean(W, 1)", at);
+    assert_eq!(out["value"], serde_json::json!([2, 5]));
+    let out = json("mean(W, -1)", at);
+    assert_eq!(out["value"], serde_json::json!([2, 5]));
+    close("vector", value("sum([1, 2, 3]*w, 0)", "w=2"), 12.0);
+    let program = "L = sum(sum(W, 0)*[1, 2, 3]) + mean(W, 1)[1]";
+    let out = json(program, at);
+    close("L", num(&out["value"]), 46.0 + 5.0);
+    close("dL/dW[1,2]", gradient(&out, "W[1,2]"), 3.0 + 1.0 / 3.0);
+    let r = run(&[program, "--at", at, "--gradcheck"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}

@@ -446,6 +446,13 @@ impl Graph {
         self.write_expression(out, id, None);
     }
 
+    /// A select node's (`p[y]`) expression, index name and what its axis
+    /// has, for its error.
+    pub(crate) fn select_meta(&self, id: NodeId) -> Option<(&str, &str, &str)> {
+        let (w, i, c) = self.display.selects.get(&id)?;
+        Some((w, i, c))
+    }
+
     fn scalar_unit(&self, id: NodeId) -> Option<(&str, &'static str)> {
         if self.display.scalar_units.is_empty() {
             return None;
