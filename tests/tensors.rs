@@ -507,3 +507,42 @@ fn sum_and_mean_along_an_axis_follow_numpy() {
     let r = run(&[program, "--at", at, "--gradcheck"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
+
+/// `--explain` in matrix form (SPEC §9): the forward line of a tensor
+/// operation with its operands' values, the backward pass's rules for `@`,
+/// the elementwise functions and the broadcast sums, with the numbers.
+#[test]
+fn explain_writes_the_matrix_form() {
+    let at = "W=[[0.5,-0.5],[1,0.25]], x=[2,1], b=[0,-1]";
+    let r = run(&[
+        "z = W@x + b; h = tanh(z); L = sum(h)",
+        "--at",
+        at,
+        "--explain",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "\n  z = W@x + b = [[0.5, -0.5], [1, 0.25]]·[2, 1] + [0, -1] = [0.5, 1.25]\n",
+            "\n  h = tanh(z) = tanh([0.5, 1.25]) = [0.462, 0.848]\n",
+            "\n  L = sum(h) = sum([0.462, 0.848]) = 1.3104007972175227\n",
+            "in matrix form)\n  ∂L/∂L = 1\n    ∂L/∂h ⟵ ∂L/∂L in every entry it sums",
+            "\n  ∂L/∂h = [1, 1]\n    ∂L/∂z ⟵ ∂L/∂h ⊙ (1 − h²) = [1, 1] ⊙ (1 − [0.462, 0.848]²)\n",
+            "\n  ∂L/∂z = [0.786, 0.28]\n    ∂L/∂W ⟵ ∂L/∂z · xᵀ = [0.786, 0.28] · [2, 1]ᵀ\n",
+            "\n    ∂L/∂x ⟵ Wᵀ · ∂L/∂z = [[0.5, -0.5], [1, 0.25]]ᵀ · [0.786, 0.28]\n",
+            "\n    ∂L/∂b ⟵ ∂L/∂z = [0.786, 0.28]\n",
+            "\n  ∂L/∂W = [[1.57, 0.786], [0.561, 0.28]]\n",
+        ],
+    );
+    // (1.3104007972175227 = math.tanh(0.5) + math.tanh(1.25) in Python.)
+    // Softmax's rule, and an element's value where it is used.
+    let r = run(&["L = -ln(softmax(V@x)[2])", "--at", SOFTMAX_AT, "--explain"]);
+    assert_contains(
+        &r.stdout,
+        &[
+            "\n  g3 = ln(g2[2]) = ln(0.6652409557748218) = -0.40760596444438046\n",
+            "\n    ∂L/∂g1 ⟵ g2 ⊙ (∂L/∂g2 − (∂L/∂g2 · g2)) = ",
+        ],
+    );
+}

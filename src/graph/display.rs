@@ -43,6 +43,9 @@ pub(super) struct Display {
     /// Each select node (`p[y]`): the expression, the index's name, what
     /// its axis has (`p has 3 entries (0 to 2)`).
     pub(super) selects: FxHashMap<NodeId, SelectMeta>,
+    /// Each tensor operation's operands as written (`[W, x, b]` for the
+    /// affine `W@x + b`), by its text: `--explain`'s matrix form.
+    pub(super) operands: FxHashMap<String, Vec<String>>,
 }
 
 impl Display {
@@ -91,6 +94,7 @@ impl Display {
             hidden,
             scalar_units,
             selects: FxHashMap::default(),
+            operands: FxHashMap::default(),
         }
     }
 

@@ -102,6 +102,8 @@ pub(super) struct Lowerer<'a> {
     /// Each select node (`p[y]`): the expression, the index's name, and
     /// what its axis has (`p has 3 entries (0 to 2)`), for its error.
     selects: FxHashMap<NodeId, display::SelectMeta>,
+    /// Each tensor operation's operands as written, by its text.
+    operands: FxHashMap<String, Vec<String>>,
     /// Whether the output may be a tensor (its values are shown; SPEC §9).
     pub(super) tensor_values: bool,
     tensor_output: Option<TensorOutput>,
@@ -163,6 +165,7 @@ impl<'a> Lowerer<'a> {
             dead_groups: FxHashSet::default(),
             scalar_units: FxHashMap::default(),
             selects: FxHashMap::default(),
+            operands: FxHashMap::default(),
             tensor_values: false,
             tensor_output: None,
         })
@@ -756,6 +759,7 @@ impl<'a> Lowerer<'a> {
                     .map(|&old| self.hidden.get(old as usize).copied().unwrap_or(false))
                     .collect();
                 display = Display::new(&groups, scalar_units, hidden, &nodes, &inputs, &labels);
+                display.operands = std::mem::take(&mut self.operands);
                 display.selects = std::mem::take(&mut self.selects)
                     .into_iter()
                     .filter_map(|(old, meta)| {

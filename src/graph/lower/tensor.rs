@@ -215,6 +215,37 @@ impl<'a> Lowerer<'a> {
         taken
     }
 
+    /// The operands of a tensor operation as written, for `--explain`'s
+    /// matrix form: an affine `A@B + c` gives `[A, B, c]`.
+    fn record_operands(&mut self, id: ExprId) {
+        let text = |e: ExprId| self.text_of(e).to_string();
+        let product = |e: ExprId| match self.program.expr(e).kind {
+            ExprKind::Binary(BinOp::MatMul, a, b) => Some((a, b)),
+            _ => None,
+        };
+        let list: Vec<String> = match self.program.expr(id).kind {
+            ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) if product(a).is_some() => {
+                let (pa, pb) = product(a).unwrap_or((a, b));
+                vec![text(pa), text(pb), text(b)]
+            }
+            ExprKind::Binary(BinOp::Add, a, b) if product(b).is_some() => {
+                let (pa, pb) = product(b).unwrap_or((a, b));
+                vec![text(pa), text(pb), text(a)]
+            }
+            ExprKind::Binary(_, a, b) => vec![text(a), text(b)],
+            ExprKind::Neg(a) | ExprKind::Transpose(a) => vec![text(a)],
+            ExprKind::Call { .. } | ExprKind::Index { .. } | ExprKind::List { .. } => self
+                .program
+                .call_args(id)
+                .iter()
+                .map(|&e| text(e))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let definition = self.text_of(id).to_string();
+        self.operands.entry(definition).or_insert(list);
+    }
+
     /// After a tensor operation is lowered: the nodes it made are its
     /// expansion (hidden unless a row shows them), and it becomes a row —
     /// a group, or its one scalar node — unless it made no node.
@@ -230,6 +261,7 @@ impl<'a> Lowerer<'a> {
         let Some(op) = self.unit_op(id) else {
             return;
         };
+        self.record_operands(id);
         match val {
             Val::Tensor(t) => {
                 let tensor = &self.tensors[t as usize];
@@ -272,6 +304,7 @@ impl<'a> Lowerer<'a> {
         }
         if let (Val::Node(n), Some(op)) = (val, self.unit_op(id)) {
             if n as usize >= before {
+                self.record_operands(id);
                 self.scalar_units.insert(n, (self.text_of(id).into(), op));
                 self.expr_units.insert(id, Unit::Scalar(n));
             }
@@ -314,6 +347,7 @@ impl<'a> Lowerer<'a> {
             self.dead_groups.insert(i);
         }
         let op = self.shown_op(root);
+        self.record_operands(root);
         let Tensor { shape, elems } = self.tensors[t as usize].clone();
         let mut nodes = Vec::with_capacity(elems.len());
         let mut named = Vec::with_capacity(elems.len());
