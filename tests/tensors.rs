@@ -546,3 +546,39 @@ fn explain_writes_the_matrix_form() {
         ],
     );
 }
+
+/// Pictures (dot, mermaid, svg): a box per row of the table, a tensor's
+/// with its shape and compact arrays; edges between boxes, none to the
+/// nodes inside an expansion.
+#[test]
+fn pictures_have_a_box_per_tensor() {
+    let r = run(&[
+        "L = -ln(softmax(V@x)[2])",
+        "--at",
+        SOFTMAX_AT,
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let boxes = r.stdout.lines().filter(|l| l.contains("[\"")).count();
+    let edges: Vec<&str> = r.stdout.lines().filter(|l| l.contains("-->")).collect();
+    assert_eq!(boxes, 6, "{}", r.stdout);
+    assert_eq!(edges.len(), 5, "{}", r.stdout);
+    assert_contains(
+        &r.stdout,
+        &["[\"g2<br/>softmax 3: softmax(V@x)<br/>value [0.245, 0.09, 0.665]<br/>∂L/∂g2 = [0, 0, -1.5]\"]"],
+    );
+    let r = run(&[LAYER, "--at", LAYER_AT, "--format", "dot"]);
+    assert_contains(
+        &r.stdout,
+        &[
+            "[label=\"W | var 2×2 | value [[0.5, -0.5], [1, 0.25]] | ∂L/∂W = [[-1.06, -0.531], [0.758, 0.379]]\"]",
+            "\"W[1,1]\" -> \"g3[1]\";",
+            "\"g3[1]\" -> \"h[1]\";",
+        ],
+    );
+    assert_eq!(r.stdout.matches(" -> ").count(), 19, "{}", r.stdout);
+    let r = run(&[LAYER, "--at", LAYER_AT, "--format", "svg"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("tanh 2: tanh(W@x + b)"), "{}", r.stdout);
+}
