@@ -14,6 +14,14 @@
 //! `ops.rs`). Tensor variables get their shapes from `--at` (front door
 //! only: training and the session compile without shapes yet); their
 //! elements are variables named `W[0,1]`.
+//!
+//! For display (`super::super::display`): the nodes a tensor operation
+//! makes are its expansion, hidden; the operation is a row (a group, or
+//! one scalar node), an affine `A@B + c` one row with its product; a
+//! statement names its expression's row. `p[y]` by a variable is a
+//! select (`Op::Select`); `sum(W, axis)` and `mean(W, axis)` reduce along
+//! an axis. An output that is a tensor is refused here unless the run
+//! shows values only (`Lowerer::tensor_values`).
 
 use super::*;
 
