@@ -169,6 +169,9 @@ impl Graph {
 
     /// The error for node `id` whose value `y` is not finite.
     pub fn nonfinite_error(&self, values: &[f64], id: NodeId, y: f64) -> Error {
+        if let Some(e) = self.select_error(values, id) {
+            return e;
+        }
         let reason = match self.kind(id) {
             Kind::Op(op) => {
                 let mut scratch = Vec::new();
@@ -186,6 +189,41 @@ impl Graph {
             self.span(id),
         )
         .with_help("--allow-nonfinite keeps going and prints the value as inf or NaN")
+    }
+
+    /// The error of a select (`p[y]`) whose index is not an integer in
+    /// range: `p[y]: y = 3, but p has 3 entries (0 to 2)`.
+    fn select_error(&self, values: &[f64], id: NodeId) -> Option<Error> {
+        if self.op(id) != Some(Op::Select) {
+            return None;
+        }
+        let ins = self.inputs(id);
+        let a: Vec<f64> = ins.iter().map(|&j| values[j as usize]).collect();
+        if crate::ops::selected(&a).is_some() {
+            return None;
+        }
+        let (whole, index, clause) = self.select_meta(id)?;
+        let i = crate::number::format(a[0]);
+        let reason = match a[0].fract() != 0.0 || a[0].is_nan() {
+            true => format!("{index} = {i} is not an integer"),
+            false => format!("{index} = {i}, but {clause}"),
+        };
+        Some(
+            Error::at(
+                ErrorKind::NonFinite {
+                    // `g3 = p[y]: y = 3, …`; a select inside `W[i, j]`
+                    // (its row's) has no name of its own.
+                    node: match self.is_shown(id) {
+                        true => self.name(id).to_string(),
+                        false => "index".to_string(),
+                    },
+                    def: whole.to_string(),
+                    reason,
+                },
+                self.span(id),
+            )
+            .with_help("an index is an integer from 0 to the length less 1 (a class label)"),
+        )
     }
 
     /// A function's domain note says `x` for its argument: say what the

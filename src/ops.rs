@@ -300,6 +300,43 @@ fn at_a_tie(a: &[f64], y: f64) -> Option<&'static str> {
     (a.iter().filter(|&&v| v == y).count() > 1).then_some("at a tie")
 }
 
+/// The entry index `a[0]` names among `a[1..]`, if it is an integer in
+/// range.
+pub fn selected(a: &[f64]) -> Option<usize> {
+    let (i, n) = (a[0], a.len() - 1);
+    (i.fract() == 0.0 && i >= 0.0 && i < n as f64).then_some(i as usize)
+}
+
+fn select_forward(a: &[f64]) -> f64 {
+    match selected(a) {
+        Some(i) => a[1 + i],
+        None => f64::NAN,
+    }
+}
+
+fn select_local(a: &[f64], _: f64, d: &mut [f64]) {
+    let chosen = selected(a);
+    d[0] = 0.0;
+    for (k, dk) in d[1..].iter_mut().enumerate() {
+        *dk = if chosen == Some(k) { 1.0 } else { 0.0 };
+    }
+}
+
+fn select_domain(a: &[f64]) -> String {
+    let (i, n) = (a[0], a.len() - 1);
+    if selected(a).is_some() {
+        "the chosen entry is not finite".into()
+    } else if i.fract() != 0.0 || i.is_nan() {
+        format!("the index {} is not an integer", num(i))
+    } else {
+        format!(
+            "the index {} is out of range: there are {n} entries (0 to {})",
+            num(i),
+            n - 1
+        )
+    }
+}
+
 fn smooth(_: &[f64], _: f64) -> Option<&'static str> {
     None
 }
@@ -1061,6 +1098,26 @@ op_table! {
             "a name passes the gradient through",
         )
     },
+    /// `p[y]` with `y` a variable holding an integer, a class label (SPEC
+    /// §9): inputs the index, then the entries; the value is the entry at
+    /// the index. A select, as PyTorch's indexing: the chosen entry's local
+    /// derivative is 1, the others' 0 (nothing flows to them), and the
+    /// index's 0 — an integer label is data, and the value is piecewise
+    /// constant in it. An index that is not an integer in range gives NaN,
+    /// an evaluation error naming it ([`crate::Graph::nonfinite_error`]).
+    /// Not callable: written `p[y]`.
+    Select => OpDef {
+        routes: true,
+        ..entry(
+            "select",
+            Notation::Bare,
+            Arity::at_least(2),
+            select_forward,
+            select_local,
+            select_domain,
+            "select routes: the chosen entry gets the gradient, the others and the index nothing",
+        )
+    },
 }
 
 /// Every callable name (README, "The language"), in the table's order, for lookup, "did
@@ -1227,7 +1284,18 @@ mod tests {
             }
         }
         let routing: Vec<Op> = ALL.into_iter().filter(|op| op.def().routes).collect();
-        assert_eq!(routing, [Op::Relu, Op::Max, Op::Min]);
+        assert_eq!(routing, [Op::Relu, Op::Max, Op::Min, Op::Select]);
+        // `p[y]`: the entry at the index; 1 into it, 0 into the others and
+        // into the index; NaN (an error naming it) out of range.
+        let a = [1.0, 10.0, 20.0, 30.0];
+        assert_eq!(Op::Select.forward(&a), 20.0);
+        let mut d = [9.0; 4];
+        Op::Select.local(&a, 20.0, &mut d);
+        assert_eq!(d, [0.0, 0.0, 1.0, 0.0]);
+        assert!(Op::Select.forward(&[3.0, 10.0, 20.0, 30.0]).is_nan());
+        assert!(Op::Select.forward(&[0.5, 10.0, 20.0]).is_nan());
+        assert!((Op::Select.def().domain)(&[3.0, 1.0, 2.0, 3.0]).contains("3 entries (0 to 2)"));
+        assert!((Op::Select.def().domain)(&[0.5, 1.0]).contains("not an integer"));
         assert_eq!(Op::Relu.def().flow(&[-1.0], 0, f64::INFINITY, 0.0), 0.0);
         assert!(Op::Abs.def().flow(&[0.0], 0, f64::INFINITY, 0.0).is_nan());
         // pow's base through a zero exponent is a `where`: a select; the

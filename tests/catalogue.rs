@@ -43,7 +43,6 @@ bad! {
     index_out_of_range: ["p[3]", "--at", "p=[1,2,3]"] => 2, ["p has 3 entries: the index 3 is out of range: axis 0 has indices 0 to 2"];
     index_not_an_integer: ["p[0.5]", "--at", "p=[1,2,3]"] => 2, ["the index 0.5 is not an integer"];
     too_many_indices: ["p[0, 1]", "--at", "p=[1,2,3]"] => 2, ["p has 3 entries: `p[0, 1]` has 2 indices"];
-    index_by_a_variable_not_yet: ["p[k]", "--at", "p=[1,2,3], k=1"] => 2, ["the index `k` is not a constant"];
     ragged_literal: ["sum([[1,2],[3]]*x)", "--at", "x=1"] => 2, ["the rows of a matrix need one length"];
     dot_of_two_lengths: ["dot(x, y)", "--at", "x=[1,2], y=[1,2,3]"] => 2, ["x has 2 entries and y has 3 entries: `dot(x, y)` needs two vectors of one length"];
     tensor_bare_output: ["W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]", "--gradcheck"] => 2, ["the output `W@x` is a vector of 2 entries", "reduce it", "`(W@x)[0]`"];
@@ -67,6 +66,16 @@ bad! {
     expect_tensor_for_a_number: ["sum(x)*c", "--at", "x=[1,2], c=2", "--expect", "df/dc = [3]"] => 2, ["the answer to df/dc is a vector of 1 and c is a number"];
     expect_tensor_entry_not_a_number: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, one]"] => 2, ["`one` in the answer to df/dx is not a number", "(a formula checks one element: `df/dx[1] = …`)", "1 | df/dx = [1, one]\n  |             ^^^"];
     expect_tensor_unclosed: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, 1"] => 2, ["a `[` without its `]`"];
+    // tcore: indices by a variable (a class label), reductions along an axis.
+    select_out_of_range: ["p = softmax(z); L = -ln(p[y])", "--at", "z=[1,2,3], y=3"] => 3, ["p[y]: y = 3, but p has 3 entries (0 to 2)", "an index is an integer"];
+    select_not_an_integer: ["p = softmax(z); L = -ln(p[y])", "--at", "z=[1,2,3], y=1.5"] => 3, ["p[y]: y = 1.5 is not an integer"];
+    select_column_out_of_range: ["W[i, j]", "--at", "W=[[1,2],[3,4]], i=1, j=2"] => 3, ["W[i, j]: j = 2, but W has 2 columns (0 to 1)"];
+    select_row_out_of_range: ["sum(W[i])", "--at", "W=[[1,2],[3,4]], i=-1"] => 3, ["W[i]: i = -1, but W has 2 rows (0 to 1)"];
+    select_constant_axis_out_of_range: ["W[i, 2]", "--at", "W=[[1,2],[3,4]], i=1"] => 2, ["W is 2×2: the index 2 is out of range or not an integer: axis 1 has indices 0 to 1"];
+    select_by_a_vector: ["p[q]", "--at", "p=[1,2], q=[0,1]"] => 2, ["the index `q` is a vector or matrix: an index is one number"];
+    axis_out_of_range: ["sum(W, 2)", "--at", "W=[[1,2],[3,4]]"] => 2, ["`sum(W, 2)` has no axis 2: W is 2×2: its axes are 0", "`sum(W)` all of it"];
+    axis_not_a_constant: ["mean(W, a)", "--at", "W=[[1,2],[3,4]], a=0"] => 2, ["the axis `a` of `mean` is not a constant"];
+    axis_of_a_vector: ["sum(x, 1)", "--at", "x=[1,2]"] => 2, ["`sum(x, 1)` has no axis 1: x has 2 entries: its one axis is 0"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the

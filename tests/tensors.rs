@@ -423,3 +423,162 @@ fn scalar_results_of_tensor_operations_are_one_row() {
     );
     assert!(!r.stdout.contains("\ng3 "), "{}", r.stdout);
 }
+
+/// `p[y]` with `y` a class label: the value and gradients are those of the
+/// constant index (SPEC §9's softmax example), and nothing flows to `y`.
+#[test]
+fn index_by_a_class_label_selects() {
+    let at = format!("{SOFTMAX_AT}, y=2");
+    let out = json("L = -ln(softmax(V@x)[y])", &at);
+    close("L", num(&out["value"]), 0.40760596444438046);
+    close("dL/dV[2,0]", gradient(&out, "V[2,0]"), -0.6695180884503564);
+    close("dL/dV[0,1]", gradient(&out, "V[0,1]"), 0.24472847105479759);
+    assert_eq!(gradient(&out, "y"), 0.0);
+    let constant = json("L = -ln(softmax(V@x)[2])", SOFTMAX_AT);
+    assert_eq!(out["gradient"]["V[1,1]"], constant["gradient"]["V[1,1]"]);
+    let r = run(&["L = -ln(softmax(V@x)[y])", "--at", &at]);
+    assert_contains(
+        &r.stdout,
+        &["\ng3           select   softmax(V@x)[y]  0.6652409557748218 "],
+    );
+}
+
+#[test]
+fn index_by_variables_of_a_matrix() {
+    let at = "W=[[1,2,3],[4,5,6]], i=1, j=2";
+    close("W[i, j]", value("W[i, j]", at), 6.0);
+    close("W[i, 0]", value("W[i, 0]", at), 4.0);
+    close("W[0, j]", value("W[0, j]", at), 3.0);
+    close("W[i]", value("sum(W[i])", at), 15.0);
+    let out = json("L = W[i, j]*W[j - 1, i] + sum(W[i]^2)", at);
+    // 6*5 + 16 + 25 + 36
+    close("L", num(&out["value"]), 107.0);
+    close("dL/dW[1,2]", gradient(&out, "W[1,2]"), 5.0 + 12.0);
+    close("dL/dW[1,1]", gradient(&out, "W[1,1]"), 6.0 + 10.0);
+    close("dL/dW[0,0]", gradient(&out, "W[0,0]"), 0.0);
+    assert_eq!(gradient(&out, "i"), 0.0);
+}
+
+/// The batch engine (CSV in, CSV out) selects per row; a row whose label is
+/// out of range is an error row (exit 3), the others go on.
+#[test]
+fn index_by_a_label_column_in_the_batch_engine() {
+    let program = "L = -ln(softmax([a, b, c])[y])";
+    let r = run_with_stdin(
+        &[program, "--points", "-", "--format", "csv"],
+        Some(b"a,b,c,y\n1,2,3,0\n1,2,3,2\n1,2,3,4\n"),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", r.stdout);
+    for (line, label) in lines[1..3].iter().zip(["0", "2"]) {
+        let want = value(program, &format!("a=1, b=2, c=3, y={label}"));
+        let got: f64 = line
+            .split(',')
+            .nth(4)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(f64::NAN);
+        assert_eq!(got, want, "{line}");
+    }
+    assert_eq!(lines[3], "1,2,3,4,,,,,");
+    assert_contains(
+        &r.stderr,
+        &[
+            "y = 4, but softmax([a, b, c]) has 3 entries (0 to 2)",
+            "line 4",
+        ],
+    );
+}
+
+#[test]
+fn sum_and_mean_along_an_axis_follow_numpy() {
+    let at = "W=[[1,2,3],[4,5,6]]";
+    let out = json("sum(W, 0)", at);
+    assert_eq!(out["value"], serde_json::json!([5, 7, 9]));
+    let out = json("mean(W, 1)", at);
+    assert_eq!(out["value"], serde_json::json!([2, 5]));
+    let out = json("mean(W, -1)", at);
+    assert_eq!(out["value"], serde_json::json!([2, 5]));
+    close("vector", value("sum([1, 2, 3]*w, 0)", "w=2"), 12.0);
+    let program = "L = sum(sum(W, 0)*[1, 2, 3]) + mean(W, 1)[1]";
+    let out = json(program, at);
+    close("L", num(&out["value"]), 46.0 + 5.0);
+    close("dL/dW[1,2]", gradient(&out, "W[1,2]"), 3.0 + 1.0 / 3.0);
+    let r = run(&[program, "--at", at, "--gradcheck"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// `--explain` in matrix form (SPEC §9): the forward line of a tensor
+/// operation with its operands' values, the backward pass's rules for `@`,
+/// the elementwise functions and the broadcast sums, with the numbers.
+#[test]
+fn explain_writes_the_matrix_form() {
+    let at = "W=[[0.5,-0.5],[1,0.25]], x=[2,1], b=[0,-1]";
+    let r = run(&[
+        "z = W@x + b; h = tanh(z); L = sum(h)",
+        "--at",
+        at,
+        "--explain",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "\n  z = W@x + b = [[0.5, -0.5], [1, 0.25]]·[2, 1] + [0, -1] = [0.5, 1.25]\n",
+            "\n  h = tanh(z) = tanh([0.5, 1.25]) = [0.462, 0.848]\n",
+            "\n  L = sum(h) = sum([0.462, 0.848]) = 1.3104007972175227\n",
+            "in matrix form)\n  ∂L/∂L = 1\n    ∂L/∂h ⟵ ∂L/∂L in every entry it sums",
+            "\n  ∂L/∂h = [1, 1]\n    ∂L/∂z ⟵ ∂L/∂h ⊙ (1 − h²) = [1, 1] ⊙ (1 − [0.462, 0.848]²)\n",
+            "\n  ∂L/∂z = [0.786, 0.28]\n    ∂L/∂W ⟵ ∂L/∂z · xᵀ = [0.786, 0.28] · [2, 1]ᵀ\n",
+            "\n    ∂L/∂x ⟵ Wᵀ · ∂L/∂z = [[0.5, -0.5], [1, 0.25]]ᵀ · [0.786, 0.28]\n",
+            "\n    ∂L/∂b ⟵ ∂L/∂z = [0.786, 0.28]\n",
+            "\n  ∂L/∂W = [[1.57, 0.786], [0.561, 0.28]]\n",
+        ],
+    );
+    // (1.3104007972175227 = math.tanh(0.5) + math.tanh(1.25) in Python.)
+    // Softmax's rule, and an element's value where it is used.
+    let r = run(&["L = -ln(softmax(V@x)[2])", "--at", SOFTMAX_AT, "--explain"]);
+    assert_contains(
+        &r.stdout,
+        &[
+            "\n  g3 = ln(g2[2]) = ln(0.6652409557748218) = -0.40760596444438046\n",
+            "\n    ∂L/∂g1 ⟵ g2 ⊙ (∂L/∂g2 − (∂L/∂g2 · g2)) = ",
+        ],
+    );
+}
+
+/// Pictures (dot, mermaid, svg): a box per row of the table, a tensor's
+/// with its shape and compact arrays; edges between boxes, none to the
+/// nodes inside an expansion.
+#[test]
+fn pictures_have_a_box_per_tensor() {
+    let r = run(&[
+        "L = -ln(softmax(V@x)[2])",
+        "--at",
+        SOFTMAX_AT,
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let boxes = r.stdout.lines().filter(|l| l.contains("[\"")).count();
+    let edges: Vec<&str> = r.stdout.lines().filter(|l| l.contains("-->")).collect();
+    assert_eq!(boxes, 6, "{}", r.stdout);
+    assert_eq!(edges.len(), 5, "{}", r.stdout);
+    assert_contains(
+        &r.stdout,
+        &["[\"g2<br/>softmax 3: softmax(V@x)<br/>value [0.245, 0.09, 0.665]<br/>∂L/∂g2 = [0, 0, -1.5]\"]"],
+    );
+    let r = run(&[LAYER, "--at", LAYER_AT, "--format", "dot"]);
+    assert_contains(
+        &r.stdout,
+        &[
+            "[label=\"W | var 2×2 | value [[0.5, -0.5], [1, 0.25]] | ∂L/∂W = [[-1.06, -0.531], [0.758, 0.379]]\"]",
+            "\"W[1,1]\" -> \"g3[1]\";",
+            "\"g3[1]\" -> \"h[1]\";",
+        ],
+    );
+    assert_eq!(r.stdout.matches(" -> ").count(), 19, "{}", r.stdout);
+    let r = run(&[LAYER, "--at", LAYER_AT, "--format", "svg"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("tanh 2: tanh(W@x + b)"), "{}", r.stdout);
+}

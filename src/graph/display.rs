@@ -26,6 +26,10 @@ pub enum Row {
     Group(usize),
 }
 
+/// A select's (`p[y]`) expression, its index's name, and what its axis has
+/// (`p has 3 entries (0 to 2)`): what its error says.
+pub(super) type SelectMeta = (Box<str>, Box<str>, Box<str>);
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct Display {
     /// For each node, the group it is an element of (the first), or
@@ -36,6 +40,12 @@ pub(super) struct Display {
     /// The scalar rows of tensor operations: their definition as written
     /// and their operation (`sum`, `add`).
     pub(super) scalar_units: FxHashMap<NodeId, (Box<str>, &'static str)>,
+    /// Each select node (`p[y]`): the expression, the index's name, what
+    /// its axis has (`p has 3 entries (0 to 2)`).
+    pub(super) selects: FxHashMap<NodeId, SelectMeta>,
+    /// Each tensor operation's operands as written (`[W, x, b]` for the
+    /// affine `W@x + b`), by its text: `--explain`'s matrix form.
+    pub(super) operands: FxHashMap<String, Vec<String>>,
 }
 
 impl Display {
@@ -83,6 +93,8 @@ impl Display {
             unit_of,
             hidden,
             scalar_units,
+            selects: FxHashMap::default(),
+            operands: FxHashMap::default(),
         }
     }
 

@@ -99,6 +99,11 @@ pub(super) struct Lowerer<'a> {
     expr_units: FxHashMap<ExprId, tensor::Unit>,
     dead_groups: FxHashSet<usize>,
     scalar_units: FxHashMap<NodeId, (Box<str>, &'static str)>,
+    /// Each select node (`p[y]`): the expression, the index's name, and
+    /// what its axis has (`p has 3 entries (0 to 2)`), for its error.
+    selects: FxHashMap<NodeId, display::SelectMeta>,
+    /// Each tensor operation's operands as written, by its text.
+    operands: FxHashMap<String, Vec<String>>,
     /// Whether the output may be a tensor (its values are shown; SPEC §9).
     pub(super) tensor_values: bool,
     tensor_output: Option<TensorOutput>,
@@ -159,6 +164,8 @@ impl<'a> Lowerer<'a> {
             expr_units: FxHashMap::default(),
             dead_groups: FxHashSet::default(),
             scalar_units: FxHashMap::default(),
+            selects: FxHashMap::default(),
+            operands: FxHashMap::default(),
             tensor_values: false,
             tensor_output: None,
         })
@@ -752,6 +759,14 @@ impl<'a> Lowerer<'a> {
                     .map(|&old| self.hidden.get(old as usize).copied().unwrap_or(false))
                     .collect();
                 display = Display::new(&groups, scalar_units, hidden, &nodes, &inputs, &labels);
+                display.operands = std::mem::take(&mut self.operands);
+                display.selects = std::mem::take(&mut self.selects)
+                    .into_iter()
+                    .filter_map(|(old, meta)| {
+                        let new = new_of[old as usize];
+                        (new != NONE).then_some((new, meta))
+                    })
+                    .collect();
                 let taken: FxHashSet<String> = user_names
                     .iter()
                     .map(|s| s.to_string())

@@ -446,6 +446,29 @@ impl Graph {
         self.write_expression(out, id, None);
     }
 
+    /// A select node's (`p[y]`) expression, index name and what its axis
+    /// has, for its error.
+    pub(crate) fn select_meta(&self, id: NodeId) -> Option<(&str, &str, &str)> {
+        let (w, i, c) = self.display.selects.get(&id)?;
+        Some((w, i, c))
+    }
+
+    /// The operands as written of the tensor operation written
+    /// `definition` (a group's or a scalar row's): `[W, x, b]` for the
+    /// affine `W@x + b`, `[W, x]` for `W@x`, `[z]` for `tanh(z)`.
+    pub fn operands(&self, definition: &str) -> &[String] {
+        self.display
+            .operands
+            .get(definition)
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    /// The scalar row of a tensor operation: its definition as written and
+    /// its operation (`sum(h)`, `sum`).
+    pub fn scalar_unit_of(&self, id: NodeId) -> Option<(&str, &'static str)> {
+        self.scalar_unit(id)
+    }
+
     fn scalar_unit(&self, id: NodeId) -> Option<(&str, &'static str)> {
         if self.display.scalar_units.is_empty() {
             return None;

@@ -49,8 +49,8 @@ pub fn write(
         out,
         "  node [shape=record, fontname=\"Helvetica\", fontsize=11];"
     )?;
-    for id in g.shown() {
-        let l = view.node_label(id);
+    for id in view.picture_nodes() {
+        let l = view.picture_label(id);
         let style = if id == g.output() { ", style=bold" } else { "" };
         writeln!(
             out,
@@ -63,7 +63,7 @@ pub fn write(
             name = escape(&l.name),
         )?;
     }
-    for (input, id) in view.edges() {
+    for (input, id) in view.picture_edges() {
         writeln!(out, "  {} -> {};", id_of(view, input), id_of(view, id))?;
     }
     writeln!(out, "}}")

@@ -46,8 +46,8 @@ pub fn write(
     }
     let across = direction != Some(super::layout::Direction::Tb);
     writeln!(out, "flowchart {}", if across { "LR" } else { "TB" })?;
-    for id in g.shown() {
-        let l = view.node_label(id);
+    for id in view.picture_nodes() {
+        let l = view.picture_label(id);
         writeln!(
             out,
             "  n{id}[\"{name}<br/>{}<br/>value {}<br/>∂{}/∂{name} = {}\"]",
@@ -58,7 +58,7 @@ pub fn write(
             name = escape(&l.name),
         )?;
     }
-    for (input, id) in view.edges() {
+    for (input, id) in view.picture_edges() {
         writeln!(out, "  n{input} --> n{id}")?;
     }
     writeln!(out, "  classDef output stroke-width:3px")?;

@@ -103,6 +103,104 @@ impl View<'_> {
         }
     }
 
+    /// The boxes of a picture: every shown node; with vectors and
+    /// matrices (SPEC §9) a box per row of the table, a group's box named
+    /// by its last element (so the output's box is the output node).
+    pub fn picture_nodes(&self) -> Vec<NodeId> {
+        let g = self.graph;
+        if g.groups().is_empty() {
+            return g.shown().collect();
+        }
+        g.rows()
+            .into_iter()
+            .map(|row| match row {
+                crate::graph::Row::Node(id) => id,
+                crate::graph::Row::Group(i) => last_element(&g.groups()[i]),
+            })
+            .collect()
+    }
+
+    /// The label of a picture's box: a node's, or a group's (its shape and
+    /// expression, value and gradient as compact arrays).
+    pub fn picture_label(&self, id: NodeId) -> NodeLabel {
+        let g = self.graph;
+        let group = g
+            .group_of(id)
+            .map(|i| &g.groups()[i])
+            .filter(|group| last_element(group) == id);
+        let Some(group) = group else {
+            return self.node_label(id);
+        };
+        let shape = crate::graph::shape_text(&group.shape);
+        let compact = |x: f64| number::format_digits(x, Some(self.digits.unwrap_or(3)));
+        NodeLabel {
+            name: group.name.clone(),
+            what: match &group.definition {
+                None => format!("var {shape}"),
+                Some(def) => format!("{} {shape}: {def}", group.op),
+            },
+            value: tensor::array(group, |n| compact(self.value(n))),
+            grad: match g.tensor_output() {
+                Some(_) => "—".to_string(),
+                None => tensor::array(group, |n| compact(self.grad(n))),
+            },
+        }
+    }
+
+    /// The edges of a picture: [`View::edges`]; with vectors and matrices,
+    /// between the boxes of [`View::picture_nodes`], through the nodes
+    /// inside expansions, each once.
+    pub fn picture_edges(&self) -> Vec<(NodeId, NodeId)> {
+        let g = self.graph;
+        if g.groups().is_empty() {
+            return self.edges().collect();
+        }
+        // Each shown node's box.
+        let boxes = self.picture_nodes();
+        let mut box_of = vec![NodeId::MAX; g.len()];
+        for &b in &boxes {
+            match g.group_of(b) {
+                Some(i) if last_element(&g.groups()[i]) == b => {
+                    for &n in &g.groups()[i].nodes {
+                        if g.group_of(n) == Some(i) {
+                            box_of[n as usize] = b;
+                        }
+                    }
+                }
+                _ => box_of[b as usize] = b,
+            }
+        }
+        // For each box, the boxes its nodes read, through hidden nodes
+        // (a stack, not recursion; each node once a box).
+        let mut stamp = vec![NodeId::MAX; g.len()];
+        let mut edges = Vec::new();
+        let mut stack = Vec::new();
+        for &b in &boxes {
+            let members: Vec<NodeId> = match g.group_of(b) {
+                Some(i) if last_element(&g.groups()[i]) == b => g.groups()[i].nodes.clone(),
+                _ => vec![b],
+            };
+            let mut from = Vec::new();
+            for m in members {
+                stack.extend_from_slice(g.inputs(m));
+                while let Some(j) = stack.pop() {
+                    if stamp[j as usize] == b {
+                        continue;
+                    }
+                    stamp[j as usize] = b;
+                    match box_of[j as usize] {
+                        NodeId::MAX if !g.is_shown(j) => stack.extend_from_slice(g.inputs(j)),
+                        NodeId::MAX => {}
+                        src if src != b && !from.contains(&src) => from.push(src),
+                        _ => {}
+                    }
+                }
+            }
+            edges.extend(from.into_iter().map(|src| (src, b)));
+        }
+        edges
+    }
+
     /// The edges of a picture, from each shown input to its user.
     pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
         let g = self.graph;
@@ -149,4 +247,9 @@ impl View<'_> {
     pub fn warnings(&self) -> Vec<String> {
         self.eval.warnings(self.graph)
     }
+}
+
+/// A group's last element: its box in a picture.
+fn last_element(group: &crate::graph::Group) -> NodeId {
+    group.nodes.iter().copied().max().unwrap_or(0)
 }

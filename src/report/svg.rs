@@ -219,7 +219,7 @@ pub fn panel(
 ) -> Panel {
     let g = view.graph;
     let f = view.output_name();
-    let ids: Vec<crate::NodeId> = g.shown().collect();
+    let ids: Vec<crate::NodeId> = view.picture_nodes();
     let mut index = vec![usize::MAX; g.len()];
     for (k, &id) in ids.iter().enumerate() {
         index[id as usize] = k;
@@ -229,7 +229,7 @@ pub fn panel(
     let boxes: Vec<(String, String, Vec<Row>)> = ids
         .iter()
         .map(|&id| {
-            let l = view.node_label(id);
+            let l = view.picture_label(id);
             let value = format!("value {}", l.value);
             let tooltip = format!(
                 "{}\n{}\n{}\n∂{f}/∂{} = {}",
@@ -263,7 +263,8 @@ pub fn panel(
         })
         .collect();
     let edges: Vec<(usize, usize)> = view
-        .edges()
+        .picture_edges()
+        .into_iter()
         .map(|(a, b)| (index[a as usize], index[b as usize]))
         .collect();
     let at = layout::choose(&sizes, &edges, MARGIN, direction);

@@ -14,6 +14,14 @@
 //! `ops.rs`). Tensor variables get their shapes from `--at` (front door
 //! only: training and the session compile without shapes yet); their
 //! elements are variables named `W[0,1]`.
+//!
+//! For display (`super::super::display`): the nodes a tensor operation
+//! makes are its expansion, hidden; the operation is a row (a group, or
+//! one scalar node), an affine `A@B + c` one row with its product; a
+//! statement names its expression's row. `p[y]` by a variable is a
+//! select (`Op::Select`); `sum(W, axis)` and `mean(W, axis)` reduce along
+//! an axis. An output that is a tensor is refused here unless the run
+//! shows values only (`Lowerer::tensor_values`).
 
 use super::*;
 
@@ -147,6 +155,8 @@ impl<'a> Lowerer<'a> {
             ExprKind::Binary(BinOp::MatMul, _, _) => Some("matmul"),
             ExprKind::Binary(bin, _, _) => Some(scalar_op(bin).name()),
             ExprKind::Neg(_) => Some("neg"),
+            // A row only when it made a node: an index by a variable.
+            ExprKind::Index { .. } => Some("select"),
             ExprKind::Call { .. } => {
                 let name = self.program.name(id);
                 match name {
@@ -213,6 +223,37 @@ impl<'a> Lowerer<'a> {
         taken
     }
 
+    /// The operands of a tensor operation as written, for `--explain`'s
+    /// matrix form: an affine `A@B + c` gives `[A, B, c]`.
+    fn record_operands(&mut self, id: ExprId) {
+        let text = |e: ExprId| self.text_of(e).to_string();
+        let product = |e: ExprId| match self.program.expr(e).kind {
+            ExprKind::Binary(BinOp::MatMul, a, b) => Some((a, b)),
+            _ => None,
+        };
+        let list: Vec<String> = match self.program.expr(id).kind {
+            ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) if product(a).is_some() => {
+                let (pa, pb) = product(a).unwrap_or((a, b));
+                vec![text(pa), text(pb), text(b)]
+            }
+            ExprKind::Binary(BinOp::Add, a, b) if product(b).is_some() => {
+                let (pa, pb) = product(b).unwrap_or((a, b));
+                vec![text(pa), text(pb), text(a)]
+            }
+            ExprKind::Binary(_, a, b) => vec![text(a), text(b)],
+            ExprKind::Neg(a) | ExprKind::Transpose(a) => vec![text(a)],
+            ExprKind::Call { .. } | ExprKind::Index { .. } | ExprKind::List { .. } => self
+                .program
+                .call_args(id)
+                .iter()
+                .map(|&e| text(e))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let definition = self.text_of(id).to_string();
+        self.operands.entry(definition).or_insert(list);
+    }
+
     /// After a tensor operation is lowered: the nodes it made are its
     /// expansion (hidden unless a row shows them), and it becomes a row —
     /// a group, or its one scalar node — unless it made no node.
@@ -228,6 +269,7 @@ impl<'a> Lowerer<'a> {
         let Some(op) = self.unit_op(id) else {
             return;
         };
+        self.record_operands(id);
         match val {
             Val::Tensor(t) => {
                 let tensor = &self.tensors[t as usize];
@@ -270,6 +312,7 @@ impl<'a> Lowerer<'a> {
         }
         if let (Val::Node(n), Some(op)) = (val, self.unit_op(id)) {
             if n as usize >= before {
+                self.record_operands(id);
                 self.scalar_units.insert(n, (self.text_of(id).into(), op));
                 self.expr_units.insert(id, Unit::Scalar(n));
             }
@@ -312,6 +355,7 @@ impl<'a> Lowerer<'a> {
             self.dead_groups.insert(i);
         }
         let op = self.shown_op(root);
+        self.record_operands(root);
         let Tensor { shape, elems } = self.tensors[t as usize].clone();
         let mut nodes = Vec::with_capacity(elems.len());
         let mut named = Vec::with_capacity(elems.len());
@@ -350,7 +394,7 @@ impl<'a> Lowerer<'a> {
             s => format!("a {} matrix", shape_text(s)),
         };
         // `(W@x)[0]`: an index binds tighter than any operator.
-        let atom = crate::parse::is_name(text);
+        let atom = crate::parse::is_name(text) || is_call(text);
         let indexed = match atom {
             true => text.to_string(),
             false => format!("({text})"),
@@ -641,6 +685,12 @@ impl<'a> Lowerer<'a> {
                 span,
             ));
         }
+        if indices
+            .iter()
+            .any(|&ix| self.constant(vals[ix as usize]).is_none())
+        {
+            return self.select(id, base, indices, vals);
+        }
         let mut flat_start = 0;
         for (k, &ix) in indices.iter().enumerate() {
             let span = self.program.expr(ix).span();
@@ -684,6 +734,146 @@ impl<'a> Lowerer<'a> {
             true => elems[0],
             false => self.tensor(rest, elems),
         })
+    }
+
+    /// `p[y]`, `W[i, j]`, `W[i]` with an index that is a variable (a class
+    /// label): a select of the entries along each such axis (SPEC §9). An
+    /// index that is not an integer in range is an evaluation error naming
+    /// it and the axis's length.
+    fn select(
+        &mut self,
+        id: ExprId,
+        base: ExprId,
+        indices: &[ExprId],
+        vals: &[Val],
+    ) -> Result<Val> {
+        let Val::Tensor(t) = vals[base as usize] else {
+            return Err(Error::internal("an index of a number"));
+        };
+        let Tensor { shape, elems } = self.tensors[t as usize].clone();
+        let text = self.text_of(base);
+        let whole = self.text_of(id);
+        let mut index: Vec<Option<Val>> = vec![None; shape.len()];
+        for (k, &ix) in indices.iter().enumerate() {
+            let v = vals[ix as usize];
+            if let Some((value, _)) = self.constant(v) {
+                let len = shape[k];
+                if value.fract() != 0.0 || value < 0.0 || value >= len as f64 {
+                    return Err(self.shape_error(
+                        format!(
+                            "{}: the index {} is out of range or not an integer: axis {k} has indices 0 to {}",
+                            describe(text, &shape),
+                            crate::number::format(value),
+                            len.saturating_sub(1)
+                        ),
+                        self.program.expr(ix).span(),
+                    ));
+                }
+            }
+            if matches!(v, Val::Tensor(_)) {
+                return Err(self.shape_error(
+                    format!(
+                        "the index `{}` is a vector or matrix: an index is one number",
+                        self.text_of(ix)
+                    ),
+                    self.program.expr(ix).span(),
+                ));
+            }
+            index[k] = Some(v);
+        }
+        // What an index out of range says: `p has 3 entries (0 to 2)`.
+        let clause = |k: usize| -> String {
+            let n = shape[k];
+            let what = match (shape.len(), k) {
+                (1, _) => "entries",
+                (_, 0) => "rows",
+                _ => "columns",
+            };
+            format!("{text} has {n} {what} (0 to {})", n.saturating_sub(1))
+        };
+        // The entry at a multi-index whose axes may be selected: constant
+        // axes pick, variable ones select.
+        let cols = if shape.len() == 2 { shape[1] } else { 1 };
+        let entry = |l: &mut Self, r: Option<usize>, c: Option<usize>| -> Result<Val> {
+            // r/c: a fixed row/column, or None for the axis to select along.
+            match shape.len() {
+                1 => {
+                    let ix = index[0].unwrap_or(Val::Node(0));
+                    let mut args = vec![ix];
+                    args.extend_from_slice(&elems);
+                    l.select_node(&args, id, whole, &clause(0))
+                }
+                _ => {
+                    let row = |l: &mut Self, r: usize| -> Result<Val> {
+                        match (c, index.get(1).copied().flatten()) {
+                            (Some(c), _) => Ok(elems[r * cols + c]),
+                            (None, Some(j)) => {
+                                let mut args = vec![j];
+                                args.extend_from_slice(&elems[r * cols..(r + 1) * cols]);
+                                l.select_node(&args, id, whole, &clause(1))
+                            }
+                            (None, None) => Err(Error::internal("a select without an index")),
+                        }
+                    };
+                    match (r, index[0]) {
+                        (Some(r), _) => row(l, r),
+                        (None, Some(i)) => {
+                            let mut args = vec![i];
+                            for r in 0..shape[0] {
+                                args.push(row(l, r)?);
+                            }
+                            l.select_node(&args, id, whole, &clause(0))
+                        }
+                        (None, None) => Err(Error::internal("a select without an index")),
+                    }
+                }
+            }
+        };
+        let fixed = |k: usize| -> Option<usize> {
+            index
+                .get(k)
+                .copied()
+                .flatten()
+                .and_then(|v| self.constant(v))
+                .map(|(x, _)| x as usize)
+        };
+        let (r, c) = (fixed(0), fixed(1));
+        match (shape.len(), indices.len()) {
+            (1, _) | (2, 2) => entry(self, r, c),
+            // `W[i]`: row i, a select along the rows for each column.
+            _ => {
+                let mut out = Vec::with_capacity(cols);
+                for col in 0..cols {
+                    out.push(entry(self, None, Some(col))?);
+                }
+                Ok(self.tensor(vec![cols], out))
+            }
+        }
+    }
+
+    /// One select node: `args` are the index, then the entries.
+    fn select_node(&mut self, args: &[Val], id: ExprId, whole: &str, clause: &str) -> Result<Val> {
+        let v = self.op(Op::Select, args, id)?;
+        if let Val::Node(n) = v {
+            let index = match args[0] {
+                Val::Node(i) => self.node_text(i),
+                _ => String::new(),
+            };
+            self.selects
+                .entry(n)
+                .or_insert_with(|| (whole.into(), index.into(), clause.into()));
+        }
+        Ok(v)
+    }
+
+    /// A short name of a node for a message: a variable's or a
+    /// statement's name, else `the index`.
+    fn node_text(&self, n: NodeId) -> String {
+        match self.drafts[n as usize].label {
+            Label::Var(v) => self.variables[v as usize].clone(),
+            Label::Named(i) => self.names[i as usize].clone(),
+            _ => "the index".to_string(),
+        }
     }
 
     /// The sum of values, left to right (`((a + b) + c) + …`).
@@ -737,6 +927,10 @@ impl<'a> Lowerer<'a> {
         name_span: Span,
     ) -> Result<Val> {
         let expected = if name == "dot" { 2 } else { 1 };
+        // `sum(W, 0)`, `mean(W, 1)`: along an axis, as NumPy and PyTorch.
+        if args.len() == 2 && matches!(name, "sum" | "mean") {
+            return self.along_axis(name == "mean", id, args, vals);
+        }
         if args.len() != expected {
             return Err(Error::at(
                 ErrorKind::Arity {
@@ -817,6 +1011,85 @@ impl<'a> Lowerer<'a> {
                 Ok(self.tensor(shape, out))
             }
             _ => Err(Error::internal("an unknown tensor function")),
+        }
+    }
+
+    /// `sum(W, axis)` or `mean(W, axis)`: axis 0 sums the rows together
+    /// (the result has W's column count), axis 1 each row; a vector's axis
+    /// 0 is all of it. The axis is a constant 0 or 1 (-1 the last).
+    fn along_axis(&mut self, mean: bool, id: ExprId, args: &[ExprId], vals: &[Val]) -> Result<Val> {
+        let (of, axis) = (args[0], args[1]);
+        let v = vals[of as usize];
+        let shape = self.shape_of(v);
+        let axis_span = self.program.expr(axis).span();
+        let name = if mean { "mean" } else { "sum" };
+        let axes = match shape.len() {
+            0 => format!("{}: it has no axes", describe(self.text_of(of), &shape)),
+            1 => format!("{}: its one axis is 0", describe(self.text_of(of), &shape)),
+            _ => format!(
+                "{}: its axes are 0 (down the columns: one value per column) and 1 (along each row)",
+                describe(self.text_of(of), &shape)
+            ),
+        };
+        let value = match self.constant(vals[axis as usize]) {
+            Some((x, _)) => x,
+            None => {
+                return Err(self
+                    .shape_error(
+                        format!(
+                            "the axis `{}` of `{name}` is not a constant: {axes}",
+                            self.text_of(axis)
+                        ),
+                        axis_span,
+                    )
+                    .with_help(format!(
+                        "write the axis as a number: `{name}(W, 0)`, `{name}(W, 1)`"
+                    )));
+            }
+        };
+        let rank = shape.len() as f64;
+        let k = if value < 0.0 { value + rank } else { value };
+        if value.fract() != 0.0 || k < 0.0 || k >= rank {
+            return Err(self
+                .shape_error(
+                    format!(
+                        "`{}` has no axis {}: {axes}",
+                        self.text_of(id),
+                        crate::number::format(value)
+                    ),
+                    axis_span,
+                )
+                .with_help(format!("`{name}(W, 0)` sums the rows together, `{name}(W, 1)` each row; `{name}(W)` all of it")));
+        }
+        let elems = self.elements(v);
+        let reduce = |l: &mut Self, part: &[Val]| -> Result<Val> {
+            let s = l.sum_of(part, id)?;
+            if !mean || part.len() == 1 {
+                return Ok(s);
+            }
+            let n = l.number(part.len() as f64, id);
+            l.op(Op::Div, &[s, n], id)
+        };
+        match (shape.as_slice(), k as usize) {
+            ([_], _) => reduce(self, &elems),
+            ([rows, cols], 0) => {
+                let (rows, cols) = (*rows, *cols);
+                let mut out = Vec::with_capacity(cols);
+                for c in 0..cols {
+                    let column: Vec<Val> = (0..rows).map(|r| elems[r * cols + c]).collect();
+                    out.push(reduce(self, &column)?);
+                }
+                Ok(self.tensor(vec![cols], out))
+            }
+            ([rows, cols], _) => {
+                let (rows, cols) = (*rows, *cols);
+                let mut out = Vec::with_capacity(rows);
+                for r in 0..rows {
+                    out.push(reduce(self, &elems[r * cols..(r + 1) * cols])?);
+                }
+                Ok(self.tensor(vec![rows], out))
+            }
+            _ => Err(Error::internal("an axis of a number")),
         }
     }
 
