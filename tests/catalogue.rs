@@ -76,6 +76,8 @@ bad! {
     axis_out_of_range: ["sum(W, 2)", "--at", "W=[[1,2],[3,4]]"] => 2, ["`sum(W, 2)` has no axis 2: W is 2×2: its axes are 0", "`sum(W)` all of it"];
     axis_not_a_constant: ["mean(W, a)", "--at", "W=[[1,2],[3,4]], a=0"] => 2, ["the axis `a` of `mean` is not a constant"];
     axis_of_a_vector: ["sum(x, 1)", "--at", "x=[1,2]"] => 2, ["`sum(x, 1)` has no axis 1: x has 2 entries: its one axis is 0"];
+    // lead: formulas of an index by a variable.
+    symbolic_of_an_index_by_a_variable: ["p = softmax(z); L = -ln(p[y])", "--at", "z=[1,2,3], y=2", "--symbolic"] => 2, ["--symbolic writes one formula for every value of the variables, and `p[y]` picks an element by the value of a variable", "write the index as a number (`p[2]`)"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the

@@ -185,6 +185,15 @@ pub fn differentiate(graph: &Graph, inline: bool, bare: bool) -> Result<Formulas
 /// [`differentiate`] in an arena whose symbols may already be ordered
 /// ([`Exprs::with_names`]).
 pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> Result<Formulas> {
+    // An index by a variable (`p[y]`, a class label) picks an element by
+    // the label's value: no one formula holds for every label.
+    if let Some(id) = (0..graph.len() as NodeId).find(|&id| graph.kind(id) == Kind::Op(Op::Select))
+    {
+        return Err(Error::new(crate::error::ErrorKind::Usage(format!(
+            "--symbolic writes one formula for every value of the variables, and `{}` picks an element by the value of a variable: write the index as a number (`p[2]`) for formulas, or leave out --symbolic for the numbers",
+            graph.definition(id)
+        ))));
+    }
     let mut ex = ex;
     // Variables rank by first appearance in the program, before any step.
     for v in graph.variables() {
