@@ -67,6 +67,10 @@ bad! {
     expect_tensor_for_a_number: ["sum(x)*c", "--at", "x=[1,2], c=2", "--expect", "df/dc = [3]"] => 2, ["the answer to df/dc is a vector of 1 and c is a number"];
     expect_tensor_entry_not_a_number: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, one]"] => 2, ["`one` in the answer to df/dx is not a number", "(a formula checks one element: `df/dx[1] = …`)", "1 | df/dx = [1, one]\n  |             ^^^"];
     expect_tensor_unclosed: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, 1"] => 2, ["a `[` without its `]`"];
+    train_a_tensor_step: ["h = tanh(W@x); L = sum(h)", "--train", "h", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train h: `h` is a step of the program, not a variable: train the variables it is made of"];
+    train_no_such_tensor: ["h = tanh(W@x); L = sum(h)", "--train", "Q", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train Q: the program has no variable `Q` (its variables: W, x)"];
+    train_save_unwritable: ["L = (w - 1)^2", "--train", "w", "--at", "w=0", "--save", "/nonexistent/dir/w.txt"] => 2, ["--save /nonexistent/dir/w.txt"];
+    save_without_train: ["L = (w - 1)^2", "--at", "w=0", "--save", "w.txt"] => 2, ["--save is an option of training"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the
