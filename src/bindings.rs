@@ -287,10 +287,13 @@ fn tensor_error(text: &str, reason: String, span: Span) -> Error {
     .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
 }
 
+/// An entry of a tensor as written, and its place.
+pub type Cell<'t> = (&'t str, Span);
+
 /// The entries of a vector `[1, 2]` or a matrix `[[1, 2], [3, 4]]` (rows),
 /// as written, row-major, each with its place (`at` is where `text` starts
 /// in the text its errors point into), and the shape.
-pub fn tensor_cells(text: &str, at: usize) -> Result<(Vec<usize>, Vec<(&str, Span)>)> {
+pub fn tensor_cells(text: &str, at: usize) -> Result<(Vec<usize>, Vec<Cell<'_>>)> {
     let bad = |reason: String, start: usize, end: usize| {
         tensor_error(text, reason, Span::new(at + start, at + end))
     };
