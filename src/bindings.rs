@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         let bad = |reason: &str| {
             Error::at(
                 ErrorKind::Binding {
-                    text: trimmed.to_string(),
+                    text: shown(trimmed),
                     reason: reason.to_string(),
                 },
                 span,
@@ -93,7 +93,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
                 .map(|s| Span::new(value_start + s.start, value_start + s.end));
             Error::at(
                 ErrorKind::Binding {
-                    text: trimmed.to_string(),
+                    text: shown(trimmed),
                     reason,
                 },
                 inner.unwrap_or(span),
@@ -112,6 +112,16 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         });
     }
     Ok(out)
+}
+
+/// A binding as an error message quotes it: on one line (a file's
+/// matrix may span several), at most 80 characters.
+fn shown(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
+    }
 }
 
 /// The comma-separated items of `text`, with their byte offsets; a line
@@ -279,7 +289,7 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
 fn tensor_error(text: &str, reason: String, span: Span) -> Error {
     Error::at(
         ErrorKind::Binding {
-            text: text.to_string(),
+            text: shown(text),
             reason,
         },
         span,
