@@ -62,6 +62,19 @@ pub fn compile_outputs_shaped(
     outputs: &[Option<&str>],
     shapes: &rustc_hash::FxHashMap<String, Vec<usize>>,
 ) -> Result<Vec<Compiled>> {
+    compile_outputs_for(source, origin, outputs, shapes, false)
+}
+
+/// [`compile_outputs_shaped`]; with `tensor_values`, an output that is a
+/// vector or matrix is no error: a run that shows values only allows it
+/// ([`Graph::tensor_output`]; SPEC §9).
+pub fn compile_outputs_for(
+    source: &str,
+    origin: &str,
+    outputs: &[Option<&str>],
+    shapes: &rustc_hash::FxHashMap<String, Vec<usize>>,
+    tensor_values: bool,
+) -> Result<Vec<Compiled>> {
     let source = crate::input::nfc(source).into_owned();
     let place = |e: Error| e.in_source(&source, origin);
     let program = crate::parse::parse_program(&source).map_err(place)?;
@@ -76,7 +89,11 @@ pub fn compile_outputs_shaped(
             false => program.clone(),
         };
         let program = program.ok_or_else(|| Error::internal("a program lowered twice"))?;
-        let graph = Graph::lower_shaped(program, of, shapes).map_err(place)?;
+        let graph = match tensor_values {
+            true => Graph::lower_values(program, of, shapes),
+            false => Graph::lower_shaped(program, of, shapes),
+        }
+        .map_err(place)?;
         compiled.push(Compiled {
             source: source.clone(),
             origin: origin.to_string(),

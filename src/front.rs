@@ -137,7 +137,10 @@ pub fn run(
         true => outputs.into_iter().map(Some).collect(),
         false => vec![options.of.as_deref()],
     };
-    let compiled = compile::compile_outputs_shaped(source, origin, &names, &shapes)?;
+    // One output shows a tensor output's values (SPEC §9); the other modes
+    // need a scalar one.
+    let values = mode == Mode::One;
+    let compiled = compile::compile_outputs_for(source, origin, &names, &shapes, values)?;
     run_compiled(compiled, options, &mode, points, out, warn)
 }
 

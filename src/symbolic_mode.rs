@@ -174,7 +174,7 @@ fn build<'g>(
         true => differentiate(graph, args.inline, bare)?,
         false => Formulas::default(),
     };
-    let steps = formulas.steps_program(graph);
+    let steps = formulas.read_back(graph);
     let output = graph.name(graph.output()).to_string();
     let variables = graph.variables().to_vec();
     let gradient: Vec<String> = formulas
@@ -255,7 +255,7 @@ fn build<'g>(
     let set = FormulaSet {
         graph,
         symbolic,
-        steps_program: steps,
+        steps_program: formulas.steps_program(graph),
         steps: formulas
             .steps
             .iter()

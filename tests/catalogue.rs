@@ -46,7 +46,7 @@ bad! {
     index_by_a_variable_not_yet: ["p[k]", "--at", "p=[1,2,3], k=1"] => 2, ["the index `k` is not a constant"];
     ragged_literal: ["sum([[1,2],[3]]*x)", "--at", "x=1"] => 2, ["the rows of a matrix need one length"];
     dot_of_two_lengths: ["dot(x, y)", "--at", "x=[1,2], y=[1,2,3]"] => 2, ["x has 2 entries and y has 3 entries: `dot(x, y)` needs two vectors of one length"];
-    tensor_bare_output: ["W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]"] => 2, ["the output `W@x` is a vector of 2 entries", "reduce it"];
+    tensor_bare_output: ["W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]", "--gradcheck"] => 2, ["the output `W@x` is a vector of 2 entries", "reduce it", "`(W@x)[0]`"];
     tensor_binding_ragged: ["sum(W)", "--at", "W=[[1,2],[3]]"] => 2, ["the rows of a matrix need one length"];
     tensor_binding_not_a_number: ["sum(x)", "--at", "x=[1,q]"] => 2, ["`q` is not a number"];
     transpose_of_a_number: ["x'", "--at", "x=1"] => 2, ["x is a number: a transpose (`'`) is of a vector or matrix"];

@@ -425,3 +425,75 @@ fn a_value_for_a_name_in_another_case_is_a_warning() {
     );
     assert_contains(&r.stdout, &["X=1,w=2,b=3,y=1\n"]);
 }
+
+#[test]
+fn vectors_and_matrices_in_a_session() {
+    // SPEC §9's layer typed a step at a time: each tensor step shows its
+    // elements, the loss's table is the command line's, and a tensor given
+    // anew with another shape lowers the steps again.
+    let layer = "h = tanh(W@x + b); yhat = σ(v@h + c); L = -y*ln(yhat) - (1-y)*ln(1-yhat)";
+    let at = "W=[[0.5,-0.5],[1,0.25]], x=[2,1], b=[0,-1], v=[1,-2], c=0.5, y=1";
+    let script = format!(
+        ":at {at}\nh = tanh(W@x + b)\nyhat = σ(v@h + c)\nL = -y*ln(yhat) - (1-y)*ln(1-yhat)\nL\n"
+    );
+    let r = session(&[], &script);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_contains(
+        &r.stdout,
+        &[
+            "h = [0.46211715726000974, 0.8482836399575129]\n",
+            "yhat = 0.3242189393133662\n",
+            "L = 1.1263362527768488\n",
+        ],
+    );
+    let cli = run(&[layer, "--at", at]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    assert!(
+        r.stdout.ends_with(&cli.stdout),
+        "session:\n{}\ncli:\n{}",
+        r.stdout,
+        cli.stdout
+    );
+
+    let r = session(
+        &["--at", "W=[[1,2],[3,4]], x=[1,1]"],
+        "h = tanh(W@x)\nL = sum(h)\n:at W=[[1,0,0],[0,1,0]], x=[1,2,3]\nh\n:at W=[[1,2]]\n:save -\n",
+    );
+    assert_contains(
+        &r.stdout,
+        &[
+            "h = [0.9950547536867305, 0.9999983369439447]\n",
+            "L = 1.9950530906306752\n",
+        ],
+    );
+    // The 2×3 W was kept when the 1×2 one could not lower h.
+    assert_contains(&r.stderr, &["W is 1×2 and x has 3 entries: W@x needs 2"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn save_writes_tensors_as_at_takes_them() {
+    let dir = std::env::temp_dir().join(format!("autograd-session-tensor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("layer.txt");
+    let file = file.to_str().expect("utf-8 path");
+    let r = session(
+        &[],
+        &format!(
+            ":at W=[[1,0,0],[0,1,0]], x=[1,2,3], c=2\nh = tanh(W@x)\nL = sum(h)*c\n:save {file}\n"
+        ),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let saved = std::fs::read_to_string(file).expect("saved");
+    assert_contains(&saved, &["--at 'W=[[1, 0, 0], [0, 1, 0]],x=[1, 2, 3],c=2'"]);
+    let cli = run(&[
+        "-f",
+        file,
+        "--at",
+        "W=[[1, 0, 0], [0, 1, 0]],x=[1, 2, 3],c=2",
+    ]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    assert_contains(&cli.stdout, &["L = 3.4512434720631635\n"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

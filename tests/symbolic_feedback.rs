@@ -28,7 +28,7 @@ fn every_oracle_formula_reads_back_to_the_gradient() {
             let bare = program.statements.last().is_some_and(|s| s.name.is_none());
             let graph = Graph::lower(program, None).unwrap();
             let f = differentiate(&graph, inline, bare).unwrap();
-            let steps = f.steps_program(&graph);
+            let steps = f.read_back(&graph);
             for (v, &g) in graph.variables().iter().zip(&f.gradient) {
                 let Some(expected) = case["gradient"][v].as_f64() else {
                     continue;
@@ -74,7 +74,7 @@ fn hessians_match_pytorchs_double_backward() {
         let program = autograd::parse::parse_program(&source).unwrap();
         let graph = Graph::lower(program, None).unwrap();
         let f = differentiate(&graph, false, true).unwrap();
-        let steps = f.steps_program(&graph);
+        let steps = f.read_back(&graph);
         let h = autograd::symbolic::hessian(&graph, &f, &steps).unwrap();
         for (i, u) in graph.variables().iter().enumerate() {
             for (j, v) in graph.variables().iter().enumerate() {

@@ -176,17 +176,85 @@ fn scalar_names_sum_and_norm_stay_variables() {
 }
 
 #[test]
-fn tensor_output_says_to_reduce_it() {
-    let r = run(&["h = W@x", "--at", "W=[[1,2],[3,4]], x=[1,2]"]);
-    assert_fails(
-        &r,
-        2,
+fn tensor_output_is_printed_with_its_value() {
+    let at = "W=[[1,2],[3,4]], x=[1,1]";
+    let r = run(&["W@x", "--at", at]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["node", "shape", "op", "definition", "value"],
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("\nf     2      matmul  W@x         [3, 7]\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.ends_with("\nf = [3, 7]\n"), "{}", r.stdout);
+    assert!(!r.stdout.contains('∂'), "{}", r.stdout);
+    // The message says why there are no gradients and how to reduce it;
+    // an index binds tighter than `@`, so the element is `(W@x)[0]`.
+    assert_contains(
+        &r.stderr,
         &[
-            "the output `h` is a vector of 2 entries",
+            "the output `W@x` is a vector of 2 entries",
             "gradients need a scalar output",
-            "`sum(h)`",
+            "`sum(W@x)`",
+            "`(W@x)[0]`",
         ],
     );
+    assert!(!r.stderr.contains("`W@x[0]`"), "{}", r.stderr);
+}
+
+#[test]
+fn tensor_output_in_csv_and_json() {
+    let at = "W=[[1,2],[3,4]], x=[1,1]";
+    let r = run(&["h = W@x", "--at", at, "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "\"W[0,0]\",\"W[0,1]\",\"W[1,0]\",\"W[1,1]\",x[0],x[1],h[0],h[1]\n1,2,3,4,1,1,3,7\n"
+    );
+    let out = json("h = W + 1", at);
+    assert_eq!(out["output"], "h");
+    assert_eq!(out["shape"], serde_json::json!([2, 2]));
+    assert_eq!(out["value"], serde_json::json!([[2, 3], [4, 5]]));
+    assert!(out.get("gradient").is_none(), "{out}");
+    // A matrix's element has two indices.
+    let r = run(&["h = W + 1", "--at", at]);
+    assert_contains(&r.stderr, &["a 2×2 matrix", "`h[0, 0]`"]);
+}
+
+#[test]
+fn tensor_output_with_points_gives_each_rows_values() {
+    let r = run_with_stdin(
+        &["h = [a, b]*2", "--points", "-", "--format", "csv"],
+        Some(b"a,b\n1,2\n3,4\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "a,b,h[0],h[1]\n1,2,2,4\n3,4,6,8\n");
+}
+
+#[test]
+fn tensor_output_refuses_what_needs_gradients() {
+    let at = "W=[[1,2],[3,4]], x=[1,2]";
+    let needles = [
+        "the output `h` is a vector of 2 entries",
+        "gradients need a scalar output",
+        "`sum(h)`",
+    ];
+    let r = run(&["h = W@x", "--at", at, "--gradcheck"]);
+    assert_fails(&r, 2, &needles);
+    let r = run(&["h = W@x", "--at", at, "--expect", "dh/dW[0,0]=1"]);
+    assert_fails(&r, 2, &needles);
+    let r = run(&["h = W@x", "--at", at, "--hessian"]);
+    assert_fails(&r, 2, &needles);
+    // Values alone are no refusal.
+    let r = run(&["h = W@x", "--at", at, "--expect", "h[1]=11"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -194,13 +262,13 @@ fn json_has_tensors_as_nested_arrays_with_shapes() {
     let out = json(LAYER, LAYER_AT);
     let tensors = out["tensors"].as_array().cloned().unwrap_or_default();
     let names: Vec<&str> = tensors.iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names, ["W", "x", "b", "v", "h"]);
+    assert_eq!(names, ["W", "x", "b", "v", "g3", "h"]);
     let w = &tensors[0];
     assert_eq!(w["shape"], serde_json::json!([2, 2]));
     assert_eq!(w["value"], serde_json::json!([[0.5, -0.5], [1, 0.25]]));
     close("dL/dW[1][0]", num(&w["grad"][1][0]), 0.7579962227988529);
     close("dL/dW[0][1]", num(&w["grad"][0][1]), -0.5314664831583129);
-    let h = &tensors[4];
+    let h = &tensors[5];
     assert_eq!(h["shape"], serde_json::json!([2]));
     close("h[1]", num(&h["value"][1]), 0.8482836399575129);
 }
@@ -243,4 +311,115 @@ fn table_has_one_row_per_tensor_and_gradients_as_arrays() {
             "∂L/∂c = -0.6757810606866338",
         ],
     );
+}
+
+/// SPEC §9's table reads as the lecture's matrix form: a row per tensor
+/// subexpression, none for the nodes inside an expansion.
+#[test]
+fn table_hides_the_expansions_inner_nodes() {
+    let r = run(&[LAYER, "--at", LAYER_AT]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<String> = r
+        .stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let want = [
+        "node shape op definition value ∂L/∂node",
+        "W 2×2 var [[0.5, -0.5], [1, 0.25]] [[-1.06, -0.531], [0.758, 0.379]]",
+        "x 2 var [2, 1] [0.113, 0.36]",
+        "b 2 var [0, -1] [-0.531, 0.379]",
+        "v 2 var [1, -2] [-0.312, -0.573]",
+        "c var 0.5 -0.6757810606866338",
+        "y var 1 0.734450122655016",
+        "g1 neg -y -1 -1.1263362527768488",
+        "g2 sub 1 - y 0 0.3918861301218329",
+        "g3 2 add W@x + b [0.5, 1.25] [-0.531, 0.379]",
+        "h 2 tanh tanh(W@x + b) [0.462, 0.848] [-0.676, 1.35]",
+        "g4 add v@h + c -0.734450122655016 -0.6757810606866338",
+        "yhat sigmoid sigmoid(g4) 0.3242189393133662 -3.0843355484346753",
+        "g5 ln ln(yhat) -1.1263362527768488 -1",
+        "g6 sub 1 - yhat 0.6757810606866338 0",
+        "g7 mul g1*g5 1.1263362527768488 1",
+        "g8 ln ln(g6) -0.3918861301218329 0",
+        "g9 mul g2*g8 0 -1",
+        "L sub g7 - g9 1.1263362527768488 1",
+    ];
+    assert_eq!(rows, want, "{}", r.stdout);
+}
+
+#[test]
+fn softmax_row_shows_every_entry_and_its_user_names_the_element() {
+    let r = run(&["L = -ln(softmax(V@x)[2])", "--at", SOFTMAX_AT]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<String> = r
+        .stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        rows[3..],
+        [
+            "g1 3 matmul V@x [2, 1, 3] [0.245, 0.09, -0.335]",
+            "g2 3 softmax softmax(V@x) [0.245, 0.09, 0.665] [0, 0, -1.5]",
+            "g3 ln ln(g2[2]) -0.40760596444438046 -1",
+            "L neg -g3 0.40760596444438046 1",
+        ],
+        "{}",
+        r.stdout
+    );
+}
+
+/// JSON's `nodes` are the scalar nodes the rows show: every element of a
+/// tensor (`g1[0]`), no node inside an expansion; `tensors` has every
+/// tensor row; the flat `gradient` and CSV keep the elements.
+#[test]
+fn json_nodes_are_the_shown_elements() {
+    let out = json(LAYER, LAYER_AT);
+    let names: Vec<&str> = out["nodes"]
+        .as_array()
+        .map(|nodes| nodes.iter().filter_map(|n| n["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(names.contains(&"g3[1]"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with('#')), "{names:?}");
+    assert_eq!(names.len(), 12 + 2 + 2 + 10, "{names:?}");
+    assert_eq!(node(&out, "g3[0]")["expr"], "(W@x + b)[0]");
+    assert_eq!(node(&out, "h[1]")["expr"], "tanh(g3[1])");
+    let softmax = json("L = -ln(softmax(V@x)[2])", SOFTMAX_AT);
+    assert_eq!(node(&softmax, "g2[1]")["expr"], "softmax(V@x)[1]");
+    let tensors: Vec<&str> = out["tensors"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(tensors, ["W", "x", "b", "v", "g3", "h"]);
+    assert_eq!(out["tensors"][4]["expr"], "W@x + b");
+    assert_eq!(out["tensors"][4]["op"], "add");
+    let r = run(&[LAYER, "--at", LAYER_AT, "--format", "csv"]);
+    assert!(
+        r.stdout.starts_with("\"W[0,0]\",\"W[0,1]\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn scalar_results_of_tensor_operations_are_one_row() {
+    let r = run(&[
+        "s = sum(W@x); L = s*dot(x, x)",
+        "--at",
+        "W=[[1,2],[3,4]], x=[1,2]",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "\ng1    2      matmul  W@x         [5, 11]",
+            "\ng2           dot     dot(x, x)   5 ",
+            "\ns            sum     sum(W@x)    16 ",
+            "\nL            mul     s*g2        80 ",
+        ],
+    );
+    assert!(!r.stdout.contains("\ng3 "), "{}", r.stdout);
 }

@@ -87,8 +87,21 @@ pub(super) struct Lowerer<'a> {
     tensors: Vec<tensor::Tensor>,
     tensor_vars: FxHashMap<&'a str, u32>,
     defined_tensors: FxHashMap<&'a str, u32>,
-    /// The tensors with names (variables, statements), for display.
+    /// The tensors shown as rows (variables, statements, the tensor
+    /// subexpressions), for display.
     groups: Vec<Group>,
+    /// Display only (SPEC §9): the nodes made inside a tensor operation's
+    /// expansion (hidden unless a row shows them); the groups and scalar
+    /// rows of tensor subexpressions, by expression (dropped when a
+    /// statement names them, or an affine `W@x + b` takes in its product);
+    /// each scalar row's definition (source text) and operation.
+    hidden: Vec<bool>,
+    expr_units: FxHashMap<ExprId, tensor::Unit>,
+    dead_groups: FxHashSet<usize>,
+    scalar_units: FxHashMap<NodeId, (Box<str>, &'static str)>,
+    /// Whether the output may be a tensor (its values are shown; SPEC §9).
+    pub(super) tensor_values: bool,
+    tensor_output: Option<TensorOutput>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -142,6 +155,12 @@ impl<'a> Lowerer<'a> {
             tensor_vars: FxHashMap::default(),
             defined_tensors: FxHashMap::default(),
             groups: Vec::new(),
+            hidden: Vec::new(),
+            expr_units: FxHashMap::default(),
+            dead_groups: FxHashSet::default(),
+            scalar_units: FxHashMap::default(),
+            tensor_values: false,
+            tensor_output: None,
         })
     }
 
@@ -153,7 +172,8 @@ impl<'a> Lowerer<'a> {
         self.first_user.reserve(n);
         let mut last_output = None;
         let mut last_node = 0;
-        let mut tensor_last = None;
+        let mut tensor_last: Option<(String, String, u32, Span)> = None;
+        let mut of_tensor = None;
         let statements = std::mem::take(&mut self.program.statements);
         for st in &statements {
             for id in st.first..=st.root {
@@ -172,14 +192,25 @@ impl<'a> Lowerer<'a> {
                 match st.name {
                     Some((name, _)) => {
                         self.tensor_statement(name, t, st.span, st.root);
+                        tensor_last = Some((name.to_string(), name.to_string(), t, st.span));
                         if of == Some(name) {
-                            return Err(self.tensor_output(name, t, st.span));
+                            of_tensor = tensor_last.clone();
                         }
-                        tensor_last = Some((name, t, st.span));
                     }
                     None => {
+                        // A bare last expression that is a tensor: named as
+                        // a scalar one would be (`f`), its elements `f[0]`.
                         let text = self.program.text(st.span).trim();
-                        return Err(self.tensor_output(text, t, st.span));
+                        let name = ["f", "out", "result", "f_"]
+                            .into_iter()
+                            .find(|n| {
+                                !self.var_ids.contains_key(n)
+                                    && !self.tensor_vars.contains_key(n)
+                                    && !self.statement_names.contains(n)
+                            })
+                            .unwrap_or("f_");
+                        self.tensor_statement(name, t, st.span, st.root);
+                        tensor_last = Some((name.to_string(), text.to_string(), t, st.span));
                     }
                 }
                 continue;
@@ -204,8 +235,26 @@ impl<'a> Lowerer<'a> {
             last_node = node;
         }
         drop(vals);
-        if let (None, Some((name, t, span))) = (of, tensor_last) {
-            return Err(self.tensor_output(name, t, span));
+        // A tensor output (SPEC §9): its values are shown, gradients need a
+        // scalar output.
+        let tensor_output = match of {
+            None => tensor_last,
+            Some(_) => of_tensor,
+        };
+        if let Some((name, text, t, span)) = tensor_output {
+            let err = self.tensor_output(&text, t, span);
+            if !self.tensor_values {
+                return Err(err);
+            }
+            let statements = self.names.clone();
+            let group = self
+                .groups
+                .iter()
+                .rposition(|g| g.name == name)
+                .ok_or_else(|| Error::internal("a tensor output without its group"))?;
+            let roots = self.groups[group].nodes.clone();
+            self.tensor_output = Some(TensorOutput { name, error: err });
+            return Ok(self.finish(&roots, statements));
         }
         self.program.exprs = Vec::new();
         let statements = self.names.clone();
@@ -236,15 +285,27 @@ impl<'a> Lowerer<'a> {
         if last_output.is_some() && of.is_none() {
             statements.push(self.names[self.names.len() - 1].clone());
         }
-        Ok(self.finish(output, statements))
+        Ok(self.finish(&[output], statements))
     }
 
     fn lower_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
+        if self.is_tensor_expr(id, vals) {
+            let before = self.drafts.len();
+            let val = self.lower_tensor_expr(id, vals)?;
+            self.expansion(id, before, val);
+            return Ok(val);
+        }
+        let before = self.drafts.len();
+        let val = self.lower_scalar_expr(id, vals)?;
+        if !self.expr_units.is_empty() {
+            self.affine_scalar(id, before, val);
+        }
+        Ok(val)
+    }
+
+    fn lower_scalar_expr(&mut self, id: ExprId, vals: &[Val]) -> Result<Val> {
         let expr = *self.program.expr(id);
         let span = expr.span();
-        if self.is_tensor_expr(id, vals) {
-            return self.lower_tensor_expr(id, vals);
-        }
         Ok(match expr.kind {
             ExprKind::List { .. } | ExprKind::Index { .. } | ExprKind::Transpose(_) => {
                 return Err(Error::internal("a tensor expression on the scalar path"))
@@ -521,7 +582,8 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Drops what the output does not use, orders by level, names g1, g2, ….
-    fn finish(mut self, output: NodeId, statements: Vec<String>) -> Graph {
+    /// `roots`: the output, or a tensor output's elements.
+    fn finish(mut self, roots: &[NodeId], statements: Vec<String>) -> Graph {
         // The lookup tables are done with; free them before the final arrays.
         self.interned = FxHashMap::default();
         self.first_user = Vec::new();
@@ -532,15 +594,43 @@ impl<'a> Lowerer<'a> {
         // `at[i]`: 0 for a node the output does not use; then its level + 1;
         // then its index in the graph.
         let mut at = vec![0u32; n];
-        at[output as usize] = 1;
-        let mut input_count = 0;
-        for i in (0..=output as usize).rev() {
-            if at[i] != 0 {
-                let ins = Self::inputs_of(many, &drafts[i]);
-                input_count += ins.len();
-                for &j in ins {
-                    at[j as usize] = 1;
+        for &r in roots {
+            at[r as usize] = 1;
+        }
+        // The last node is a root (nothing kept comes after every root), so
+        // it is the output: a tensor output's last element in graph order.
+        let output = roots.iter().copied().max().unwrap_or(0);
+        let mark = |at: &mut [u32]| {
+            let mut input_count = 0;
+            for i in (0..=output as usize).rev() {
+                if at[i] != 0 {
+                    let ins = Self::inputs_of(many, &drafts[i]);
+                    input_count += ins.len();
+                    for &j in ins {
+                        at[j as usize] = 1;
+                    }
                 }
+            }
+            input_count
+        };
+        let mut input_count = mark(&mut at);
+        // A group the output uses part of is kept whole, so its row shows
+        // every element (`softmax(z)` of `-ln(softmax(z)[2])`): when made
+        // before the output, none of its elements depends on it.
+        let tensors = !self.groups.is_empty();
+        if tensors {
+            let mut more = false;
+            for (i, g) in self.groups.iter().enumerate() {
+                let used = g.nodes.iter().any(|&x| at[x as usize] != 0);
+                if used && !self.dead_groups.contains(&i) && g.nodes.iter().all(|&x| x < output) {
+                    for &x in &g.nodes {
+                        more |= at[x as usize] == 0;
+                        at[x as usize] = 1;
+                    }
+                }
+            }
+            if more {
+                input_count = mark(&mut at);
             }
         }
         // Creation order is topological, so one forward pass finds levels;
@@ -559,6 +649,13 @@ impl<'a> Lowerer<'a> {
                 }
                 start[level as usize + 1] += 1;
             }
+        }
+        if tensors {
+            // The output last, after the groups kept whole.
+            let level = at[output as usize] as usize;
+            start[level] -= 1;
+            start.push(1);
+            at[output as usize] = start.len() as u32 - 1;
         }
         // Counting sort by level, stable in creation order.
         for l in 1..start.len() {
@@ -621,27 +718,49 @@ impl<'a> Lowerer<'a> {
             labels.push(label);
             spans.push(d.span);
         }
-        let groups = match self.groups.is_empty() {
+        let mut display = Display::default();
+        let groups = match self.groups.is_empty() && self.hidden.is_empty() {
             true => Vec::new(),
             false => {
                 let mut new_of = vec![NONE; n];
                 for (new, &old) in order.iter().enumerate() {
                     new_of[old as usize] = new as NodeId;
                 }
-                std::mem::take(&mut self.groups)
+                let dead = std::mem::take(&mut self.dead_groups);
+                let mut groups: Vec<Group> = std::mem::take(&mut self.groups)
                     .into_iter()
-                    .filter_map(|mut g| {
+                    .enumerate()
+                    .filter(|(i, _)| !dead.contains(i))
+                    .filter_map(|(_, mut g)| {
                         for node in g.nodes.iter_mut() {
                             *node = new_of[*node as usize];
                         }
                         g.nodes.iter().all(|&x| x != NONE).then_some(g)
                     })
-                    .collect::<Vec<Group>>()
+                    .collect();
+                // In the table's order: a group where its last element is.
+                groups.sort_by_key(|g| g.nodes.iter().max().copied());
+                let scalar_units = std::mem::take(&mut self.scalar_units)
+                    .into_iter()
+                    .filter_map(|(old, unit)| {
+                        let new = new_of[old as usize];
+                        (new != NONE).then_some((new, unit))
+                    })
+                    .collect();
+                let hidden: Vec<bool> = order
+                    .iter()
+                    .map(|&old| self.hidden.get(old as usize).copied().unwrap_or(false))
+                    .collect();
+                display = Display::new(&groups, scalar_units, hidden, &nodes, &inputs, &labels);
+                let taken: FxHashSet<String> = user_names
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain(groups.iter().map(|g| g.name.clone()))
+                    .collect();
+                display.name(&mut groups, &mut labels, &mut self.names, &taken);
+                groups
             }
         };
-        // In the graph's order, as the table shows them.
-        let mut groups = groups;
-        groups.sort_by_key(|g| g.nodes.iter().min().copied());
         Graph {
             groups,
             nodes,
@@ -654,6 +773,8 @@ impl<'a> Lowerer<'a> {
             names: self.names,
             statements,
             output: (kept - 1) as NodeId,
+            tensor_output: self.tensor_output,
+            display,
         }
     }
 }

@@ -13,7 +13,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ops::{self, Notation, Op};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+mod display;
 mod lower;
+use display::Display;
+pub use display::{element_name, Row};
 use lower::Lowerer;
 
 pub type NodeId = u32;
@@ -86,12 +89,29 @@ pub struct Group {
     /// A statement's expression as written (`tanh(W@x + b)`); `None` for a
     /// variable.
     pub definition: Option<String>,
+    /// The operation its row shows: `var`, `matmul`, `add`, `tanh`, ….
+    pub op: &'static str,
+}
+
+/// An output that is a vector or matrix (SPEC §9): its values are shown,
+/// and gradients, which need a scalar output, are not.
+#[derive(Debug, Clone)]
+pub struct TensorOutput {
+    /// The group's name (`h`, or `f` for a bare last expression).
+    pub name: String,
+    /// Why gradients cannot be had, with the hint to reduce it: the note
+    /// of a run that shows values, the error of one that needs gradients.
+    pub error: Error,
 }
 
 /// The graph: nodes in evaluation order, the output last.
 #[derive(Debug, Clone)]
 pub struct Graph {
     groups: Vec<Group>,
+    tensor_output: Option<TensorOutput>,
+    /// What the table shows of tensor operations (empty for a scalar
+    /// program).
+    display: Display,
     nodes: Vec<Node>,
     inputs: Vec<NodeId>,
     labels: Vec<Label>,
@@ -103,6 +123,29 @@ pub struct Graph {
     names: Vec<String>,
     statements: Vec<String>,
     output: NodeId,
+}
+
+/// Whether `text` is one call, `softmax(V@x)`: indexed without parentheses.
+fn is_call(text: &str) -> bool {
+    let Some(open) = text.find('(') else {
+        return false;
+    };
+    if open == 0 || !crate::parse::is_name(&text[..open]) || !text.ends_with(')') {
+        return false;
+    }
+    // The first parenthesis closes at the end.
+    let mut depth = 0;
+    for (i, c) in text.char_indices().skip_while(|&(i, _)| i < open) {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            return i + 1 == text.len();
+        }
+    }
+    false
 }
 
 /// `at x=4, y=3, z=2`: `names` bound to `values`, as a heading says it.
@@ -145,6 +188,31 @@ impl Graph {
         Lowerer::new(program, shapes)?.run(of)
     }
 
+    /// [`Graph::lower_shaped`], where the output may be a vector or matrix
+    /// ([`Graph::tensor_output`]): a run that shows values only.
+    pub fn lower_values(
+        program: Program<'_>,
+        of: Option<&str>,
+        shapes: &FxHashMap<String, Vec<usize>>,
+    ) -> Result<Graph> {
+        let mut lowerer = Lowerer::new(program, shapes)?;
+        lowerer.tensor_values = true;
+        lowerer.run(of)
+    }
+
+    /// The output when it is a vector or matrix: [`Graph::output`] is then
+    /// its last element, and the gradients are of that element alone, not
+    /// to be shown.
+    pub fn tensor_output(&self) -> Option<&TensorOutput> {
+        self.tensor_output.as_ref()
+    }
+
+    /// The group of a tensor output.
+    pub fn output_group(&self) -> Option<&Group> {
+        let t = self.tensor_output.as_ref()?;
+        self.groups.iter().find(|g| g.name == t.name)
+    }
+
     /// The vectors and matrices with names (variables and statements), each
     /// a group of the graph's nodes in row-major order.
     pub fn groups(&self) -> &[Group] {
@@ -173,9 +241,54 @@ impl Graph {
         &self.inputs[n.start as usize..(n.start + n.len) as usize]
     }
 
-    /// Constants are folded into their users and never shown as rows.
+    /// Constants are folded into their users and never shown as rows; nor
+    /// are the nodes inside a tensor operation's expansion (a matmul's
+    /// products and partial sums), which no row shows.
     pub fn is_shown(&self, id: NodeId) -> bool {
         !matches!(self.kind(id), Kind::Const(_))
+            && !self
+                .display
+                .hidden
+                .get(id as usize)
+                .copied()
+                .unwrap_or(false)
+    }
+
+    /// The group node `id` is an element of (the first, in
+    /// [`Graph::groups`]' order).
+    pub fn group_of(&self, id: NodeId) -> Option<usize> {
+        match self.display.unit_of.get(id as usize) {
+            Some(&g) if g != u32::MAX => Some(g as usize),
+            _ => None,
+        }
+    }
+
+    /// Whether the node is the one node of a scalar tensor operation
+    /// (`sum(h)`, `v@h + c`): its row's definition is the source text.
+    pub fn is_scalar_unit(&self, id: NodeId) -> bool {
+        !self.display.scalar_units.is_empty() && self.display.scalar_units.contains_key(&id)
+    }
+
+    /// The table's rows in order: each shown node that is no group's
+    /// element, and each group where its last element is.
+    pub fn rows(&self) -> Vec<Row> {
+        let groups = &self.groups;
+        let mut out = Vec::new();
+        let mut gi = 0;
+        let lasts: Vec<NodeId> = groups
+            .iter()
+            .map(|g| g.nodes.iter().copied().max().unwrap_or(0))
+            .collect();
+        for id in 0..self.len() as NodeId {
+            if self.is_shown(id) && self.group_of(id).is_none() {
+                out.push(Row::Node(id));
+            }
+            while gi < groups.len() && lasts[gi] == id {
+                out.push(Row::Group(gi));
+                gi += 1;
+            }
+        }
+        out
     }
 
     /// The shown nodes, in evaluation order.
@@ -245,8 +358,12 @@ impl Graph {
         &self.statements
     }
 
-    /// `var`, `const` or the operation's name.
+    /// `var`, `const` or the operation's name (a scalar tensor operation's
+    /// as written: `sum`, `dot`).
     pub fn op_name(&self, id: NodeId) -> &'static str {
+        if let Some((_, op)) = self.scalar_unit(id) {
+            return op;
+        }
         match self.kind(id) {
             Kind::Var(_) => "var",
             Kind::Const(_) => "const",
@@ -295,7 +412,46 @@ impl Graph {
     }
 
     pub fn write_definition(&self, out: &mut String, id: NodeId) {
+        if !self.display.unit_of.is_empty() {
+            if let Some((text, _)) = self.scalar_unit(id) {
+                out.push_str(text);
+                return;
+            }
+            // An element whose inputs no row shows: the group's expression,
+            // indexed (`(W@x + b)[0]`).
+            if let Some(g) = self.group_of(id) {
+                let hidden = self
+                    .inputs(id)
+                    .iter()
+                    .any(|&j| !matches!(self.kind(j), Kind::Const(_)) && !self.is_shown(j));
+                let group = &self.groups[g];
+                if let (true, Some(def)) = (hidden, &group.definition) {
+                    let flat = group.nodes.iter().position(|&n| n == id).unwrap_or(0);
+                    // (Only the groups of operations have definitions: a
+                    // statement's or a subexpression's, of modest size.)
+                    let index = element_name("", &group.shape, flat);
+                    match crate::parse::is_name(def) || is_call(def) {
+                        true => out.push_str(def),
+                        false => {
+                            out.push('(');
+                            out.push_str(def);
+                            out.push(')');
+                        }
+                    }
+                    out.push_str(&index);
+                    return;
+                }
+            }
+        }
         self.write_expression(out, id, None);
+    }
+
+    fn scalar_unit(&self, id: NodeId) -> Option<(&str, &'static str)> {
+        if self.display.scalar_units.is_empty() {
+            return None;
+        }
+        let (text, op) = self.display.scalar_units.get(&id)?;
+        Some((text, op))
     }
 
     /// The definition with every input replaced by its value, lecture

@@ -98,6 +98,18 @@ impl Job {
         let mut expectations = Vec::new();
         let mut unused_targets = Vec::new();
         let mut formulas = Vec::new();
+        // A tensor output shows its values; what needs gradients is refused.
+        if let Some(t) = graph.tensor_output() {
+            let gradients = options.gradcheck
+                || (!expect.is_empty()
+                    && check::parse_expectations(&expect, &t.name).map_or(true, |list| {
+                        list.iter()
+                            .any(|e| !matches!(e.target, check::Target::Value(_)))
+                    }));
+            if gradients {
+                return Err(t.error.clone().in_source(&source, &origin));
+            }
+        }
         if !expect.is_empty() {
             let output = graph.name(graph.output()).to_string();
             let in_expect = |e: Error| e.in_source(&expect, "--expect");
@@ -263,6 +275,13 @@ impl Job {
         };
         for unused in self.unused_options() {
             (run.warn)(Notice::Warning(unused));
+        }
+        if let Some(t) = self.graph.tensor_output() {
+            let help = t.error.help.as_deref().unwrap_or_default();
+            (run.warn)(Notice::Warning(format!(
+                "{}, so none are shown; {help}",
+                t.error.kind
+            )));
         }
         match points {
             PointSource::At(mut list) => {

@@ -52,8 +52,12 @@ pub struct Csv {
     pub targets: Vec<String>,
     pub judged: bool,
     header: Option<Header>,
-    /// The variables in the order of the gradient columns.
+    /// The variables in the order of the gradient columns (none for a
+    /// tensor output).
     order: Vec<usize>,
+    /// How many value columns: 1, or a tensor output's elements.
+    outputs: usize,
+    tensor_output: bool,
 }
 
 impl Csv {
@@ -71,7 +75,7 @@ impl Csv {
         out: &mut dyn Write,
         values: &[f64],
         cells: Option<&[String]>,
-        computed: Option<(f64, Vec<f64>)>,
+        computed: Option<(Vec<f64>, Vec<f64>)>,
         passes: &[bool],
     ) -> Result<()> {
         let line = &mut self.line;
@@ -98,15 +102,17 @@ impl Csv {
             }
         }
         match computed {
-            Some((value, grads)) => {
-                line.push(',');
-                number::write(line, value);
+            Some((values, grads)) => {
+                for value in values {
+                    line.push(',');
+                    number::write(line, value);
+                }
                 for &v in &self.order {
                     line.push(',');
                     number::write(line, grads[v]);
                 }
             }
-            None => line.push_str(&",".repeat(1 + self.order.len())),
+            None => line.push_str(&",".repeat(self.outputs + self.order.len())),
         }
         for &pass in passes {
             line.push_str(if pass { ",true" } else { ",false" });
@@ -134,7 +140,15 @@ pub fn column_names(
         None => graph.variables().to_vec(),
     };
     let f = graph.name(graph.output()).to_string();
-    let mut computed = vec![f.clone()];
+    let mut computed = match graph.output_group() {
+        // A tensor output: a column an element (`h[0]`), no gradient.
+        Some(group) => group
+            .nodes
+            .iter()
+            .map(|&n| graph.name(n).to_string())
+            .collect(),
+        None => vec![f.clone()],
+    };
     computed.extend(
         order
             .iter()
@@ -166,6 +180,11 @@ impl Sink for Csv {
             }
             None => (0..graph.variables().len()).collect(),
         };
+        self.outputs = graph.output_group().map_or(1, |g| g.nodes.len());
+        if graph.tensor_output().is_some() {
+            self.order.clear();
+            self.tensor_output = true;
+        }
         let names = column_names(graph, frame.header, &self.order, &self.targets, self.judged);
         let header: Vec<String> = names.iter().map(|n| field(n)).collect();
         writeln!(out, "{}", header.join(","))?;
@@ -181,7 +200,11 @@ impl Sink for Csv {
         if self.judged {
             passes.push(point.passed());
         }
-        let computed = Some((point.view.output_value(), grads));
+        let values = match g.output_group() {
+            Some(group) => group.nodes.iter().map(|&n| point.view.value(n)).collect(),
+            None => vec![point.view.output_value()],
+        };
+        let computed = Some((values, grads));
         self.write(out, point.values, point.cells, computed, &passes)
     }
 
@@ -194,8 +217,10 @@ impl Sink for Csv {
     }
 
     fn row_renderer(&self) -> Option<RowRenderer> {
-        // Rows with checks, or with columns to pass through, go one by one.
+        // Rows with checks, or with columns to pass through, go one by one;
+        // so do a tensor output's.
         if self.judged
+            || self.tensor_output
             || self.header.as_ref().is_some_and(|h| {
                 h.variable.contains(&None) || h.variable_order().len() != self.order.len()
             })

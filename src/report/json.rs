@@ -61,8 +61,10 @@ fn push_node(out: &mut Vec<u8>, view: &View<'_>, id: NodeId, text: &mut String) 
     }
     out.extend_from_slice(b"], \"value\": ");
     push_number(out, view.value(id));
-    out.extend_from_slice(b", \"grad\": ");
-    push_number(out, view.grad(id));
+    if g.tensor_output().is_none() {
+        out.extend_from_slice(b", \"grad\": ");
+        push_number(out, view.grad(id));
+    }
     out.push(b'}');
 }
 
@@ -139,20 +141,34 @@ pub fn write_point(
     push_string(&mut line, &view.output_name());
     line.extend_from_slice(b",\n");
     line.extend_from_slice(indent);
-    line.extend_from_slice(b"  \"value\": ");
-    push_number(&mut line, view.output_value());
-    line.extend_from_slice(b",\n");
-    line.extend_from_slice(indent);
-    line.extend_from_slice(b"  \"gradient\": {");
-    for (v, name) in g.variables().iter().enumerate() {
-        if v > 0 {
-            line.extend_from_slice(b", ");
+    match g.output_group() {
+        // A tensor output: its shape and values, no gradient (SPEC §9).
+        Some(group) => {
+            let shape: Vec<String> = group.shape.iter().map(|d| d.to_string()).collect();
+            line.extend_from_slice(format!("  \"shape\": [{}],\n", shape.join(", ")).as_bytes());
+            line.extend_from_slice(indent);
+            line.extend_from_slice(b"  \"value\": ");
+            let value = super::tensor::array(group, |n| super::tensor::json_number(view.value(n)));
+            line.extend_from_slice(value.as_bytes());
+            line.extend_from_slice(b",\n");
         }
-        push_string(&mut line, name);
-        line.extend_from_slice(b": ");
-        push_number(&mut line, view.grad(g.variable_node(v)));
+        None => {
+            line.extend_from_slice(b"  \"value\": ");
+            push_number(&mut line, view.output_value());
+            line.extend_from_slice(b",\n");
+            line.extend_from_slice(indent);
+            line.extend_from_slice(b"  \"gradient\": {");
+            for (v, name) in g.variables().iter().enumerate() {
+                if v > 0 {
+                    line.extend_from_slice(b", ");
+                }
+                push_string(&mut line, name);
+                line.extend_from_slice(b": ");
+                push_number(&mut line, view.grad(g.variable_node(v)));
+            }
+            line.extend_from_slice(b"},\n");
+        }
     }
-    line.extend_from_slice(b"},\n");
     line.extend_from_slice(indent);
     line.extend_from_slice(b"  \"nodes\": [");
     let shown: Vec<NodeId> = g.shown().collect();

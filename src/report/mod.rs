@@ -139,6 +139,9 @@ impl View<'_> {
 
     /// The output's name, for `∂f/∂x` headings.
     pub fn output_name(&self) -> String {
+        if let Some(group) = self.graph.output_group() {
+            return group.name.clone();
+        }
         self.graph.name(self.graph.output()).to_string()
     }
 

@@ -131,8 +131,17 @@ fn write_tensors(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::R
     let f = view.output_name();
     let grad = format!("∂{f}/∂node");
     let headers = ["node", "shape", "op", "definition", "value", grad.as_str()];
-    let rows = super::tensor::rows(view);
-    let mut widths: [usize; 6] = std::array::from_fn(|i| width(headers[i]));
+    let mut rows = super::tensor::rows(view);
+    // A tensor output has no gradients to show: no last column.
+    let tensor_output = view.graph.tensor_output().is_some();
+    let columns = if tensor_output { 5 } else { 6 };
+    let headers = &headers[..columns];
+    if tensor_output {
+        for row in rows.iter_mut() {
+            row[5].clear();
+        }
+    }
+    let mut widths: [usize; 6] = std::array::from_fn(|i| headers.get(i).map_or(0, |h| width(h)));
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
@@ -145,7 +154,7 @@ fn write_tensors(out: &mut dyn Write, view: &View<'_>, colors: &Colors) -> io::R
     writeln!(out, "{}", line.trim_end().style(colors.header))?;
     for row in &rows {
         line.clear();
-        for (cell, w) in row.iter().zip(widths) {
+        for (cell, w) in row.iter().zip(widths).take(columns) {
             pad(&mut line, cell, w);
         }
         let text = line.trim_end();

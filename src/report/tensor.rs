@@ -5,7 +5,7 @@
 //! without groups never comes here: scalar output is unchanged.
 
 use super::View;
-use crate::graph::{Group, NodeId};
+use crate::graph::{Group, NodeId, Row};
 use crate::number;
 
 /// Significant digits of the table's compact arrays (`[0.462, 0.848]`),
@@ -32,22 +32,15 @@ fn compact(view: &View<'_>, x: f64) -> String {
     number::format_digits(x, Some(view.digits.unwrap_or(COMPACT_DIGITS)))
 }
 
-/// The rows of the table, in the graph's order: a tensor at the place of
-/// its first element, every other shown node as it is. Each row is
+/// The rows of the table ([`crate::graph::Graph::rows`]): a tensor where
+/// its last element is, every other shown node as it is. Each row is
 /// `(name, shape, op, definition, value, gradient)`.
 pub fn rows(view: &View<'_>) -> Vec<[String; 6]> {
     let g = view.graph;
-    let mut group_of = vec![u32::MAX; g.len()];
-    for (i, group) in g.groups().iter().enumerate() {
-        for &id in &group.nodes {
-            group_of[id as usize] = i as u32;
-        }
-    }
-    let mut done = vec![false; g.groups().len()];
     let mut out = Vec::new();
-    for id in g.shown() {
-        match group_of[id as usize] {
-            u32::MAX => {
+    for row in g.rows() {
+        match row {
+            Row::Node(id) => {
                 let definition = match g.kind(id) {
                     crate::graph::Kind::Var(_) => String::new(),
                     _ => g.definition(id),
@@ -61,21 +54,17 @@ pub fn rows(view: &View<'_>) -> Vec<[String; 6]> {
                     view.num(view.grad(id)),
                 ]);
             }
-            i if !done[i as usize] => {
-                done[i as usize] = true;
-                let group = &g.groups()[i as usize];
-                let op = g.op_name(group.nodes[0]);
-                let same = group.nodes.iter().all(|&n| g.op_name(n) == op);
+            Row::Group(i) => {
+                let group = &g.groups()[i];
                 out.push([
                     group.name.clone(),
                     crate::graph::shape_text(&group.shape),
-                    if same { op } else { "mixed" }.to_string(),
+                    group.op.to_string(),
                     group.definition.clone().unwrap_or_default(),
                     array(group, |n| compact(view, view.value(n))),
                     array(group, |n| compact(view, view.grad(n))),
                 ]);
             }
-            _ => {}
         }
     }
     out
@@ -85,12 +74,17 @@ pub fn rows(view: &View<'_>) -> Vec<[String; 6]> {
 /// variable, a tensor variable once, as an array of its shape.
 pub fn gradient_lines(view: &View<'_>) -> Vec<String> {
     let g = view.graph;
+    if let Some(group) = g.output_group() {
+        // A tensor output: its value, no gradients (they need a loss).
+        let value = array(group, |n| view.num(view.value(n)));
+        return vec![format!("{} = {value}", group.name)];
+    }
     let f = view.output_name();
     let mut lines = vec![format!("{f} = {}", view.num(view.output_value()))];
     let mut seen = vec![false; g.groups().len()];
     for v in 0..g.variables().len() {
         let id = g.variable_node(v);
-        match g.groups().iter().position(|gr| gr.nodes.contains(&id)) {
+        match g.group_of(id) {
             Some(i) if seen[i] => {}
             Some(i) => {
                 seen[i] = true;
@@ -108,8 +102,15 @@ pub fn gradient_lines(view: &View<'_>) -> Vec<String> {
     lines
 }
 
+/// A number as JSON writes it.
+pub fn json_number(x: f64) -> String {
+    let mut b = Vec::new();
+    super::json::push_number(&mut b, x);
+    String::from_utf8_lossy(&b).into_owned()
+}
+
 /// JSON's `"tensors"`: each named tensor's shape, value and gradient as
-/// nested arrays, full digits.
+/// nested arrays, full digits (no gradient for a tensor output's run).
 pub fn json(view: &View<'_>) -> Vec<u8> {
     let g = view.graph;
     let mut out = Vec::new();
@@ -118,6 +119,10 @@ pub fn json(view: &View<'_>) -> Vec<u8> {
     for (i, group) in g.groups().iter().enumerate() {
         out.extend_from_slice(b"    {\"name\": ");
         super::json::push_string(&mut out, &group.name);
+        out.extend_from_slice(b", \"op\": ");
+        super::json::push_string(&mut out, group.op);
+        out.extend_from_slice(b", \"expr\": ");
+        super::json::push_string(&mut out, group.definition.as_deref().unwrap_or_default());
         let shape: Vec<String> = group.shape.iter().map(|d| d.to_string()).collect();
         out.extend_from_slice(format!(", \"shape\": [{}]", shape.join(", ")).as_bytes());
         let json_num = |x: f64| {
@@ -126,8 +131,12 @@ pub fn json(view: &View<'_>) -> Vec<u8> {
             String::from_utf8_lossy(&b).into_owned()
         };
         let value = array(group, |n| json_num(view.value(n)));
-        let grad = array(group, |n| json_num(view.grad(n)));
-        out.extend_from_slice(format!(", \"value\": {value}, \"grad\": {grad}}}").as_bytes());
+        out.extend_from_slice(format!(", \"value\": {value}").as_bytes());
+        if g.tensor_output().is_none() {
+            let grad = array(group, |n| json_num(view.grad(n)));
+            out.extend_from_slice(format!(", \"grad\": {grad}").as_bytes());
+        }
+        out.push(b'}');
         out.extend_from_slice(if i < last { b",\n" } else { b"\n" });
     }
     out.extend_from_slice(b"  ]");

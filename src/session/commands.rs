@@ -3,8 +3,6 @@
 
 use super::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::graph::Graph;
-use crate::number;
 use crate::options::{Notice, Options};
 use std::io::Write;
 
@@ -51,6 +49,8 @@ pub static COMMANDS: &[Command] = &[
                 .iter()
                 .map(|(n, _)| n.clone())
                 .filter(|n| !before.contains(n) && !s.variables.contains(n))
+                // A tensor's element (`W[0,2]`): its tensor was given whole.
+                .filter(|n| !n.contains('['))
                 .collect();
             for name in new {
                 // Short names differ by one letter on purpose (`x`, `y`):
@@ -267,21 +267,18 @@ impl Session {
                 None,
             ),
         };
-        let graph = Graph::lower(crate::parse::parse_program(&source)?, of)?;
+        let graph = self.compile(&source, of, true)?.graph;
         let mut command = format!("autograd-cli -f {file}");
         if let Some(of) = of {
             command.push_str(&format!(" --of {of}"));
         }
-        let at: Vec<String> = graph
-            .variables()
-            .iter()
-            .filter_map(|v| {
-                let (n, value) = self.point.iter().find(|(n, _)| n == v)?;
-                Some(format!("{n}={}", number::format(*value)))
-            })
-            .collect();
+        let at = self.at_text(graph.variables());
         if !at.is_empty() {
-            command.push_str(&format!(" --at {}", at.join(",")));
+            // `[` is a shell pattern: a tensor's value goes in quotes.
+            match at.contains('[') {
+                true => command.push_str(&format!(" --at '{at}'")),
+                false => command.push_str(&format!(" --at {at}")),
+            }
         }
         Ok(format!(
             "# saved by an autograd-cli session; run it with:\n# {command}\n{source}\n"

@@ -90,7 +90,8 @@ impl Session {
         };
         let program =
             crate::parse::parse_program(&source).map_err(|e| locate(e, &source, &pieces, line))?;
-        let graph = Graph::lower(program, of).map_err(|e| locate(e, &source, &pieces, line))?;
+        let graph = Graph::lower_values(program, of, &self.shapes)
+            .map_err(|e| locate(e, &source, &pieces, line))?;
         let replaced = steps.len() < self.steps.len() + named.len();
         self.steps = steps;
         for v in graph.variables() {
@@ -104,16 +105,14 @@ impl Session {
             }
         }
         if replaced {
-            let texts: Vec<(&str, &str)> = self
-                .steps
-                .iter()
-                .map(|s| (s.name.as_str(), s.text.as_str()))
-                .collect();
-            self.known.rebuild(&texts, &self.point)?;
+            self.known.rebuild(&self.steps, &self.point, &self.shapes)?;
         } else {
             let names: Vec<&str> = self.steps.iter().map(|s| s.name.as_str()).collect();
             for i in self.steps.len() - named.len()..self.steps.len() {
-                let lowered = self.known.lower(&self.steps[i].text, &names[..i])?;
+                let step = &self.steps[i];
+                let lowered =
+                    self.known
+                        .lower(&step.name, &step.text, &names[..i], &self.shapes)?;
                 self.known.push(lowered, &self.point);
             }
         }
@@ -158,6 +157,10 @@ impl Session {
     /// A known step or variable one or two edits from `name` (a typo
     /// that would otherwise make a new variable silently).
     pub(super) fn near_name(&self, name: &str) -> Option<String> {
+        // A tensor's elements (`x[0]`, `b[0]`) differ by design.
+        if name.contains('[') {
+            return None;
+        }
         let len = name.chars().count();
         let limit = if len <= 4 { 1 } else { 2 };
         self.steps
@@ -203,8 +206,12 @@ impl Session {
             )?;
             return Ok(());
         }
-        let value = self.known.value_of(i).unwrap_or(f64::NAN);
-        let value = number::format_digits(value, self.options.digits);
+        let num = |x: &f64| number::format_digits(*x, self.options.digits);
+        let value = match (self.known.value_of(i), self.known.shape_of(i)) {
+            (Some(values), Some(shape)) => tensor_text(values, shape, num),
+            (Some([value]), None) => num(value),
+            _ => num(&f64::NAN),
+        };
         writeln!(out, "{name} = {value}")?;
         Ok(())
     }
@@ -257,7 +264,9 @@ impl Session {
                         .map(|s| s.name.as_str())
                         .chain(added.iter().map(|s| s.name.as_str()))
                         .collect();
-                    self.known.lower(text, &names).map_err(in_line)
+                    self.known
+                        .lower(name, text, &names, &self.shapes)
+                        .map_err(in_line)
                 }
             };
             let lowered = match lowered {
@@ -344,6 +353,34 @@ pub(super) fn shift(mut e: Error, by: usize, len: usize) -> Error {
 
 /// `:at b=…,x=…`.
 pub(super) fn fix(missing: &[String]) -> String {
-    let items: Vec<String> = missing.iter().map(|m| format!("{m}=…")).collect();
+    // A tensor's elements are asked for as the tensor: `W=[[…]]`.
+    let mut items: Vec<String> = Vec::new();
+    for m in missing {
+        let item = match m.split_once('[') {
+            Some((base, rest)) if rest.contains(',') => format!("{base}=[[…]]"),
+            Some((base, _)) => format!("{base}=[…]"),
+            None => format!("{m}=…"),
+        };
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
     format!(":at {}", items.join(","))
+}
+
+/// `[1, 2]` or `[[1, 2], [3, 4]]`: a tensor's elements (row-major) in its
+/// shape, each written by `num`.
+pub(super) fn tensor_text(values: &[f64], shape: &[usize], num: impl Fn(&f64) -> String) -> String {
+    let row = |r: &[f64]| format!("[{}]", r.iter().map(&num).collect::<Vec<_>>().join(", "));
+    match shape {
+        [_, columns] if *columns > 0 => format!(
+            "[{}]",
+            values
+                .chunks(*columns)
+                .map(row)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => row(values),
+    }
 }

@@ -238,6 +238,9 @@ pub struct Session {
     stderr_color: bool,
     /// Each step lowered once, with its value at the point.
     known: steps::Known,
+    /// The shapes of the point's vectors and matrices (SPEC §9, `:at
+    /// W=[[…]]`): lowering needs them before the values.
+    shapes: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 /// A piece of the program's text that came from the line being handled:
@@ -262,6 +265,7 @@ impl Session {
             options,
             stderr_color,
             known: steps::Known::default(),
+            shapes: rustc_hash::FxHashMap::default(),
         }
     }
 

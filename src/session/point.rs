@@ -81,8 +81,13 @@ impl Session {
                 },
             )
             .map_err(located)?;
-        let compiled =
-            crate::compile::compile(&source, PROGRAM, options.of.as_deref()).map_err(located)?;
+        let compiled = self
+            .compile(
+                &source,
+                options.of.as_deref(),
+                mode == crate::options::Mode::One,
+            )
+            .map_err(located)?;
         let missing = self.missing(&compiled.graph);
         // Formulas need no point: without a whole one, they come alone.
         if !missing.is_empty() && !options.symbolic.symbolic {
@@ -149,7 +154,9 @@ impl Session {
             Target::Expression { .. } => None,
         };
         let located = |e: Error| locate(e, &source, &pieces, call.line);
-        let compiled = crate::compile::compile(&source, PROGRAM, of.as_deref()).map_err(located)?;
+        let compiled = self
+            .compile(&source, of.as_deref(), false)
+            .map_err(located)?;
         let graph = compiled.graph;
         let missing = self.missing(&graph);
         if !missing.is_empty() {
@@ -196,6 +203,19 @@ impl Session {
         Ok(Flow::Go)
     }
 
+    /// The program `source` compiled with the point's tensor shapes; with
+    /// `values`, an output that is a tensor is shown (its values only).
+    pub(super) fn compile(
+        &self,
+        source: &str,
+        of: Option<&str>,
+        values: bool,
+    ) -> Result<crate::compile::Compiled> {
+        crate::compile::compile_outputs_for(source, PROGRAM, &[of], &self.shapes, values)?
+            .pop()
+            .ok_or_else(|| Error::internal("no program compiled"))
+    }
+
     /// `:at` bindings (`text`, composed as `nfc`) merged into the point;
     /// `offset` is where they start in `line`.
     pub(super) fn set_point(
@@ -208,7 +228,12 @@ impl Session {
         let in_line = |e: Error| shift(e, offset, line.len()).in_source(line, origin);
         let bindings = crate::bindings::parse(text).map_err(in_line)?;
         for b in &bindings {
-            if self.steps.iter().any(|s| s.name == b.name) {
+            // `W[0,1]` is an element of W.
+            let base = b
+                .name
+                .split_once('[')
+                .map_or(b.name.as_str(), |(base, _)| base);
+            if self.steps.iter().any(|s| s.name == base) {
                 let what = format!(
                     "`{}` is a step of the program, so it cannot also be given a value",
                     b.name
@@ -216,23 +241,78 @@ impl Session {
                 return Err(in_line(Error::at(ErrorKind::Input(what), b.span)));
             }
         }
+        // A vector or matrix given anew replaces the old one whole (its
+        // shape may change): the steps are lowered again with the shapes.
+        let given = crate::bindings::shapes(&[text.to_string()]);
+        let mut shapes = self.shapes.clone();
+        let mut reshaped = false;
+        for (name, shape) in &given {
+            reshaped |= shapes.insert(name.clone(), shape.clone()).as_ref() != Some(shape);
+        }
+        let mut point = self.point.clone();
+        point.retain(|(n, _)| {
+            n.split_once('[')
+                .is_none_or(|(base, _)| !given.contains_key(base))
+        });
         for b in bindings {
-            match self.point.iter_mut().find(|(n, _)| *n == b.name) {
+            match point.iter_mut().find(|(n, _)| *n == b.name) {
                 Some(p) => p.1 = b.value,
-                None => self.point.push((b.name, b.value)),
+                None => point.push((b.name, b.value)),
             }
         }
-        self.known.refresh(&self.point);
+        if reshaped {
+            let mut known = steps::Known::default();
+            known.rebuild(&self.steps, &point, &shapes).map_err(|e| {
+                e.with_note(format!("with {text}, an earlier step no longer lowers"))
+            })?;
+            self.known = known;
+            self.shapes = shapes;
+        } else {
+            self.known.refresh(&point);
+        }
+        self.point = point;
         Ok(())
     }
 
-    /// `w=0.5, b=1`.
+    /// `w=0.5,b=1`: the whole point as `--at` takes it.
     pub(super) fn point_text(&self) -> String {
-        let items: Vec<String> = self
-            .point
-            .iter()
-            .map(|(n, v)| format!("{n}={}", number::format(*v)))
-            .collect();
+        let names: Vec<String> = self.point.iter().map(|(n, _)| n.clone()).collect();
+        self.at_text(&names)
+    }
+
+    /// The point's values of `variables` as `--at` takes them, a vector or
+    /// matrix written whole (`W=[[1, 2], [3, 4]]`) where its first element
+    /// is named.
+    pub(super) fn at_text(&self, variables: &[String]) -> String {
+        let value = |name: &str| self.point.iter().find(|(n, _)| n == name).map(|p| p.1);
+        let mut items: Vec<String> = Vec::new();
+        let mut written: Vec<&str> = Vec::new();
+        for v in variables {
+            let base = v.split_once('[').map(|(base, _)| base);
+            match base.and_then(|b| Some((b, self.shapes.get(b)?))) {
+                Some((base, shape)) if !written.contains(&base) => {
+                    written.push(base);
+                    let n: usize = shape.iter().product();
+                    let values: Vec<f64> = (0..n)
+                        .map(|k| {
+                            let name = match shape.as_slice() {
+                                [_, columns] => format!("{base}[{},{}]", k / columns, k % columns),
+                                _ => format!("{base}[{k}]"),
+                            };
+                            value(&name).unwrap_or(f64::NAN)
+                        })
+                        .collect();
+                    let text = super::enter::tensor_text(&values, shape, |x| number::format(*x));
+                    items.push(format!("{base}={text}"));
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(x) = value(v) {
+                        items.push(format!("{v}={}", number::format(x)));
+                    }
+                }
+            }
+        }
         items.join(",")
     }
 

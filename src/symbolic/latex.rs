@@ -38,8 +38,16 @@ const GREEK: [&str; 24] = [
 ];
 
 /// A name in LaTeX: `yhat` → `\hat{y}`, `alpha` → `\alpha`, `w_1` → `w_{1}`,
-/// a long name upright (`\mathrm{loss}`).
+/// a long name upright (`\mathrm{loss}`), a tensor's element with its
+/// indices as a subscript (`W[1,0]` → `W_{1,0}`, SPEC §9).
 pub fn name(text: &str) -> String {
+    if let Some((base, indices)) = text
+        .strip_suffix(']')
+        .and_then(|t| t.split_once('['))
+        .filter(|(b, _)| !b.is_empty())
+    {
+        return format!("{}_{{{indices}}}", name(base));
+    }
     if let Some(base) = text.strip_suffix("hat").filter(|b| !b.is_empty()) {
         return format!("\\hat{{{}}}", name(base));
     }

@@ -195,12 +195,21 @@ pub fn differentiate_in(graph: &Graph, inline: bool, bare: bool, ex: Exprs) -> R
     let mut steps = Vec::new();
     let output = graph.output();
     let mut name = String::new();
-    let is_step = |id: NodeId| {
-        !inline
-            && graph.is_named(id)
-            && matches!(graph.kind(id), Kind::Op(_))
-            && !(bare && id == output)
-    };
+    // A step is a statement's (`h[0]` of `h = tanh(W@x + b)` too), not an
+    // element of a subexpression the table names as a row (`g1[0]` of
+    // `W@x + b`).
+    let statements: rustc_hash::FxHashSet<&str> =
+        graph.statement_names().iter().map(String::as_str).collect();
+    let steps_by_node: Vec<bool> = (0..n as NodeId)
+        .map(|id| {
+            !inline
+                && graph.is_named(id)
+                && matches!(graph.kind(id), Kind::Op(_))
+                && !(bare && id == output)
+                && statements.contains(graph.name(id).to_string().as_str())
+        })
+        .collect();
+    let is_step = |id: NodeId| steps_by_node[id as usize];
     let linear = |id: NodeId| matches!(graph.kind(id), Kind::Op(Op::Add | Op::Sub | Op::Neg));
     // A sum used only by a sum is not built: its terms are handed on, so a
     // chain of n additions makes one n-term sum, not n growing ones.
@@ -380,17 +389,171 @@ impl Formulas {
 /// The name of the statement a formula is read as, after the steps.
 const FORMULA_NAME: &str = "__formula";
 
-/// The graph of `formula` read after `steps` (a program, one statement a
-/// line): the formula as a program of the language.
-pub fn formula_graph(steps: &str, formula: &str) -> Result<Graph> {
-    let text = format!("{steps}{FORMULA_NAME} = {formula}\n");
+/// The steps as a program the formulas can be read after: one statement a
+/// scalar step, and one list statement a tensor's (`h = [tanh(…), tanh(…)]`,
+/// SPEC §9), so `h[0]` in a formula reads back as an index of `h`; with
+/// the tensor variables' shapes, so `W[0,1]` reads back as W's element.
+#[derive(Debug, Clone, Default)]
+pub struct ReadBack {
+    pub text: String,
+    pub shapes: FxHashMap<String, Vec<usize>>,
+}
+
+impl ReadBack {
+    /// No steps: the formulas are in the variables alone (`--inline`).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// `W[1,0]` → (`W`, [1, 0]): an element of a tensor, by its name (the
+/// names lowering gives elements; no other name holds `[`).
+fn element_name(name: &str) -> Option<(&str, Vec<usize>)> {
+    let (base, rest) = name.split_once('[')?;
+    let indices = rest.strip_suffix(']')?;
+    let indices = indices
+        .split(',')
+        .map(|i| i.trim().parse().ok())
+        .collect::<Option<Vec<usize>>>()?;
+    Some((base, indices))
+}
+
+/// `W[1,0]` with W 2×3 → (`W`, 3): the tensor a variable is an element of,
+/// and the element's place in it, row-major.
+pub fn element_of<'n>(
+    name: &'n str,
+    shapes: &FxHashMap<String, Vec<usize>>,
+) -> Option<(&'n str, usize)> {
+    let (base, index) = element_name(name)?;
+    let shape = shapes.get(base)?;
+    if shape.len() != index.len() || index.iter().zip(shape).any(|(i, n)| i >= n) {
+        return None;
+    }
+    Some((base, index.iter().zip(shape).fold(0, |k, (i, n)| k * n + i)))
+}
+
+/// A tensor as the read-back program needs it: the smallest shape holding
+/// the elements named, and each named element's formula.
+#[derive(Default)]
+struct Elements {
+    shape: Vec<usize>,
+    formulas: FxHashMap<Vec<usize>, Id>,
+}
+
+impl Elements {
+    fn add(&mut self, index: Vec<usize>, formula: Id) {
+        self.shape.resize(index.len(), 0);
+        for (extent, &i) in self.shape.iter_mut().zip(&index) {
+            *extent = (*extent).max(i + 1);
+        }
+        self.formulas.insert(index, formula);
+    }
+}
+
+impl Formulas {
+    /// [`ReadBack`] of these formulas' steps. A tensor's shape is the
+    /// smallest that holds the elements the formulas name: an element the
+    /// output does not use was dropped from the graph, and no formula reads
+    /// it, so its place in the list holds a 0.
+    pub fn read_back(&self, graph: &Graph) -> ReadBack {
+        let mut shapes: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for v in graph.variables() {
+            if let Some((base, index)) = element_name(v) {
+                let shape = shapes.entry(base.to_string()).or_default();
+                shape.resize(index.len(), 0);
+                for (extent, &i) in shape.iter_mut().zip(&index) {
+                    *extent = (*extent).max(i + 1);
+                }
+            }
+        }
+        let mut name = String::new();
+        let names: Vec<String> = self
+            .steps
+            .iter()
+            .map(|&(node, _)| {
+                name.clear();
+                graph.write_name(&mut name, node);
+                name.clone()
+            })
+            .collect();
+        let mut tensors: FxHashMap<&str, Elements> = FxHashMap::default();
+        // Where each tensor's statement goes: after its last element step.
+        // Its elements come from one statement of the program, so no step
+        // between them reads one of them.
+        let mut last: FxHashMap<&str, usize> = FxHashMap::default();
+        for (k, (name, &(_, def))) in names.iter().zip(&self.steps).enumerate() {
+            if let Some((base, index)) = element_name(name) {
+                tensors.entry(base).or_default().add(index, def);
+                last.insert(base, k);
+            }
+        }
+        let mut text = String::new();
+        for (k, (name, &(_, def))) in names.iter().zip(&self.steps).enumerate() {
+            let Some((base, _)) = element_name(name) else {
+                text.push_str(name);
+                text.push_str(" = ");
+                print::write(&self.ex, def, &mut text);
+                text.push('\n');
+                continue;
+            };
+            if last.get(base) != Some(&k) {
+                continue;
+            }
+            let tensor = &tensors[base];
+            text.push_str(base);
+            text.push_str(" = ");
+            write_list(&self.ex, tensor, &mut text);
+            text.push('\n');
+        }
+        ReadBack { text, shapes }
+    }
+}
+
+/// `[f0, f1]` or `[[f00, f01], [f10, f11]]`, 0 where no formula is named.
+fn write_list(ex: &Exprs, tensor: &Elements, out: &mut String) {
+    let element = |index: Vec<usize>, out: &mut String| match tensor.formulas.get(&index) {
+        Some(&f) => print::write(ex, f, out),
+        None => out.push('0'),
+    };
+    let row = |r: Option<usize>, out: &mut String| {
+        out.push('[');
+        let n = *tensor.shape.last().unwrap_or(&0);
+        for c in 0..n {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            element(r.into_iter().chain([c]).collect(), out);
+        }
+        out.push(']');
+    };
+    match tensor.shape.as_slice() {
+        [_, _] => {
+            out.push('[');
+            for r in 0..tensor.shape[0] {
+                if r > 0 {
+                    out.push_str(", ");
+                }
+                row(Some(r), out);
+            }
+            out.push(']');
+        }
+        _ => row(None, out),
+    }
+}
+
+/// The graph of `formula` read after `steps` ([`Formulas::read_back`]): the
+/// formula as a program of the language.
+pub fn formula_graph(steps: &ReadBack, formula: &str) -> Result<Graph> {
+    let text = format!("{}{FORMULA_NAME} = {formula}\n", steps.text);
     let program = crate::parse::parse_program(&text)
         .map_err(|e| Error::internal(format!("a printed formula does not read back: {e}")))?;
-    Graph::lower(program, Some(FORMULA_NAME)).map_err(|e| match e.exit_code() {
-        // A derivative that is a constant and not finite (`1/0` for k/0):
-        // an evaluation error of the user's program, not a bug.
-        3 => e.with_note(format!("in the formula of a derivative: {formula}")),
-        _ => Error::internal(format!("a printed formula does not lower: {e}")),
+    Graph::lower_shaped(program, Some(FORMULA_NAME), &steps.shapes).map_err(|e| {
+        match e.exit_code() {
+            // A derivative that is a constant and not finite (`1/0` for k/0):
+            // an evaluation error of the user's program, not a bug.
+            3 => e.with_note(format!("in the formula of a derivative: {formula}")),
+            _ => Error::internal(format!("a printed formula does not lower: {e}")),
+        }
     })
 }
 
@@ -413,7 +576,7 @@ pub struct Hessian {
     pub rows: Vec<Vec<String>>,
 }
 
-pub fn hessian(graph: &Graph, first: &Formulas, steps: &str) -> Result<Hessian> {
+pub fn hessian(graph: &Graph, first: &Formulas, steps: &ReadBack) -> Result<Hessian> {
     let variables = graph.variables();
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(variables.len());
     let constants = first.ex.constant_names();

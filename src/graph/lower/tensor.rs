@@ -25,6 +25,14 @@ pub(super) struct Tensor {
     pub(super) elems: Vec<Val>,
 }
 
+/// A tensor subexpression's row in the table: a group, or one scalar node
+/// (`sum(h)`, `v@h + c`).
+#[derive(Clone, Copy)]
+pub(super) enum Unit {
+    Group(usize),
+    Scalar(NodeId),
+}
+
 /// The functions that take or make whole tensors, known only as calls (so
 /// that `sum` or `norm` stays a variable name in a scalar program).
 const TENSOR_FUNCTIONS: [&str; 7] = [
@@ -48,14 +56,6 @@ fn describe(text: &str, shape: &[usize]) -> String {
         [1] => format!("{text} has 1 entry"),
         [n] => format!("{text} has {n} entries"),
         s => format!("{text} is {}", shape_text(s)),
-    }
-}
-
-/// An element's name: `W[1,0]`, `x[2]`.
-pub(super) fn element_name(name: &str, shape: &[usize], flat: usize) -> String {
-    match *shape {
-        [_, cols] => format!("{name}[{},{}]", flat / cols, flat % cols),
-        _ => format!("{name}[{flat}]"),
     }
 }
 
@@ -139,6 +139,143 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The operation a tensor subexpression's row shows (`matmul`, `tanh`,
+    /// `sum`); `None` for one that makes no node (a name, a literal, an
+    /// index, a transpose).
+    fn unit_op(&self, id: ExprId) -> Option<&'static str> {
+        match self.program.expr(id).kind {
+            ExprKind::Binary(BinOp::MatMul, _, _) => Some("matmul"),
+            ExprKind::Binary(bin, _, _) => Some(scalar_op(bin).name()),
+            ExprKind::Neg(_) => Some("neg"),
+            ExprKind::Call { .. } => {
+                let name = self.program.name(id);
+                match name {
+                    "transpose" => None,
+                    "sum" => Some("sum"),
+                    "mean" => Some("mean"),
+                    "dot" => Some("dot"),
+                    "norm" => Some("norm"),
+                    "softmax" => Some("softmax"),
+                    "logsumexp" => Some("logsumexp"),
+                    _ => match ops::function(name, self.program.call_args(id).len()) {
+                        Some(Ok(op)) => Some(op.name()),
+                        _ => None,
+                    },
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The operation a statement's group shows.
+    fn shown_op(&self, id: ExprId) -> &'static str {
+        match self.unit_op(id) {
+            Some(op) => op,
+            None => match self.program.expr(id).kind {
+                ExprKind::Index { .. } => "index",
+                ExprKind::List { .. } => "list",
+                ExprKind::Transpose(_) | ExprKind::Call { .. } => "transpose",
+                _ => "id",
+            },
+        }
+    }
+
+    fn is_matmul(&self, id: ExprId) -> bool {
+        matches!(
+            self.program.expr(id).kind,
+            ExprKind::Binary(BinOp::MatMul, _, _)
+        )
+    }
+
+    /// An affine `A@B + c` (or `- c`) is one row, as the lecture writes
+    /// z = Wx + b: its product's row is taken in. Whether it had one.
+    fn take_in_product(&mut self, id: ExprId) -> bool {
+        let ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) = self.program.expr(id).kind else {
+            return false;
+        };
+        let mut taken = false;
+        for c in [a, b] {
+            if !self.is_matmul(c) {
+                continue;
+            }
+            match self.expr_units.remove(&c) {
+                Some(Unit::Group(i)) => {
+                    self.dead_groups.insert(i);
+                    taken = true;
+                }
+                Some(Unit::Scalar(n)) => {
+                    self.scalar_units.remove(&n);
+                    taken = true;
+                }
+                None => {}
+            }
+        }
+        taken
+    }
+
+    /// After a tensor operation is lowered: the nodes it made are its
+    /// expansion (hidden unless a row shows them), and it becomes a row —
+    /// a group, or its one scalar node — unless it made no node.
+    pub(super) fn expansion(&mut self, id: ExprId, before: usize, val: Val) {
+        let after = self.drafts.len();
+        if after > before {
+            if self.hidden.len() < after {
+                self.hidden.resize(after, false);
+            }
+            self.hidden[before..after].fill(true);
+        }
+        self.take_in_product(id);
+        let Some(op) = self.unit_op(id) else {
+            return;
+        };
+        match val {
+            Val::Tensor(t) => {
+                let tensor = &self.tensors[t as usize];
+                let nodes: Option<Vec<NodeId>> = tensor
+                    .elems
+                    .iter()
+                    .map(|e| match *e {
+                        Val::Node(n) if n as usize >= before => Some(n),
+                        _ => None,
+                    })
+                    .collect();
+                // Elements made before (shared) or constant: no row of its own.
+                let Some(nodes) = nodes else {
+                    return;
+                };
+                let shape = tensor.shape.clone();
+                self.groups.push(Group {
+                    name: String::new(),
+                    shape,
+                    nodes,
+                    definition: Some(self.text_of(id).to_string()),
+                    op,
+                });
+                self.expr_units
+                    .insert(id, Unit::Group(self.groups.len() - 1));
+            }
+            Val::Node(n) if n as usize >= before => {
+                self.scalar_units.insert(n, (self.text_of(id).into(), op));
+                self.expr_units.insert(id, Unit::Scalar(n));
+            }
+            _ => {}
+        }
+    }
+
+    /// A scalar `v@h + c`: one row with its product, its definition as
+    /// written.
+    pub(super) fn affine_scalar(&mut self, id: ExprId, before: usize, val: Val) {
+        if !self.take_in_product(id) {
+            return;
+        }
+        if let (Val::Node(n), Some(op)) = (val, self.unit_op(id)) {
+            if n as usize >= before {
+                self.scalar_units.insert(n, (self.text_of(id).into(), op));
+                self.expr_units.insert(id, Unit::Scalar(n));
+            }
+        }
+    }
+
     /// A tensor variable: one scalar variable per element, named `W[1,0]`.
     pub(super) fn tensor_variable(&mut self, name: &'a str, span: Span) -> Val {
         let shape = self.shapes.get(name).cloned().unwrap_or_default();
@@ -157,6 +294,7 @@ impl<'a> Lowerer<'a> {
             shape: shape.clone(),
             nodes,
             definition: None,
+            op: "var",
         });
         let t = self.tensor(shape, elems);
         if let Val::Tensor(i) = t {
@@ -169,6 +307,11 @@ impl<'a> Lowerer<'a> {
     /// node (`h[0]`), the group is recorded.
     pub(super) fn tensor_statement(&mut self, name: &'a str, t: u32, span: Span, root: ExprId) {
         let definition = Some(self.text_of(root).to_string());
+        // The statement's group is the row of its expression.
+        if let Some(Unit::Group(i)) = self.expr_units.remove(&root) {
+            self.dead_groups.insert(i);
+        }
+        let op = self.shown_op(root);
         let Tensor { shape, elems } = self.tensors[t as usize].clone();
         let mut nodes = Vec::with_capacity(elems.len());
         let mut named = Vec::with_capacity(elems.len());
@@ -191,6 +334,7 @@ impl<'a> Lowerer<'a> {
             shape: shape.clone(),
             nodes,
             definition,
+            op,
         });
         if let Val::Tensor(i) = self.tensor(shape, named) {
             self.defined_tensors.insert(name, i);
@@ -198,18 +342,29 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The error for an output that is a tensor: gradients need a loss.
-    pub(super) fn tensor_output(&self, name: &str, t: u32, span: Span) -> Error {
+    /// `text` is its name, or the expression of a bare last one.
+    pub(super) fn tensor_output(&self, text: &str, t: u32, span: Span) -> Error {
         let shape = &self.tensors[t as usize].shape;
         let what = match shape.as_slice() {
             [n] => format!("a vector of {n} entries"),
             s => format!("a {} matrix", shape_text(s)),
         };
+        // `(W@x)[0]`: an index binds tighter than any operator.
+        let atom = crate::parse::is_name(text);
+        let indexed = match atom {
+            true => text.to_string(),
+            false => format!("({text})"),
+        };
+        let element = match shape.len() {
+            1 => format!("{indexed}[0]"),
+            _ => format!("{indexed}[0, 0]"),
+        };
         self.shape_error(
-            format!("the output `{name}` is {what}: gradients need a scalar output (a loss)"),
+            format!("the output `{text}` is {what}: gradients need a scalar output (a loss)"),
             span,
         )
         .with_help(format!(
-            "reduce it to one number: `sum({name})`, `mean({name})`, or an element such as `{name}[0]`"
+            "reduce it to one number: `sum({text})`, `mean({text})`, or an element such as `{element}`"
         ))
     }
 
