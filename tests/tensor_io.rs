@@ -467,3 +467,16 @@ fn a_long_at_line_says_how_to_save_it() {
     assert!(last.starts_with("--at … ("), "{last}");
     assert!(last.ends_with("characters, too long to show: --save FILE writes them to a file that --at @FILE reads)"), "{last}");
 }
+
+#[test]
+fn the_session_trains_tensor_parameters() {
+    let script = b":at W=[[1,2],[3,4]], x=[1,1], y=[0,1]\nL = sum((W@x - y)^2)\n:train W --steps 1 --lr 0.1\n:at\n";
+    let r = run_with_stdin(&["-i"], Some(script));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // W - 0.1 * 2 (W@x - y) xᵀ, as on the command line.
+    assert!(
+        r.stdout.contains("the point is now W=[[0.3999999999999999, 1.4], [1.7999999999999998, 2.8]],x=[1, 1],y=[0, 1]"),
+        "{}",
+        r.stdout
+    );
+}

@@ -234,7 +234,10 @@ pub fn train(
 /// `--train W,b,c` with each tensor parameter (a group of variables) as
 /// its elements, row-major; and the tensors, each with its shape and its
 /// elements' range among the parameters.
-fn tensor_params(graph: &Graph, names: &[String]) -> Result<(Vec<String>, Vec<log::ParamTensor>)> {
+pub fn tensor_params(
+    graph: &Graph,
+    names: &[String],
+) -> Result<(Vec<String>, Vec<log::ParamTensor>)> {
     let mut expanded = Vec::with_capacity(names.len());
     let mut tensors = Vec::new();
     for p in names {
