@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         let bad = |reason: &str| {
             Error::at(
                 ErrorKind::Binding {
-                    text: trimmed.to_string(),
+                    text: shown(trimmed),
                     reason: reason.to_string(),
                 },
                 span,
@@ -93,7 +93,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
                 .map(|s| Span::new(value_start + s.start, value_start + s.end));
             Error::at(
                 ErrorKind::Binding {
-                    text: trimmed.to_string(),
+                    text: shown(trimmed),
                     reason,
                 },
                 inner.unwrap_or(span),
@@ -112,6 +112,16 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
         });
     }
     Ok(out)
+}
+
+/// A binding as an error message quotes it: on one line (a file's
+/// matrix may span several), at most 80 characters.
+fn shown(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
+    }
 }
 
 /// The comma-separated items of `text`, with their byte offsets; a line
@@ -279,7 +289,7 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
 fn tensor_error(text: &str, reason: String, span: Span) -> Error {
     Error::at(
         ErrorKind::Binding {
-            text: text.to_string(),
+            text: shown(text),
             reason,
         },
         span,
@@ -287,10 +297,13 @@ fn tensor_error(text: &str, reason: String, span: Span) -> Error {
     .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
 }
 
+/// An entry of a tensor as written, and its place.
+pub type Cell<'t> = (&'t str, Span);
+
 /// The entries of a vector `[1, 2]` or a matrix `[[1, 2], [3, 4]]` (rows),
 /// as written, row-major, each with its place (`at` is where `text` starts
 /// in the text its errors point into), and the shape.
-pub fn tensor_cells(text: &str, at: usize) -> Result<(Vec<usize>, Vec<(&str, Span)>)> {
+pub fn tensor_cells(text: &str, at: usize) -> Result<(Vec<usize>, Vec<Cell<'_>>)> {
     let bad = |reason: String, start: usize, end: usize| {
         tensor_error(text, reason, Span::new(at + start, at + end))
     };

@@ -78,6 +78,10 @@ bad! {
     axis_of_a_vector: ["sum(x, 1)", "--at", "x=[1,2]"] => 2, ["`sum(x, 1)` has no axis 1: x has 2 entries: its one axis is 0"];
     // lead: formulas of an index by a variable.
     symbolic_of_an_index_by_a_variable: ["p = softmax(z); L = -ln(p[y])", "--at", "z=[1,2,3], y=2", "--symbolic"] => 2, ["--symbolic writes one formula for every value of the variables, and `p[y]` picks an element by the value of a variable", "write the index as a number (`p[2]`)"];
+    train_a_tensor_step: ["h = tanh(W@x); L = sum(h)", "--train", "h", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train h: `h` is a step of the program, not a variable: train the variables it is made of"];
+    train_no_such_tensor: ["h = tanh(W@x); L = sum(h)", "--train", "Q", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train Q: the program has no variable `Q` (its variables: W, x)"];
+    train_save_unwritable: ["L = (w - 1)^2", "--train", "w", "--at", "w=0", "--save", "/nonexistent/dir/w.txt"] => 2, ["--save /nonexistent/dir/w.txt"];
+    save_without_train: ["L = (w - 1)^2", "--at", "w=0", "--save", "w.txt"] => 2, ["--save is an option of training"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the

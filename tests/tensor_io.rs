@@ -315,3 +315,168 @@ fn expect_tensor_verdicts_in_json_csv_and_summary() {
         r.stdout
     );
 }
+
+const NET: &str = "L = sum((W@x - y)^2)";
+
+#[test]
+fn training_tensor_parameters_ends_with_an_at_line_that_runs() {
+    let r = run(&[
+        NET,
+        "--train",
+        "W",
+        "--at",
+        "W=[[1,2],[3,4]], x=[1,1], y=[0,1]",
+        "--steps",
+        "1",
+        "--lr",
+        "0.1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // One update: W - 0.1 * 2 (W@x - y) xᵀ.
+    let last = r.stdout.lines().last().expect("a line");
+    assert_eq!(
+        last,
+        "--at W=[[0.3999999999999999, 1.4], [1.7999999999999998, 2.8]],x=[1, 1],y=[0, 1]"
+    );
+    assert!(r.stdout.contains("‖∂L/∂W‖"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("W = [[0.3999999999999999, 1.4], [1.7999999999999998, 2.8]]"),
+        "{}",
+        r.stdout
+    );
+    let again = run(&[
+        NET,
+        "--at",
+        last.trim_start_matches("--at "),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+
+    // JSON: a tensor is one key, nested arrays.
+    let r = run(&[
+        NET,
+        "--train",
+        "W",
+        "--at",
+        "W=[[1,2],[3,4]], x=[1,1], y=[0,1]",
+        "--lr",
+        "0.1",
+        "--format",
+        "json",
+    ]);
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        out["steps"][0]["gradient"]["W"],
+        serde_json::json!([[6, 6], [12, 12]])
+    );
+    assert_eq!(out["params"]["W"][1][1], 2.8);
+}
+
+#[test]
+fn training_saves_its_parameters_for_at_file() {
+    let saved = scratch("saved.txt", "");
+    let data = scratch("net.csv", "x[0],x[1],y[0],y[1]\n1,1,0,1\n1,0,1,0\n");
+    let r = run(&[
+        NET,
+        "--train",
+        "W",
+        "--at",
+        "W=[[1,2],[3,4]]",
+        "--points",
+        &data,
+        "--epochs",
+        "3",
+        "--lr",
+        "0.1",
+        "--save",
+        &saved,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some(format!("--at @{saved}").as_str())
+    );
+    let text = std::fs::read_to_string(&saved).expect("saved");
+    assert!(text.starts_with("W=[["), "{text}");
+    // The saved file trains on from where it stopped: three epochs and
+    // three more are six.
+    let six = run(&[
+        NET,
+        "--train",
+        "W",
+        "--at",
+        "W=[[1,2],[3,4]]",
+        "--points",
+        &data,
+        "--epochs",
+        "6",
+        "--lr",
+        "0.1",
+        "--format",
+        "json",
+    ]);
+    let more = run(&[
+        NET,
+        "--train",
+        "W",
+        "--at",
+        &format!("@{saved}"),
+        "--points",
+        &data,
+        "--epochs",
+        "3",
+        "--lr",
+        "0.1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(more.code, 0, "{}", more.stderr);
+    let six: serde_json::Value = serde_json::from_str(&six.stdout).expect("JSON");
+    let more: serde_json::Value = serde_json::from_str(&more.stdout).expect("JSON");
+    assert_eq!(six["params"], more["params"]);
+}
+
+#[test]
+fn a_long_at_line_says_how_to_save_it() {
+    // 30×30 weights: the --at line is longer than the table shows.
+    let w: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                "[{}]",
+                (0..30)
+                    .map(|j| format!("0.{:02}{i}{j}", (i * j) % 97))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect();
+    let at = format!("W=[{}], x=[{}]", w.join(","), vec!["1"; 30].join(","));
+    let r = run(&[
+        "L = sum(tanh(W@x))",
+        "--train",
+        "W",
+        "--at",
+        &at,
+        "--lr",
+        "0.01",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let last = r.stdout.lines().last().expect("a line");
+    assert!(last.starts_with("--at … ("), "{last}");
+    assert!(last.ends_with("characters, too long to show: --save FILE writes them to a file that --at @FILE reads)"), "{last}");
+}
+
+#[test]
+fn the_session_trains_tensor_parameters() {
+    let script = b":at W=[[1,2],[3,4]], x=[1,1], y=[0,1]\nL = sum((W@x - y)^2)\n:train W --steps 1 --lr 0.1\n:at\n";
+    let r = run_with_stdin(&["-i"], Some(script));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // W - 0.1 * 2 (W@x - y) xᵀ, as on the command line.
+    assert!(
+        r.stdout.contains("the point is now W=[[0.3999999999999999, 1.4], [1.7999999999999998, 2.8]],x=[1, 1],y=[0, 1]"),
+        "{}",
+        r.stdout
+    );
+}

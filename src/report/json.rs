@@ -571,15 +571,35 @@ fn formula_value(set: &FormulaSet<'_>) -> serde_json::Value {
 pub struct JsonLog;
 
 /// `{"w": 0.5, "b": 1}`: one number a parameter.
-fn push_named(b: &mut Vec<u8>, names: &[&str], values: &[f64]) {
+fn push_named(b: &mut Vec<u8>, frame: &LogFrame<'_>, values: &[f64]) {
+    let names = frame.names;
     b.push(b'{');
-    for (i, (n, &x)) in names.iter().zip(values).enumerate() {
+    // A tensor parameter (SPEC §9) is one key, its value nested arrays.
+    for (i, unit) in crate::report::log::units(names.len(), frame.tensors)
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             b.extend_from_slice(b", ");
         }
-        push_string(b, n);
-        b.extend_from_slice(b": ");
-        push_number(b, x);
+        match unit {
+            Ok(k) => {
+                push_string(b, names[k]);
+                b.extend_from_slice(b": ");
+                push_number(b, values[k]);
+            }
+            Err(t) => {
+                let t = &frame.tensors[t];
+                push_string(b, &t.name);
+                b.extend_from_slice(b": ");
+                let array = t.array(&values[t.range.clone()], |x| {
+                    let mut n = Vec::new();
+                    push_number(&mut n, x);
+                    String::from_utf8_lossy(&n).into_owned()
+                });
+                b.extend_from_slice(array.as_bytes());
+            }
+        }
     }
     b.push(b'}');
 }
@@ -600,15 +620,15 @@ impl LogSink for JsonLog {
         b.extend_from_slice(b", \"loss\": ");
         push_number(b, r.loss);
         b.extend_from_slice(b", \"params\": ");
-        push_named(b, frame.names, r.params);
+        push_named(b, frame, r.params);
         b.extend_from_slice(b", \"gradient\": ");
-        push_named(b, frame.names, r.grads);
+        push_named(b, frame, r.grads);
         b.push(b'}');
     }
 
     fn end(&mut self, frame: &LogFrame<'_>, end: &LogEnd<'_>, b: &mut Vec<u8>) {
         b.extend_from_slice(b"\n  ],\n  \"params\": ");
-        push_named(b, frame.names, end.params);
+        push_named(b, frame, end.params);
         b.extend_from_slice(b",\n  \"loss\": ");
         push_number(b, end.loss);
         b.extend_from_slice(b",\n  \"at\": ");

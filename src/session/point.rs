@@ -163,12 +163,8 @@ impl Session {
             return Err(Error::new(ErrorKind::MissingBindings(missing.clone()))
                 .with_help(format!("give it a value: {}", fix(&missing))));
         }
-        let at: Vec<String> = graph
-            .variables()
-            .iter()
-            .zip(self.values(&graph))
-            .map(|(name, value)| format!("{name}={}", number::format(value)))
-            .collect();
+        // Tensors whole (`W=[[…]]`), as --at takes them.
+        let at = vec![self.at_text(graph.variables())];
         let config = line.args.config(false, self.options.threads)?;
         // The session's output is a terminal or a script's pipe: `--plot`
         // draws with `always`, and with `auto` on a terminal.
@@ -186,13 +182,16 @@ impl Session {
             ascii: false,
         };
         let data = crate::train::Data {
-            at: vec![at.join(",")],
+            at,
             points: None,
+            stdin_header: None,
         };
         let mut warning = |m: String| warn(Notice::Warning(m));
         let trained = crate::train::train(&graph, &config, data, &look, out, &mut warning)
             .map_err(located)?;
-        for (name, value) in config.params.iter().zip(trained) {
+        // A tensor parameter's values are its elements', row-major.
+        let (trained_names, _) = crate::train::tensor_params(&graph, &config.params)?;
+        for (name, value) in trained_names.iter().zip(trained) {
             if let Some(p) = self.point.iter_mut().find(|(n, _)| n == name) {
                 p.1 = value;
             }
