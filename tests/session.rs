@@ -458,7 +458,7 @@ fn vectors_and_matrices_in_a_session() {
 
     let r = session(
         &["--at", "W=[[1,2],[3,4]], x=[1,1]"],
-        "h = tanh(W@x)\nL = sum(h)\n:at W=[[1,0,0],[0,1,0]], x=[1,2,3]\nh\n:at W=[[1,2]]\n:save -\n",
+        "h = tanh(W@x)\nL = sum(h)\n:at W=[[1,0,0],[0,1,0]], x=[1,2,3]\nh\n:at W=[[1,2]]\n",
     );
     assert_contains(
         &r.stdout,
