@@ -582,3 +582,19 @@ fn pictures_have_a_box_per_tensor() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("tanh 2: tanh(W@x + b)"), "{}", r.stdout);
 }
+
+#[test]
+fn a_row_definition_keeps_its_parentheses() {
+    // The left operand's `(` is outside a binary expression's span: the
+    // row's text takes it back (it printed `W@x - y)^2`).
+    let r = run(&[
+        "sum((W@x - y)^2)",
+        "--at",
+        "W=[[1,2],[3,4]], x=[1,1], y=[1,2]",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &["  pow  (W@x - y)^2 ", "  sum  sum((W@x - y)^2)  29 "],
+    );
+}

@@ -127,7 +127,39 @@ impl<'a> Lowerer<'a> {
 
     /// The text of expression `id`, trimmed (for messages).
     fn text_of(&self, id: ExprId) -> &'a str {
-        self.program.text(self.program.expr(id).span()).trim()
+        let span = self.program.expr(id).span();
+        let source = self.program.source;
+        // A binary expression's span starts at its left operand's, which
+        // leaves out that operand's `(` (`(W@x - y)^2`): the parentheses
+        // the text closes but does not open are taken from around it.
+        let (mut start, mut end) = (span.start, span.end);
+        let depth = |t: &str| {
+            t.chars().fold((0i64, 0i64), |(d, low), c| match c {
+                '(' => (d + 1, low),
+                ')' => (d - 1, low.min(d - 1)),
+                _ => (d, low),
+            })
+        };
+        let (mut d, mut low) = depth(&source[start..end]);
+        while low < 0 {
+            let before = source[..start].trim_end();
+            if !before.ends_with('(') {
+                break;
+            }
+            start = before.len() - 1;
+            d += 1;
+            low += 1;
+        }
+        while d > 0 {
+            let after = &source[end..];
+            let skipped = after.len() - after.trim_start().len();
+            if !after.trim_start().starts_with(')') {
+                break;
+            }
+            end += skipped + 1;
+            d -= 1;
+        }
+        source[start..end].trim()
     }
 
     /// Where the operator between two operands is (the caret of a shape
