@@ -598,3 +598,22 @@ fn a_row_definition_keeps_its_parentheses() {
         &["  pow  (W@x - y)^2 ", "  sum  sum((W@x - y)^2)  29 "],
     );
 }
+
+#[test]
+fn a_point_heading_writes_tensors_whole() {
+    let r = run(&[
+        "sum(W@x)",
+        "--at",
+        "W=[[0.5,-0.5],[1,0.25]], x=[1,2]",
+        "--at",
+        "W=[[1,0],[0,1]], x=[3,4]",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        &[
+            "at W=[[0.5, -0.5], [1, 0.25]], x=[1, 2]\n",
+            "at W=[[1, 0], [0, 1]], x=[3, 4]\n",
+        ],
+    );
+}

@@ -148,14 +148,80 @@ fn is_call(text: &str) -> bool {
     false
 }
 
-/// `at x=4, y=3, z=2`: `names` bound to `values`, as a heading says it.
+/// `W[1,0]` → (`W`, [1, 0]): the tensor an element's name belongs to, and
+/// its indices (lowering names elements so; no other name holds `[`).
+pub fn parse_element(name: &str) -> Option<(&str, Vec<usize>)> {
+    let (base, rest) = name.split_once('[')?;
+    let indices = rest.strip_suffix(']')?;
+    let indices = indices
+        .split(',')
+        .map(|i| i.trim().parse().ok())
+        .collect::<Option<Vec<usize>>>()?;
+    Some((base, indices))
+}
+
+/// `at x=4, y=3, z=2`: `names` bound to `values`, as a heading says it; a
+/// vector's or matrix's elements as the tensor, `W=[[1, 2], [3, 4]]`.
 pub fn describe_point<N: AsRef<str>>(names: &[N], values: &[f64]) -> String {
-    let list: Vec<String> = names
-        .iter()
-        .zip(values)
-        .map(|(n, v)| format!("{}={}", n.as_ref(), crate::number::format(*v)))
+    // Each tensor, in order of its first element: its elements' indices
+    // and values.
+    type Elements = Vec<(Vec<usize>, f64)>;
+    let mut tensors: Vec<(&str, Elements)> = Vec::new();
+    let mut list: Vec<Option<String>> = Vec::new();
+    for (n, &v) in names.iter().zip(values) {
+        match parse_element(n.as_ref()) {
+            Some((base, index)) => match tensors.iter_mut().find(|(b, _)| *b == base) {
+                Some((_, elements)) => elements.push((index, v)),
+                None => {
+                    tensors.push((base, vec![(index, v)]));
+                    list.push(None);
+                }
+            },
+            None => list.push(Some(format!("{}={}", n.as_ref(), crate::number::format(v)))),
+        }
+    }
+    let mut tensors = tensors.into_iter();
+    let list: Vec<String> = list
+        .into_iter()
+        .map(|item| match item {
+            Some(item) => item,
+            None => tensors.next().map_or_else(String::new, |(base, elements)| {
+                format!("{base}={}", tensor_text(&elements))
+            }),
+        })
         .collect();
     format!("at {}", list.join(", "))
+}
+
+/// `[1, 2]` or `[[1, 2], [3, 4]]` from elements by their indices (row-major
+/// or not); a missing element is `?`.
+fn tensor_text(elements: &[(Vec<usize>, f64)]) -> String {
+    let get = |index: &[usize]| {
+        elements
+            .iter()
+            .find(|(i, _)| i == index)
+            .map_or_else(|| "?".to_string(), |(_, v)| crate::number::format(*v))
+    };
+    let extent = |axis: usize| {
+        elements
+            .iter()
+            .filter_map(|(i, _)| i.get(axis))
+            .max()
+            .map_or(0, |m| m + 1)
+    };
+    let row = |prefix: &[usize]| {
+        let cells: Vec<String> = (0..extent(prefix.len()))
+            .map(|c| get(&[prefix, &[c]].concat()))
+            .collect();
+        format!("[{}]", cells.join(", "))
+    };
+    match elements.first().map_or(1, |(i, _)| i.len()) {
+        2 => {
+            let rows: Vec<String> = (0..extent(0)).map(|r| row(&[r])).collect();
+            format!("[{}]", rows.join(", "))
+        }
+        _ => row(&[]),
+    }
 }
 
 /// A node's name, displayed without allocating.

@@ -415,17 +415,7 @@ impl ReadBack {
     }
 }
 
-/// `W[1,0]` → (`W`, [1, 0]): an element of a tensor, by its name (the
-/// names lowering gives elements; no other name holds `[`).
-fn element_name(name: &str) -> Option<(&str, Vec<usize>)> {
-    let (base, rest) = name.split_once('[')?;
-    let indices = rest.strip_suffix(']')?;
-    let indices = indices
-        .split(',')
-        .map(|i| i.trim().parse().ok())
-        .collect::<Option<Vec<usize>>>()?;
-    Some((base, indices))
-}
+use crate::graph::parse_element as element_name;
 
 /// `W[1,0]` with W 2×3 → (`W`, 3): the tensor a variable is an element of,
 /// and the element's place in it, row-major.
