@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::options::{Counts, Given, Mode, Notice, Options, PointSource};
 use crate::pipeline::Job;
 use crate::train::TrainArgs;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Read, Write};
 
 /// Where a run's points come from, as given.
 #[derive(Debug, Clone, Default)]
@@ -44,26 +44,38 @@ impl Inputs {
     }
 
     /// The points as one evaluation reads them: `--at` parsed, or the CSV
-    /// stream opened.
-    fn point_source(&self) -> Result<PointSource<'static>> {
-        match &self.points {
-            Some(path) if path == "-" => Ok(PointSource::Csv {
-                reader: Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
-                origin: "stdin".into(),
-                shared: PointSource::shared(&self.at)?,
-            }),
-            Some(path) => Ok(PointSource::Csv {
-                reader: Box::new(io::BufReader::with_capacity(
+    /// stream opened, its header read ahead for the shapes of the tensors
+    /// its columns fill (`x[0],x[1]`: SPEC §9) and put back.
+    fn point_source(&self) -> Result<(PointSource<'static>, Shapes)> {
+        let Some(path) = &self.points else {
+            return Ok((PointSource::at(&self.at)?, Shapes::default()));
+        };
+        let (mut reader, origin): (Box<dyn BufRead>, String) = match path.as_str() {
+            "-" => (
+                Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
+                "stdin".into(),
+            ),
+            _ => (
+                Box::new(io::BufReader::with_capacity(
                     1 << 16,
                     crate::input::open(path)?,
                 )),
-                origin: path.clone(),
-                shared: PointSource::shared(&self.at)?,
-            }),
-            None => PointSource::at(&self.at),
-        }
+                path.clone(),
+            ),
+        };
+        let first = crate::points::first_line(&mut reader, &origin)?;
+        let shapes = crate::points::header_shapes(&first, &origin)?;
+        let source = PointSource::Csv {
+            reader: Box::new(io::Cursor::new(first).chain(reader)),
+            origin,
+            shared: PointSource::shared(&self.at)?,
+        };
+        Ok((source, shapes))
     }
 }
+
+/// The shapes of tensor variables, by name.
+type Shapes = rustc_hash::FxHashMap<String, Vec<usize>>;
 
 /// Runs `source` (`origin` names it in errors) as `options` ask, at
 /// `inputs`' points, writing to `out`; `warn` receives what a user should
@@ -78,6 +90,12 @@ pub fn run(
 ) -> Result<Counts> {
     let mode = options.mode();
     options.check(&mode, inputs.given(origin))?;
+    // `--at @FILE`: the file's text from here on.
+    let read = Inputs {
+        at: crate::bindings::read_all(&inputs.at)?,
+        ..inputs.clone()
+    };
+    let inputs = &read;
     if mode == Mode::Train {
         let compiled = compile::compile(source, origin, options.of.as_deref())?;
         let points = inputs.points.as_deref();
@@ -93,14 +111,17 @@ pub fn run(
         return Ok(Counts::default());
     }
     let outputs = crate::options::several_outputs(options);
-    // Tensor variables (SPEC §9) take their shapes from `--at`.
-    let shapes = crate::bindings::shapes(&inputs.at);
+    // Tensor variables (SPEC §9) take their shapes from `--at` and the
+    // header of `--points`.
+    let (points, header_shapes) = inputs.point_source()?;
+    let mut shapes = crate::bindings::shapes(&inputs.at);
+    shapes.extend(header_shapes);
     let names: Vec<Option<&str>> = match outputs.len() > 1 {
         true => outputs.into_iter().map(Some).collect(),
         false => vec![options.of.as_deref()],
     };
     let compiled = compile::compile_outputs_shaped(source, origin, &names, &shapes)?;
-    run_compiled(compiled, options, &mode, inputs.point_source()?, out, warn)
+    run_compiled(compiled, options, &mode, points, out, warn)
 }
 
 /// Runs compiled outputs (one, or one per `--of` name) in `mode` at

@@ -41,14 +41,16 @@ struct Cli {
 
     /// Values of the variables, e.g. `x=4,y=3,z=2` (values may be constant
     /// expressions such as `1/3` or `-pi/2`, vectors `x=[2,1]` or matrices
-    /// `W=[[1,0],[0,1]]`). Repeat for several points.
+    /// `W=[[1,0],[0,1]]`). Repeat for several points. `@FILE` reads the
+    /// bindings from FILE (line breaks separate them too; `#` comments).
     #[arg(short = 'a', long = "at", value_name = "BINDINGS")]
     at: Vec<String>,
 
     /// Read many points from a CSV file (`-` for stdin): a header row of
     /// variable names, then one row a point. Streamed in constant memory.
     /// Separated by `,`, `;` or tabs (read from the header); a decimal
-    /// comma (`0,5`) is a decimal point.
+    /// comma (`0,5`) is a decimal point. Columns `x[0],x[1]` fill the
+    /// vector x, `W[0,0],W[0,1],…` the matrix W.
     #[arg(long, value_name = "FILE")]
     points: Option<String>,
 
@@ -263,7 +265,8 @@ fn run(cli: &Cli, warnings: &mut Warnings) -> Result<ExitCode, Error> {
     {
         let program = (cli.expr.is_some() || cli.file.is_some()).then(|| read_source(cli));
         let (points, program) = (cli.points.is_some(), program.transpose()?);
-        return autograd::session::run(program, points, &cli.at, options, warnings.color)
+        let at = autograd::bindings::read_all(&cli.at)?;
+        return autograd::session::run(program, points, &at, options, warnings.color)
             .map(ExitCode::from);
     }
     let (source, origin) = read_source(cli)?;

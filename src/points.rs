@@ -73,8 +73,9 @@ impl Header {
 }
 
 /// The header line, read a byte at a time (the input is buffered), with
-/// its line break; bounded by [`MAX_LINE_BYTES`].
-fn first_line<R: Read>(input: &mut R, origin: &str) -> Result<Vec<u8>> {
+/// its line break; bounded by [`MAX_LINE_BYTES`]. The caller puts it back
+/// in front of the rest (`Cursor::new(line).chain(input)`).
+pub fn first_line<R: Read>(input: &mut R, origin: &str) -> Result<Vec<u8>> {
     let mut line = Vec::new();
     let mut byte = [0u8];
     loop {
@@ -105,6 +106,21 @@ fn first_line<R: Read>(input: &mut R, origin: &str) -> Result<Vec<u8>> {
 /// has more of them than commas (what spreadsheets write where the comma
 /// is the decimal mark), else `,`.
 fn separator(header: &[u8]) -> u8 {
+    // Outside brackets: `W[0,1];W[1,0]` is separated by `;`.
+    let mut depth = 0i32;
+    let outside: Vec<u8> = header
+        .iter()
+        .filter(|&&c| {
+            match c {
+                b'[' => depth += 1,
+                b']' => depth -= 1,
+                _ => {}
+            }
+            depth <= 0
+        })
+        .copied()
+        .collect();
+    let header = outside.as_slice();
     let count = |b: u8| header.iter().filter(|&&c| c == b).count();
     let commas = count(b',');
     [b';', b'\t']
@@ -112,6 +128,153 @@ fn separator(header: &[u8]) -> u8 {
         .filter(|&b| count(b) > commas)
         .max_by_key(|&b| count(b))
         .unwrap_or(b',')
+}
+
+/// A header with `W[0,1]` in a comma-separated file: each bracketed name
+/// put in quotes, so that its comma stays in the name (what pandas writes
+/// is quoted already).
+fn quote_bracketed(line: Vec<u8>, delimiter: u8) -> Vec<u8> {
+    if delimiter != b',' || !line.contains(&b'[') || line.contains(&b'"') {
+        return line;
+    }
+    let mut out = Vec::with_capacity(line.len() + 8);
+    let mut depth = 0i32;
+    let mut field: Vec<u8> = Vec::new();
+    let flush = |field: &mut Vec<u8>, out: &mut Vec<u8>| {
+        let inner = field
+            .iter()
+            .position(|&c| c == b'[')
+            .is_some_and(|i| field[i..].contains(&b','));
+        match inner {
+            true => {
+                out.push(b'"');
+                out.extend_from_slice(field);
+                out.push(b'"');
+            }
+            false => out.extend_from_slice(field),
+        }
+        field.clear();
+    };
+    for &c in &line {
+        match c {
+            b'[' => depth += 1,
+            b']' => depth -= 1,
+            _ => {}
+        }
+        if (c == b',' && depth <= 0) || c == b'\n' || c == b'\r' {
+            flush(&mut field, &mut out);
+            out.push(c);
+        } else {
+            field.push(c);
+        }
+    }
+    flush(&mut field, &mut out);
+    out
+}
+
+/// The element a column names: `x[1]` is (`x`, [1]), `W[0, 1]` is (`W`,
+/// [0, 1]); `None` for a plain name. `Err` for brackets that hold no
+/// index (`x[a]`, `x[]`, `x[-1]`).
+pub fn element(name: &str) -> std::result::Result<Option<(&str, Vec<usize>)>, String> {
+    let Some((base, rest)) = name.split_once('[') else {
+        return Ok(None);
+    };
+    let bad = || {
+        format!("column `{name}`: an element is named by its indices from 0, as `x[0]` or `W[1,0]`")
+    };
+    let inside = rest.strip_suffix(']').ok_or_else(bad)?;
+    let indices: Vec<usize> = inside
+        .split(',')
+        .map(|i| i.trim().parse::<usize>().map_err(|_| bad()))
+        .collect::<std::result::Result<_, _>>()?;
+    if !crate::parse::is_name(base.trim()) || indices.len() > 2 {
+        return Err(bad());
+    }
+    Ok(Some((base.trim(), indices)))
+}
+
+/// The shapes of the tensors a header's columns fill (`x[0],x[1]` fill a
+/// vector x of 2; `W[0,0],W[0,1],W[1,0],W[1,1]` a 2×2 matrix), from its
+/// line as [`first_line`] read it. Every element must have its column.
+pub fn header_shapes(
+    line: &[u8],
+    origin: &str,
+) -> Result<rustc_hash::FxHashMap<String, Vec<usize>>> {
+    let delimiter = separator(line);
+    let line = quote_bracketed(line.to_vec(), delimiter);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .from_reader(line.as_slice());
+    let mut record = csv::StringRecord::new();
+    let mut shapes = rustc_hash::FxHashMap::default();
+    if !matches!(reader.read_record(&mut record), Ok(true)) || !line.contains(&b'[') {
+        return Ok(shapes);
+    }
+    // Each tensor's elements, in the header's order of first sight.
+    let mut seen: Vec<(String, Vec<Vec<usize>>)> = Vec::new();
+    let mut plain: Vec<String> = Vec::new();
+    for name in record.iter() {
+        let name = crate::input::nfc(name);
+        match element(&name).map_err(|reason| bad(origin, 1, reason))? {
+            None => plain.push(name.into_owned()),
+            Some((base, index)) => match seen.iter_mut().find(|(b, _)| b == base) {
+                Some((_, all)) => all.push(index),
+                None => seen.push((base.to_string(), vec![index])),
+            },
+        }
+    }
+    for (base, all) in &seen {
+        let rank = all[0].len();
+        if all.iter().any(|i| i.len() != rank) {
+            return Err(bad(
+                origin,
+                1,
+                format!("the columns of `{base}` mix one index and two (a vector `{base}[0]` or a matrix `{base}[0,0]`)"),
+            ));
+        }
+        if plain.iter().any(|p| p == base) {
+            return Err(bad(
+                origin,
+                1,
+                format!("`{base}` is a column and so are its elements (`{base}[…]`): give one or the other"),
+            ));
+        }
+        let shape: Vec<usize> = (0..rank)
+            .map(|axis| all.iter().map(|i| i[axis] + 1).max().unwrap_or(0))
+            .collect();
+        let size: usize = shape.iter().product();
+        let mut present = vec![false; size];
+        for i in all {
+            let flat = match i.as_slice() {
+                [r, c] => r * shape[1] + c,
+                [k] => *k,
+                _ => 0,
+            };
+            present[flat] = true;
+        }
+        let missing: Vec<String> = (0..size)
+            .filter(|&f| !present[f])
+            .map(|f| crate::bindings::element_name(base, &shape, f))
+            .collect();
+        if !missing.is_empty() {
+            let shown = match missing.len() {
+                n if n > 8 => format!("{} and {} more", missing[..8].join(", "), n - 8),
+                _ => missing.join(", "),
+            };
+            let what = match shape.as_slice() {
+                [r, c] => format!("a {r}×{c} matrix"),
+                [n] => format!("a vector of {n}"),
+                _ => String::new(),
+            };
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "{origin}: the header makes `{base}` {what}, but has no column for {shown}: give every element its column"
+            ))));
+        }
+        shapes.insert(base.clone(), shape);
+    }
+    Ok(shapes)
 }
 
 /// A reader that puts a space on each blank line outside quotes, so that
@@ -279,6 +442,7 @@ impl<R: Read> Points<R> {
     ) -> Result<Self> {
         let first = first_line(&mut input, origin)?;
         let delimiter = separator(&first);
+        let first = quote_bracketed(first, delimiter);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -289,9 +453,16 @@ impl<R: Read> Points<R> {
             )));
         let header = match reader.headers() {
             // Names compare composed (NFC), as in the program.
+            // `W[0, 1]` is the element `W[0,1]`.
             Ok(header) => header
                 .iter()
-                .map(crate::input::nfc)
+                .map(|h| match element(h) {
+                    Ok(Some((base, index))) => {
+                        let index: Vec<String> = index.iter().map(usize::to_string).collect();
+                        crate::input::nfc(&format!("{base}[{}]", index.join(","))).into_owned()
+                    }
+                    _ => crate::input::nfc(h).into_owned(),
+                })
                 .collect::<csv::StringRecord>(),
             Err(e) => return Err(read_error(&reader, origin, &e, "header row")),
         };

@@ -51,6 +51,16 @@ bad! {
     tensor_binding_not_a_number: ["sum(x)", "--at", "x=[1,q]"] => 2, ["`q` is not a number"];
     transpose_of_a_number: ["x'", "--at", "x=1"] => 2, ["x is a number: a transpose (`'`) is of a vector or matrix"];
     tensor_binding_given_twice: ["sum(x)", "--at", "x=[1,2], x=3"] => 2, ["`x` is given twice"];
+    at_file_not_found: ["sum(x)", "--at", "@/nonexistent/weights.txt"] => 2, ["cannot read `/nonexistent/weights.txt` (of --at @/nonexistent/weights.txt)"];
+    at_file_names_no_file: ["sum(x)", "--at", "@"] => 2, ["`--at @` names no file"];
+    at_file_caret_at_line_and_column: ["sum(x)", "--at", &format!("@{}", scratch("bad-at.txt", b"# weights\nx=[1,\n q]\n"))] => 2, ["`q` is not a number", "bad-at.txt:3:2", "3 |  q]\n  |  ^"];
+    at_file_not_utf8: ["sum(x)", "--at", &format!("@{}", scratch("latin1-at.txt", b"x=[1,\xe9]"))] => 2, ["latin1-at.txt", "it is not UTF-8 text"];
+    at_file_empty_binding_on_a_line: ["x+y", "--at", &format!("@{}", scratch("comma-at.txt", b"x=1\ny=2,,\n"))] => 2, ["empty binding", "comma-at.txt:2:5"];
+    points_header_misses_an_element: ["sum(x)", "--points", &scratch("gap.csv", b"x[0],x[2]\n1,2\n")] => 2, ["gap.csv: the header makes `x` a vector of 3, but has no column for x[1]"];
+    points_header_misses_matrix_elements: ["sum(W)", "--points", &scratch("gap2.csv", b"W[0,0];W[1,1]\n1;2\n")] => 2, ["the header makes `W` a 2×2 matrix, but has no column for W[0,1], W[1,0]"];
+    points_header_element_and_whole: ["sum(x)", "--points", &scratch("both.csv", b"x[0],x\n1,2\n")] => 2, ["both.csv, line 1: `x` is a column and so are its elements (`x[…]`)"];
+    points_header_bad_index: ["sum(x)", "--points", &scratch("index.csv", b"x[a]\n1\n")] => 2, ["column `x[a]`: an element is named by its indices from 0"];
+    points_header_mixed_ranks: ["sum(x)", "--points", &scratch("ranks.csv", b"x[0];x[0,1]\n1;2\n")] => 2, ["the columns of `x` mix one index and two"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the
