@@ -259,15 +259,43 @@ pub fn shapes(texts: &[String]) -> rustc_hash::FxHashMap<String, Vec<usize>> {
 /// expressions: its shape and its values, row-major. `at` is where the text
 /// starts in the `--at` text (for the caret).
 fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
+    let (shape, cells) = tensor_cells(text, at)?;
+    let mut values = Vec::with_capacity(cells.len());
+    for (cell, span) in cells {
+        match crate::constant_value(cell) {
+            Ok(v) => values.push(v),
+            Err(_) => {
+                return Err(tensor_error(
+                    text,
+                    format!("`{cell}` is not a number"),
+                    span,
+                ))
+            }
+        }
+    }
+    Ok((shape, values))
+}
+
+fn tensor_error(text: &str, reason: String, span: Span) -> Error {
+    Error::at(
+        ErrorKind::Binding {
+            text: text.to_string(),
+            reason,
+        },
+        span,
+    )
+    .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
+}
+
+/// An entry of a tensor as written, and its place.
+pub type Cell<'t> = (&'t str, Span);
+
+/// The entries of a vector `[1, 2]` or a matrix `[[1, 2], [3, 4]]` (rows),
+/// as written, row-major, each with its place (`at` is where `text` starts
+/// in the text its errors point into), and the shape.
+pub fn tensor_cells(text: &str, at: usize) -> Result<(Vec<usize>, Vec<Cell<'_>>)> {
     let bad = |reason: String, start: usize, end: usize| {
-        Error::at(
-            ErrorKind::Binding {
-                text: text.to_string(),
-                reason,
-            },
-            Span::new(at + start, at + end),
-        )
-        .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
+        tensor_error(text, reason, Span::new(at + start, at + end))
     };
     fn inner(t: &str) -> Option<&str> {
         t.strip_prefix('[')?.strip_suffix(']')
@@ -276,7 +304,7 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
         return Err(bad("a `[` without its `]`".into(), 0, text.len()));
     };
     let offset = text.find('[').map_or(0, |i| i + 1);
-    let mut values = Vec::new();
+    let mut cells = Vec::new();
     let mut rows: Vec<usize> = Vec::new();
     let items = split_top_level(body);
     let matrix = body.trim_start().starts_with('[');
@@ -285,17 +313,12 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
         let trimmed = item.trim();
         let lead = item.len() - item.trim_start().len();
         let (from, to) = (item_at + lead, item_at + lead + trimmed.len());
-        let mut one = |t: &str, from: usize, to: usize| -> Result<()> {
+        let mut one = |t: &'_ str, from: usize, to: usize| -> Result<()> {
             if t.is_empty() {
                 return Err(bad("an empty entry".into(), from, to.max(from + 1)));
             }
-            match crate::constant_value(t) {
-                Ok(v) => {
-                    values.push(v);
-                    Ok(())
-                }
-                Err(_) => Err(bad(format!("`{t}` is not a number"), from, to)),
-            }
+            cells.push((from, to));
+            Ok(())
         };
         if !matrix {
             one(trimmed, from, to)?;
@@ -325,7 +348,7 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
         rows.push(parts.len());
     }
     let shape = match rows.first() {
-        None => vec![values.len()],
+        None => vec![cells.len()],
         Some(&cols) => {
             if rows.iter().any(|&r| r != cols) {
                 return Err(bad(
@@ -337,7 +360,11 @@ fn tensor_value(text: &str, at: usize) -> Result<(Vec<usize>, Vec<f64>)> {
             vec![rows.len(), cols]
         }
     };
-    Ok((shape, values))
+    let cells = cells
+        .into_iter()
+        .map(|(from, to)| (&text[from..to], Span::new(at + from, at + to)))
+        .collect();
+    Ok((shape, cells))
 }
 
 /// A point resolved against a graph: the value of each of its variables.

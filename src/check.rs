@@ -72,6 +72,97 @@ pub struct Expectation {
     /// The expected value names variables or steps (`yhat - y`): a formula,
     /// compared at many points (see [`crate::formula`]).
     pub formula: bool,
+    /// A whole tensor's answer (`dL/dW = [[…], […]]`, SPEC §9): each entry
+    /// a check of its element, judged by the rule of numbers.
+    pub tensor: Option<TensorAnswer>,
+}
+
+/// The answer to a tensor target: its shape as written and one check per
+/// entry (`dL/dW[1,0] = 0.758`), row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorAnswer {
+    pub shape: Vec<usize>,
+    pub entries: Vec<Expectation>,
+}
+
+/// The verdict on a tensor answer's entries, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorVerdict {
+    pub shape: Vec<usize>,
+    pub expected: Vec<f64>,
+    pub actual: Vec<f64>,
+    pub passed: Vec<bool>,
+}
+
+impl TensorVerdict {
+    /// `values` (one per entry) as `[1, 2]` or `[[1, 2], [3, 4]]`, each
+    /// number written by `num`.
+    pub fn array(&self, values: &[f64], num: impl Fn(f64) -> String) -> String {
+        let cells: Vec<String> = values.iter().map(|&x| num(x)).collect();
+        match self.shape.as_slice() {
+            [_, cols] if *cols > 0 => {
+                let rows: Vec<String> = cells
+                    .chunks(*cols)
+                    .map(|row| format!("[{}]", row.join(", ")))
+                    .collect();
+                format!("[{}]", rows.join(", "))
+            }
+            _ => format!("[{}]", cells.join(", ")),
+        }
+    }
+}
+
+/// `2×3`, `a vector of 2`, `a number`: a shape in words.
+pub fn shape_words(shape: &[usize]) -> String {
+    match shape {
+        [] => "a number".into(),
+        [n] => format!("a vector of {n}"),
+        [r, c] => format!("a {r}×{c} matrix"),
+        _ => format!("{shape:?}"),
+    }
+}
+
+/// The answer `text` (`[[1, 2], [3, 4]]`) to the tensor `target`, its
+/// entries' places shifted by `at` (where `text` starts in the `--expect`
+/// text). An entry that is not a number nor a constant expression is kept
+/// as written (a formula), for the check to judge.
+pub fn tensor_answer(target: &Target, label: &str, text: &str, at: usize) -> Result<TensorAnswer> {
+    let (shape, cells) = crate::bindings::tensor_cells(text, at)?;
+    let (top, base) = match label.rsplit_once('/') {
+        Some((top, bottom)) => {
+            let d = if bottom.trim_start().starts_with('∂') {
+                "∂"
+            } else {
+                "d"
+            };
+            (format!("{top}/{d}"), target.name())
+        }
+        None => (String::new(), target.name()),
+    };
+    let mut entries = Vec::with_capacity(cells.len());
+    for (k, (cell, span)) in cells.into_iter().enumerate() {
+        let element = crate::bindings::element_name(base, &shape, k);
+        let target = match target {
+            Target::Grad(_) => Target::Grad(element.clone()),
+            _ => Target::Value(element.clone()),
+        };
+        let (expected, written, formula) = match read_answer(cell) {
+            Ok((v, w)) => (v, w, false),
+            Err(_) => (f64::NAN, None, true),
+        };
+        entries.push(Expectation {
+            target,
+            label: format!("{top}{element}"),
+            expected,
+            expected_text: cell.to_string(),
+            written,
+            column: None,
+            span,
+            formula,
+            tensor: None,
+        });
+    }
+    Ok(TensorAnswer { shape, entries })
 }
 
 /// Parses `--expect 'f=136, df/dx=16, g4=17'`. `output` is the name of the
@@ -126,6 +217,36 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 column: Some(column.trim().to_string()),
                 span,
                 formula: false,
+                tensor: None,
+            });
+            continue;
+        }
+        if value_text.starts_with('[') {
+            let at = span.start
+                + eq
+                + 1
+                + (trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len());
+            let tensor = tensor_answer(&target, label, value_text, at).map_err(|e| {
+                let kind = ErrorKind::Check {
+                    check: trimmed.to_string(),
+                    reason: match &e.kind {
+                        ErrorKind::Binding { reason, .. } => reason.clone(),
+                        other => other.to_string(),
+                    },
+                };
+                Error::at(kind, e.span.unwrap_or(span))
+                    .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
+            })?;
+            out.push(Expectation {
+                target,
+                label: label.to_string(),
+                expected: f64::NAN,
+                expected_text: value_text.to_string(),
+                written: None,
+                column: None,
+                span,
+                formula: false,
+                tensor: Some(tensor),
             });
             continue;
         }
@@ -139,6 +260,7 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 column: None,
                 span,
                 formula: true,
+                tensor: None,
             });
             continue;
         }
@@ -152,6 +274,7 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             column: None,
             span,
             formula: false,
+            tensor: None,
         });
     }
     Ok(out)
@@ -186,7 +309,7 @@ pub fn target_output(item: &str) -> Option<&str> {
 /// `df/dx`, `∂f/∂x`, `dL/dx` (with `L` the output) or a node name.
 fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String> {
     let Some((top, bottom)) = label.split_once('/') else {
-        return Ok(Target::Value(label.to_string()));
+        return Ok(Target::Value(element_spelling(label)));
     };
     // No name starts with a digit, so `d2…/` is always a second derivative.
     if ["d2", "∂²", "d^2", "∂^2"]
@@ -203,7 +326,7 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
     };
     match (strip(top), strip(bottom)) {
         (Some(of), Some(node)) if (of == "f" || of == output) && !node.is_empty() => {
-            Ok(Target::Grad(node))
+            Ok(Target::Grad(element_spelling(&node)))
         }
         (Some(of), Some(_)) if output == "f" => Err(format!(
             "`{of}` is not the output: gradients are of `f` (write df/dNODE)"
@@ -214,6 +337,17 @@ fn parse_target(label: &str, output: &str) -> std::result::Result<Target, String
         _ => Err(format!(
             "a gradient is written d{output}/dNODE or ∂{output}/∂NODE"
         )),
+    }
+}
+
+/// An element as the graph names it: `W[1, 0]` is `W[1,0]`.
+fn element_spelling(name: &str) -> String {
+    match name.split_once('[') {
+        Some((base, index)) => {
+            let index: String = index.chars().filter(|c| !c.is_whitespace()).collect();
+            format!("{}[{index}", base.trim())
+        }
+        None => name.to_string(),
     }
 }
 
@@ -385,6 +519,22 @@ impl Expectation {
         if answer.is_empty() {
             return Err("the answer is empty".into());
         }
+        if answer.starts_with('[') {
+            let tensor =
+                tensor_answer(&self.target, &self.label, answer, 0).map_err(|e| match &e.kind {
+                    ErrorKind::Binding { reason, .. } => format!("the answer `{answer}`: {reason}"),
+                    other => format!("the answer `{answer}`: {other}"),
+                })?;
+            return Ok(Expectation {
+                expected: f64::NAN,
+                expected_text: answer.to_string(),
+                written: None,
+                column: None,
+                formula: false,
+                tensor: Some(tensor),
+                ..self.clone()
+            });
+        }
         if crate::written::read(answer).is_none() && crate::formula::is_formula(answer) {
             return Ok(Expectation {
                 expected: f64::NAN,
@@ -392,6 +542,7 @@ impl Expectation {
                 written: None,
                 column: None,
                 formula: true,
+                tensor: None,
                 ..self.clone()
             });
         }
@@ -403,6 +554,7 @@ impl Expectation {
             written,
             column: None,
             formula: false,
+            tensor: None,
             ..self.clone()
         })
     }

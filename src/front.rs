@@ -97,17 +97,34 @@ pub fn run(
     };
     let inputs = &read;
     if mode == Mode::Train {
-        let compiled = compile::compile(source, origin, options.of.as_deref())?;
-        let points = inputs.points.as_deref();
-        crate::train::run(
-            &compiled,
-            &inputs.train,
-            options,
-            &inputs.at,
-            points,
-            out,
-            warn,
-        )?;
+        // Tensor parameters take their shapes from `--at`, tensor data from
+        // the dataset's header (read ahead: stdin's is handed on).
+        let mut shapes = crate::bindings::shapes(&inputs.at);
+        let header = match inputs.points.as_deref() {
+            Some("-") => {
+                let mut stdin = io::stdin().lock();
+                Some(crate::points::first_line(&mut stdin, "stdin")?)
+            }
+            Some(path) => {
+                let mut file = io::BufReader::new(crate::input::open(path)?);
+                Some(crate::points::first_line(&mut file, path)?)
+            }
+            None => None,
+        };
+        if let (Some(line), Some(path)) = (&header, inputs.points.as_deref()) {
+            let origin = if path == "-" { "stdin" } else { path };
+            shapes.extend(crate::points::header_shapes(line, origin)?);
+        }
+        let of = [options.of.as_deref()];
+        let compiled = compile::compile_outputs_shaped(source, origin, &of, &shapes)?
+            .pop()
+            .ok_or_else(|| Error::internal("compiling one output gave none"))?;
+        let data = crate::train::Data {
+            at: inputs.at.clone(),
+            points: inputs.points.clone(),
+            stdin_header: header.filter(|_| inputs.points.as_deref() == Some("-")),
+        };
+        crate::train::run(&compiled, &inputs.train, options, data, out, warn)?;
         return Ok(Counts::default());
     }
     let outputs = crate::options::several_outputs(options);

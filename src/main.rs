@@ -72,7 +72,9 @@ struct Cli {
     /// gradients (df/dNODE or ∂f/∂NODE); values may be expressions, formulas (yhat - y), or
     /// @COLUMN of --points. A number passes within one unit of its last written
     /// digit with at least 3 significant digits (--sig), or exactly right; an
-    /// answer naming its own target fails. May be repeated. Exit 1 when a check fails.
+    /// answer naming its own target fails. A tensor is checked whole,
+    /// entry by entry (`dL/dW=[[0.758, 0.379], …]`), or one element
+    /// (`dL/dW[1,0]=0.758`). May be repeated. Exit 1 when a check fails.
     #[arg(long, value_name = "CHECKS")]
     expect: Vec<String>,
 

@@ -61,6 +61,16 @@ bad! {
     points_header_element_and_whole: ["sum(x)", "--points", &scratch("both.csv", b"x[0],x\n1,2\n")] => 2, ["both.csv, line 1: `x` is a column and so are its elements (`x[…]`)"];
     points_header_bad_index: ["sum(x)", "--points", &scratch("index.csv", b"x[a]\n1\n")] => 2, ["column `x[a]`: an element is named by its indices from 0"];
     points_header_mixed_ranks: ["sum(x)", "--points", &scratch("ranks.csv", b"x[0];x[0,1]\n1;2\n")] => 2, ["the columns of `x` mix one index and two"];
+    expect_tensor_of_another_shape: ["sum(W@x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--expect", "df/dW = [1, 1]"] => 2, ["the answer to df/dW is a vector of 2 and W is a 2×2 matrix: one entry per element", "--> --expect:1:1"];
+    expect_tensor_with_decimal_commas: ["sum(W@x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--expect", "df/dW = [[1,0, 1,0], [1,0, 1,0]]"] => 2, ["is a 2×4 matrix and W is a 2×2 matrix", "a comma separates entries: write a decimal point (0.758, not 0,758)"];
+    expect_number_for_a_tensor: ["sum(W@x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--expect", "df/dW = 1"] => 2, ["W is a 2×2 matrix, and the answer `1` is not: write the whole matrix (`df/dW = [[…], […]]`) or check one element (`df/dW[0,0] = …`)"];
+    expect_tensor_for_a_number: ["sum(x)*c", "--at", "x=[1,2], c=2", "--expect", "df/dc = [3]"] => 2, ["the answer to df/dc is a vector of 1 and c is a number"];
+    expect_tensor_entry_not_a_number: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, one]"] => 2, ["`one` in the answer to df/dx is not a number", "(a formula checks one element: `df/dx[1] = …`)", "1 | df/dx = [1, one]\n  |             ^^^"];
+    expect_tensor_unclosed: ["sum(x)", "--at", "x=[1,2]", "--expect", "df/dx = [1, 1"] => 2, ["a `[` without its `]`"];
+    train_a_tensor_step: ["h = tanh(W@x); L = sum(h)", "--train", "h", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train h: `h` is a step of the program, not a variable: train the variables it is made of"];
+    train_no_such_tensor: ["h = tanh(W@x); L = sum(h)", "--train", "Q", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train Q: the program has no variable `Q` (its variables: W, x)"];
+    train_save_unwritable: ["L = (w - 1)^2", "--train", "w", "--at", "w=0", "--save", "/nonexistent/dir/w.txt"] => 2, ["--save /nonexistent/dir/w.txt"];
+    save_without_train: ["L = (w - 1)^2", "--at", "w=0", "--save", "w.txt"] => 2, ["--save is an option of training"];
 
     // ---- formulas ----
     // Found by fuzzing: a derivative that is a constant and not finite is the

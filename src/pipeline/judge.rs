@@ -26,6 +26,12 @@ impl Run<'_, '_> {
                     resolved = row;
                     &resolved
                 }
+                Err(reason) if tensor_group(e, view.graph).is_some() => {
+                    return Ok(CheckResult {
+                        expected_text: text.trim().to_string(),
+                        ..unanswered(e, reason, false)
+                    });
+                }
                 Err(reason) => {
                     let actual = match &job.second_derivatives[i] {
                         Some(cell) => second(cell, view).map(|actual| e.judge(actual, None, None)),
@@ -40,6 +46,7 @@ impl Run<'_, '_> {
                         passed: false,
                         reason: Some(reason),
                         formula: false,
+                        tensor: None,
                     });
                 }
             },
@@ -50,6 +57,9 @@ impl Run<'_, '_> {
             .options
             .tol
             .map(|value| check::Tolerance { value, percent });
+        if e.tensor.is_some() || tensor_group(e, &job.graph).is_some() {
+            return self.check_tensor(e, view, tol);
+        }
         if let Some(reason) = self_reference(e, &job.graph) {
             return Ok(unanswered(e, reason, e.formula));
         }
@@ -83,6 +93,80 @@ impl Run<'_, '_> {
             passed: outcome.passed,
             reason: outcome.reason,
             formula: false,
+            tensor: None,
+        })
+    }
+
+    /// A whole tensor's answer (SPEC §9): each entry by the rule of
+    /// numbers; the verdict names the first entry that fails and how many
+    /// pass. A row's answer of the wrong shape fails (it is the student's).
+    fn check_tensor(
+        &self,
+        e: &Expectation,
+        view: &View<'_>,
+        tol: Option<check::Tolerance>,
+    ) -> Result<CheckResult> {
+        let job = self.job;
+        let name = e.target.name();
+        if let Some(reason) = e.names_itself(name, false) {
+            return Ok(unanswered(e, reason, false));
+        }
+        let group = tensor_group(e, view.graph);
+        let (tensor, group) = match (&e.tensor, group) {
+            (Some(t), Some(g)) if t.shape == g.shape => (t, g),
+            (t, g) => {
+                let shape = |s: Option<&Vec<usize>>| check::shape_words(s.map_or(&[][..], |s| s));
+                let reason = format!(
+                    "the answer is {} and {name} is {}",
+                    shape(t.as_ref().map(|t| &t.shape)),
+                    shape(g.map(|g| &g.shape))
+                );
+                return Ok(unanswered(e, reason, false));
+            }
+        };
+        if let Some(entry) = tensor.entries.iter().find(|x| x.formula) {
+            let reason = format!(
+                "{}: `{}` is not a number (a tensor's entries are numbers)",
+                entry.label, entry.expected_text
+            );
+            return Ok(unanswered(e, reason, false));
+        }
+        let sig = job.options.sig;
+        let mut verdict = check::TensorVerdict {
+            shape: group.shape.clone(),
+            expected: Vec::with_capacity(tensor.entries.len()),
+            actual: Vec::with_capacity(tensor.entries.len()),
+            passed: Vec::with_capacity(tensor.entries.len()),
+        };
+        let mut first_failure = None;
+        for entry in &tensor.entries {
+            let outcome = entry
+                .check(view.graph, view.eval, tol, sig)
+                .map_err(|err| err.in_source(&job.expect, "--expect"))?;
+            if !outcome.passed && first_failure.is_none() {
+                first_failure = Some((outcome.reason.clone().unwrap_or_default(), &entry.label));
+            }
+            verdict.expected.push(entry.expected);
+            verdict.actual.push(outcome.actual);
+            verdict.passed.push(outcome.passed);
+        }
+        let passing = verdict.passed.iter().filter(|&&p| p).count();
+        // The reason first, so that --summary counts it as the slip.
+        let reason = first_failure.map(|(reason, label)| {
+            format!(
+                "{reason} (in {label}; {passing} of {} entries pass)",
+                verdict.passed.len()
+            )
+        });
+        Ok(CheckResult {
+            target: e.label.clone(),
+            expected_text: e.expected_text.clone(),
+            expected: f64::NAN,
+            actual: f64::NAN,
+            passed: reason.is_none(),
+            reason,
+            formula: false,
+            tensor: Some(verdict),
         })
     }
 
@@ -166,6 +250,7 @@ impl Run<'_, '_> {
             passed: v.passed,
             reason: v.reason,
             formula: true,
+            tensor: None,
         })
     }
 }
@@ -187,6 +272,7 @@ pub(super) fn unanswered(e: &Expectation, reason: String, formula: bool) -> Chec
         passed: false,
         reason: Some(reason),
         formula,
+        tensor: None,
     }
 }
 
@@ -222,4 +308,84 @@ pub(super) fn self_reference(e: &Expectation, graph: &Graph) -> Option<String> {
 /// A Hessian cell's value at the point of `view`.
 pub(super) fn second(&(row, column): &(usize, usize), view: &View<'_>) -> Result<f64> {
     Ok(crate::hessian::row(view.graph, view.eval, row)[column])
+}
+
+/// The tensor a check's target names (`W` of `dL/dW`, `h`), if any.
+pub(super) fn tensor_group<'g>(
+    e: &Expectation,
+    graph: &'g Graph,
+) -> Option<&'g crate::graph::Group> {
+    match e.target {
+        check::Target::Second(_) => None,
+        _ => graph.groups().iter().find(|g| g.name == e.target.name()),
+    }
+}
+
+/// A check of a whole tensor (its target one, or its answer `[…]`): the
+/// shapes agree, or it is a usage error naming both. An entry must be a
+/// number (a formula answer checks one element), unless the answer names
+/// its own target, which fails as no answer.
+pub(super) fn tensor_target(e: &Expectation, graph: &Graph) -> Result<bool> {
+    let group = tensor_group(e, graph);
+    let name = e.target.name();
+    let usage = |m: String| Error::at(crate::error::ErrorKind::Usage(m), e.span);
+    match (group, &e.tensor) {
+        (None, None) => Ok(false),
+        (Some(_), None) if e.column.is_some() => Ok(true),
+        (Some(g), None) => Err(usage(format!(
+            "{name} is {}, and the answer `{}` is not: write the whole {} (`{} = {}`) or check one element (`{}`)",
+            check::shape_words(&g.shape),
+            e.expected_text,
+            if g.shape.len() == 2 { "matrix" } else { "vector" },
+            e.label,
+            if g.shape.len() == 2 { "[[…], […]]" } else { "[…]" },
+            e.label.replacen(name, &crate::bindings::element_name(name, &g.shape, 0), 1) + " = …",
+        ))),
+        (None, Some(t)) => match graph.find(name) {
+            Some(_) => Err(usage(format!(
+                "the answer to {} is {} and {name} is a number",
+                e.label,
+                check::shape_words(&t.shape)
+            ))),
+            None => e.node(graph).map(|_| true),
+        },
+        (Some(g), Some(t)) if g.shape != t.shape => {
+            let mut err = usage(format!(
+                "the answer to {} is {} and {name} is {}: one entry per element",
+                e.label,
+                check::shape_words(&t.shape),
+                check::shape_words(&g.shape)
+            ));
+            // `[0,758, 0,379]`: twice the entries along the last axis, and
+            // a comma between two digits.
+            let doubled = t.shape.len() == g.shape.len()
+                && t.shape.last().zip(g.shape.last()).is_some_and(|(a, b)| *a == 2 * b)
+                && t.shape[..t.shape.len() - 1] == g.shape[..g.shape.len() - 1];
+            let digit_comma_digit = e
+                .expected_text
+                .as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && w[1] == b',' && w[2].is_ascii_digit());
+            if doubled && digit_comma_digit {
+                err = err.with_help(
+                    "in a vector or matrix a comma separates entries: write a decimal point (0.758, not 0,758)",
+                );
+            }
+            Err(err)
+        }
+        (Some(_), Some(t)) => {
+            if e.names_itself(name, false).is_none() {
+                if let Some(entry) = t.entries.iter().find(|x| x.formula) {
+                    return Err(Error::at(
+                        crate::error::ErrorKind::Usage(format!(
+                            "`{}` in the answer to {} is not a number: a tensor's entries are numbers or constant expressions (a formula checks one element: `{} = …`)",
+                            entry.expected_text, e.label, entry.label
+                        )),
+                        entry.span,
+                    ));
+                }
+            }
+            Ok(true)
+        }
+    }
 }

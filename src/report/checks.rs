@@ -45,7 +45,12 @@ impl CheckTable {
         }
         let expected_width = widest(checks.iter().map(shown));
         for c in checks {
-            let actual = number::format(c.actual);
+            let actual = match &c.tensor {
+                // A tensor's entries, compact (the reason gives the digits
+                // of the first that fails).
+                Some(t) => t.array(&t.actual, |x| number::format_digits(x, Some(4))),
+                None => number::format(c.actual),
+            };
             let pad = " ".repeat(width.saturating_sub(c.target.chars().count()));
             let expected = shown(c);
             let pad2 = " ".repeat(expected_width.saturating_sub(expected.chars().count()));

@@ -273,13 +273,38 @@ impl Json {
                 checks.extend_from_slice(b"    {\"target\": ");
                 push_string(&mut checks, &c.target);
                 checks.extend_from_slice(b", \"expected\": ");
-                push_number(&mut checks, c.expected);
+                // A tensor's check: nested arrays of its entries.
+                let nested = |values: &[f64], t: &crate::check::TensorVerdict| {
+                    t.array(values, |x| {
+                        let mut b = Vec::new();
+                        push_number(&mut b, x);
+                        String::from_utf8_lossy(&b).into_owned()
+                    })
+                };
+                match &c.tensor {
+                    Some(t) => checks.extend_from_slice(nested(&t.expected, t).as_bytes()),
+                    None => push_number(&mut checks, c.expected),
+                }
                 if c.formula {
                     checks.extend_from_slice(b", \"formula\": ");
                     push_string(&mut checks, &c.expected_text);
                 }
                 checks.extend_from_slice(b", \"actual\": ");
-                push_number(&mut checks, c.actual);
+                match &c.tensor {
+                    Some(t) => {
+                        checks.extend_from_slice(nested(&t.actual, t).as_bytes());
+                        let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+                        let passing = t.passed.iter().filter(|&&p| p).count();
+                        checks.extend_from_slice(
+                            format!(
+                                ", \"shape\": [{}], \"entries_passed\": {passing}",
+                                shape.join(", ")
+                            )
+                            .as_bytes(),
+                        );
+                    }
+                    None => push_number(&mut checks, c.actual),
+                }
                 checks.extend_from_slice(b", \"passed\": ");
                 checks.extend_from_slice(if c.passed { b"true" } else { b"false" });
                 checks.extend_from_slice(b", \"reason\": ");
@@ -530,15 +555,35 @@ fn formula_value(set: &FormulaSet<'_>) -> serde_json::Value {
 pub struct JsonLog;
 
 /// `{"w": 0.5, "b": 1}`: one number a parameter.
-fn push_named(b: &mut Vec<u8>, names: &[&str], values: &[f64]) {
+fn push_named(b: &mut Vec<u8>, frame: &LogFrame<'_>, values: &[f64]) {
+    let names = frame.names;
     b.push(b'{');
-    for (i, (n, &x)) in names.iter().zip(values).enumerate() {
+    // A tensor parameter (SPEC §9) is one key, its value nested arrays.
+    for (i, unit) in crate::report::log::units(names.len(), frame.tensors)
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             b.extend_from_slice(b", ");
         }
-        push_string(b, n);
-        b.extend_from_slice(b": ");
-        push_number(b, x);
+        match unit {
+            Ok(k) => {
+                push_string(b, names[k]);
+                b.extend_from_slice(b": ");
+                push_number(b, values[k]);
+            }
+            Err(t) => {
+                let t = &frame.tensors[t];
+                push_string(b, &t.name);
+                b.extend_from_slice(b": ");
+                let array = t.array(&values[t.range.clone()], |x| {
+                    let mut n = Vec::new();
+                    push_number(&mut n, x);
+                    String::from_utf8_lossy(&n).into_owned()
+                });
+                b.extend_from_slice(array.as_bytes());
+            }
+        }
     }
     b.push(b'}');
 }
@@ -559,15 +604,15 @@ impl LogSink for JsonLog {
         b.extend_from_slice(b", \"loss\": ");
         push_number(b, r.loss);
         b.extend_from_slice(b", \"params\": ");
-        push_named(b, frame.names, r.params);
+        push_named(b, frame, r.params);
         b.extend_from_slice(b", \"gradient\": ");
-        push_named(b, frame.names, r.grads);
+        push_named(b, frame, r.grads);
         b.push(b'}');
     }
 
     fn end(&mut self, frame: &LogFrame<'_>, end: &LogEnd<'_>, b: &mut Vec<u8>) {
         b.extend_from_slice(b"\n  ],\n  \"params\": ");
-        push_named(b, frame.names, end.params);
+        push_named(b, frame, end.params);
         b.extend_from_slice(b",\n  \"loss\": ");
         push_number(b, end.loss);
         b.extend_from_slice(b",\n  \"at\": ");

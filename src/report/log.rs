@@ -15,6 +15,55 @@ pub struct LogFrame<'a> {
     pub digits: Option<usize>,
     /// The terminal cannot show `∂`: the table's header says `dL/dw`.
     pub ascii: bool,
+    /// The tensor parameters among `names` (SPEC §9); empty when every
+    /// parameter is a number, and the log is then as it always was.
+    pub tensors: &'a [ParamTensor],
+}
+
+/// A tensor parameter (`--train W`): its name, shape, and its elements'
+/// range in the log's parameters (row-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamTensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub range: std::ops::Range<usize>,
+}
+
+impl ParamTensor {
+    /// `values` (one per element) as `[1, 2]` or `[[1, 2], [3, 4]]`.
+    pub fn array(&self, values: &[f64], num: impl Fn(f64) -> String) -> String {
+        let cells: Vec<String> = values.iter().map(|&x| num(x)).collect();
+        match self.shape.as_slice() {
+            [_, cols] if *cols > 0 => {
+                let rows: Vec<String> = cells
+                    .chunks(*cols)
+                    .map(|row| format!("[{}]", row.join(", ")))
+                    .collect();
+                format!("[{}]", rows.join(", "))
+            }
+            _ => format!("[{}]", cells.join(", ")),
+        }
+    }
+}
+
+/// The parameters in order, each a number or a whole tensor: `Ok(i)` the
+/// i-th parameter, `Err(t)` the t-th tensor.
+pub fn units(names: usize, tensors: &[ParamTensor]) -> Vec<Result<usize, usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < names {
+        match tensors.iter().position(|t| t.range.start == i) {
+            Some(t) => {
+                out.push(Err(t));
+                i = tensors[t].range.end.max(i + 1);
+            }
+            None => {
+                out.push(Ok(i));
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 impl LogFrame<'_> {

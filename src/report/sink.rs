@@ -61,6 +61,9 @@ pub struct CheckResult {
     pub reason: Option<String>,
     /// The answer is a formula: `expected` is its value at the point.
     pub formula: bool,
+    /// A whole tensor's check (`dL/dW = [[…]]`): every entry's numbers;
+    /// `expected` and `actual` are then NaN.
+    pub tensor: Option<crate::check::TensorVerdict>,
 }
 
 /// `--gradcheck` at one point.

@@ -434,9 +434,25 @@ impl LogSink for TableLog {
             cells.push("epoch".into());
         }
         cells.push(frame.output.to_string());
-        cells.extend(frame.names.iter().map(|n| n.to_string()));
         let d = if frame.ascii { "d" } else { "∂" };
         let output = frame.output;
+        if !frame.tensors.is_empty() {
+            // Tensor parameters (SPEC §9): a number's value and gradient,
+            // a tensor's gradient norm; every element is in CSV and JSON.
+            let units = crate::report::log::units(frame.names.len(), frame.tensors);
+            cells.extend(
+                units
+                    .iter()
+                    .filter_map(|u| u.ok())
+                    .map(|k| frame.names[k].to_string()),
+            );
+            cells.extend(units.iter().map(|u| match u {
+                Ok(k) => format!("{d}{output}/{d}{}", frame.names[*k]),
+                Err(t) => format!("‖{d}{output}/{d}{}‖", frame.tensors[*t].name),
+            }));
+            return Self::row(frame, &cells, text);
+        }
+        cells.extend(frame.names.iter().map(|n| n.to_string()));
         cells.extend(frame.names.iter().map(|n| format!("{d}{output}/{d}{n}")));
         Self::row(frame, &cells, text);
     }
@@ -448,6 +464,23 @@ impl LogSink for TableLog {
                 cells.push(r.epoch.to_string());
             }
             cells.push(frame.num(r.loss));
+            if !frame.tensors.is_empty() {
+                let units = crate::report::log::units(frame.names.len(), frame.tensors);
+                cells.extend(
+                    units
+                        .iter()
+                        .filter_map(|u| u.ok())
+                        .map(|k| frame.num(r.params[k])),
+                );
+                cells.extend(units.iter().map(|u| match u {
+                    Ok(k) => frame.num(r.grads[*k]),
+                    Err(t) => {
+                        let range = frame.tensors[*t].range.clone();
+                        frame.num(r.grads[range].iter().map(|g| g * g).sum::<f64>().sqrt())
+                    }
+                }));
+                return Self::row(frame, &cells, text);
+            }
             cells.extend(r.params.iter().map(|&x| frame.num(x)));
             cells.extend(r.grads.iter().map(|&x| frame.num(x)));
             return Self::row(frame, &cells, text);
@@ -475,8 +508,19 @@ impl LogSink for TableLog {
             frame.output,
             frame.num(end.loss)
         );
-        for (n, &x) in frame.names.iter().zip(end.params) {
-            t.push_str(&format!("{n} = {}\n", frame.num(x)));
+        for unit in crate::report::log::units(frame.names.len(), frame.tensors) {
+            match unit {
+                Ok(k) => t.push_str(&format!(
+                    "{} = {}\n",
+                    frame.names[k],
+                    frame.num(end.params[k])
+                )),
+                Err(i) => {
+                    let p = &frame.tensors[i];
+                    let array = p.array(&end.params[p.range.clone()], |x| frame.num(x));
+                    t.push_str(&format!("{} = {array}\n", p.name));
+                }
+            }
         }
         t.push_str(&format!("--at {}\n", end.at));
         text.extend_from_slice(t.as_bytes());

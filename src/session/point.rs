@@ -181,6 +181,7 @@ impl Session {
         let data = crate::train::Data {
             at: vec![at.join(",")],
             points: None,
+            stdin_header: None,
         };
         let mut warning = |m: String| warn(Notice::Warning(m));
         let trained = crate::train::train(&graph, &config, data, &look, out, &mut warning)

@@ -77,6 +77,11 @@ pub struct TrainArgs {
     /// even into a file or pipe.
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "auto")]
     pub plot: Option<PlotWhen>,
+
+    /// Write the trained parameters to FILE as bindings (one a line), for
+    /// `--at @FILE`; the log's last line is then `--at @FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<String>,
 }
 
 /// `--reduce`.
@@ -122,6 +127,8 @@ pub struct Config {
     /// Numbers a dataset may keep in memory before it is streamed.
     pub memory_limit: usize,
     pub threads: usize,
+    /// `--save FILE`: the trained parameters written there, for `--at @FILE`.
+    pub save: Option<String>,
 }
 
 impl TrainArgs {
@@ -156,6 +163,7 @@ impl TrainArgs {
             (self.shuffle.is_some(), "--shuffle"),
             (self.reduce.is_some(), "--reduce"),
             (self.plot.is_some(), "--plot"),
+            (self.save.is_some(), "--save"),
         ];
         flags
             .iter()
@@ -249,6 +257,7 @@ impl TrainArgs {
             reduce: self.reduce.unwrap_or_default(),
             memory_limit: MEMORY_LIMIT,
             threads,
+            save: self.save.clone(),
         })
     }
 

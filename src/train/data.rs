@@ -7,7 +7,7 @@ use crate::graph::Graph;
 
 use crate::points::Points;
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// Where the starting values and the data come from.
 pub struct Data {
@@ -16,6 +16,9 @@ pub struct Data {
     pub at: Vec<String>,
     /// `--points FILE` (`-` for stdin): the dataset.
     pub points: Option<String>,
+    /// Stdin's header line, when it was read ahead for the shapes of its
+    /// columns (`x[0],x[1]`): read again in front of the rest.
+    pub stdin_header: Option<Vec<u8>>,
 }
 
 /// A SplitMix64 generator (Steele, Lea and Flood 2014): the shuffle's
@@ -87,9 +90,13 @@ pub(super) fn open_points<'p>(
     path: &str,
     graph: &Graph,
     layout: &Layout,
+    stdin_header: &mut Option<Vec<u8>>,
 ) -> Result<Points<Box<dyn BufRead + 'p>>> {
     let reader: Box<dyn BufRead> = match path {
-        "-" => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
+        "-" => Box::new(
+            io::Cursor::new(stdin_header.take().unwrap_or_default())
+                .chain(io::BufReader::with_capacity(1 << 16, io::stdin())),
+        ),
         _ => Box::new(io::BufReader::with_capacity(
             1 << 16,
             crate::input::open(path)?,

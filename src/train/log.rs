@@ -9,7 +9,7 @@ use crate::pipeline::Format;
 use crate::report::log::{LogEnd, LogFrame, LogSink};
 use std::io::Write;
 
-pub use crate::report::log::StepRecord;
+pub use crate::report::log::{ParamTensor, StepRecord};
 pub use crate::report::plot::{plot, PlotStyle};
 
 /// How the log looks: from the command line's options.
@@ -34,9 +34,18 @@ pub struct Logger<'a> {
     dataset: bool,
     sink: Box<dyn LogSink>,
     losses: Vec<f64>,
-    /// The other variables' values (one example's data), for the `--at` line.
-    data: Vec<(String, f64)>,
+    /// The other variables' values (one example's data) as `--at`
+    /// bindings (`x=[2, 1]`, `y=1`), for the `--at` line.
+    data: Vec<String>,
+    /// The tensor parameters among `names`.
+    tensors: Vec<ParamTensor>,
+    /// `--save FILE`.
+    save: Option<String>,
 }
+
+/// The longest `--at` line the table prints; a longer one is saved with
+/// `--save FILE` and read back with `--at @FILE`.
+pub const AT_LINE_MAX: usize = 4000;
 
 impl<'a> Logger<'a> {
     pub fn new(look: &'a Look, graph: &Graph, names: &'a [&'a str], dataset: bool) -> Self {
@@ -55,12 +64,26 @@ impl<'a> Logger<'a> {
             sink,
             losses: Vec::new(),
             data: Vec::new(),
+            tensors: Vec::new(),
+            save: None,
         }
+    }
+
+    /// The tensor parameters among the names (their columns are grouped).
+    pub fn with_tensors(mut self, tensors: Vec<ParamTensor>) -> Self {
+        self.tensors = tensors;
+        self
+    }
+
+    /// `--save FILE`: the end writes the parameters there.
+    pub fn with_save(mut self, save: Option<String>) -> Self {
+        self.save = save;
+        self
     }
 
     /// The example's data, which the final `--at` line gives after the
     /// parameters so that it runs as printed.
-    pub fn with_data(mut self, data: Vec<(String, f64)>) -> Self {
+    pub fn with_data(mut self, data: Vec<String>) -> Self {
         self.data = data;
         self
     }
@@ -79,7 +102,13 @@ impl<'a> Logger<'a> {
     /// The header (table, CSV) or the opening of the document (JSON).
     pub fn begin(&mut self, out: &mut dyn Write) -> Result<()> {
         let mut text = Vec::new();
-        let frame = frame(self.look, self.names, &self.output, self.dataset);
+        let frame = frame(
+            self.look,
+            self.names,
+            &self.output,
+            self.dataset,
+            &self.tensors,
+        );
         self.sink.begin(&frame, &mut text);
         write_all(out, &text)
     }
@@ -90,32 +119,63 @@ impl<'a> Logger<'a> {
             self.losses.push(r.loss);
         }
         let mut text = Vec::with_capacity(128);
-        let frame = frame(self.look, self.names, &self.output, self.dataset);
+        let frame = frame(
+            self.look,
+            self.names,
+            &self.output,
+            self.dataset,
+            &self.tensors,
+        );
         self.sink.step(&frame, r, &mut text);
         write_all(out, &text)
     }
 
     /// The parameters as `--at` takes them, exact.
     pub fn at_line(&self, params: &[f64]) -> String {
-        let parts: Vec<String> = self
-            .names
-            .iter()
-            .zip(params)
-            .map(|(n, &x)| format!("{n}={}", number::format(x)))
-            .chain(
-                self.data
-                    .iter()
-                    .map(|(n, x)| format!("{n}={}", number::format(*x))),
-            )
-            .collect();
-        parts.join(",")
+        self.bindings(params).join(",")
+    }
+
+    /// Each parameter (a tensor whole: `W=[[…]]`) and the example's data
+    /// as `--at` takes them, exact.
+    fn bindings(&self, params: &[f64]) -> Vec<String> {
+        let units = crate::report::log::units(self.names.len(), &self.tensors);
+        units
+            .into_iter()
+            .map(|u| match u {
+                Ok(i) => format!("{}={}", self.names[i], number::format(params[i])),
+                Err(t) => {
+                    let t = &self.tensors[t];
+                    let values = &params[t.range.clone()];
+                    format!("{}={}", t.name, t.array(values, number::format))
+                }
+            })
+            .chain(self.data.iter().cloned())
+            .collect()
     }
 
     /// The final parameters and loss, and the `--at` line; then the plot.
     pub fn end(&mut self, out: &mut dyn Write, params: &[f64], loss: f64) -> Result<()> {
-        let at = self.at_line(params);
+        let mut at = self.at_line(params);
+        if let Some(path) = &self.save {
+            let mut text = self.bindings(params).join("\n");
+            text.push('\n');
+            std::fs::write(path, text)
+                .map_err(|e| Error::new(ErrorKind::Write(format!("--save {path}: {e}"))))?;
+            at = format!("@{path}");
+        } else if at.chars().count() > AT_LINE_MAX && self.look.format == Format::Table {
+            at = format!(
+                "… ({} characters, too long to show: --save FILE writes them to a file that --at @FILE reads)",
+                at.chars().count()
+            );
+        }
         let mut text = Vec::new();
-        let frame = frame(self.look, self.names, &self.output, self.dataset);
+        let frame = frame(
+            self.look,
+            self.names,
+            &self.output,
+            self.dataset,
+            &self.tensors,
+        );
         let end = LogEnd {
             params,
             loss,
@@ -134,7 +194,13 @@ impl<'a> Logger<'a> {
     /// a JSON document stays valid, with the error in it.
     pub fn abort(&mut self, out: &mut dyn Write, e: &Error) -> Result<()> {
         let mut text = Vec::new();
-        let frame = frame(self.look, self.names, &self.output, self.dataset);
+        let frame = frame(
+            self.look,
+            self.names,
+            &self.output,
+            self.dataset,
+            &self.tensors,
+        );
         self.sink.abort(&frame, &e.kind.to_string(), &mut text);
         write_all(out, &text)
     }
@@ -142,13 +208,20 @@ impl<'a> Logger<'a> {
 
 /// What every row shares (a function of the fields, not of `&self`, so
 /// that the sink can be borrowed beside it).
-fn frame<'f>(look: &Look, names: &'f [&'f str], output: &'f str, dataset: bool) -> LogFrame<'f> {
+fn frame<'f>(
+    look: &Look,
+    names: &'f [&'f str],
+    output: &'f str,
+    dataset: bool,
+    tensors: &'f [ParamTensor],
+) -> LogFrame<'f> {
     LogFrame {
         names,
         output,
         dataset,
         digits: look.digits,
         ascii: look.ascii,
+        tensors,
     }
 }
 

@@ -47,16 +47,11 @@ pub fn run(
     compiled: &Compiled,
     args: &TrainArgs,
     options: &Options,
-    at: &[String],
-    points: Option<&str>,
+    data: Data,
     out: &mut dyn Write,
     warn: &mut dyn FnMut(Notice),
 ) -> Result<()> {
-    let config = args.config(points.is_some(), options.threads)?;
-    let data = Data {
-        at: at.to_vec(),
-        points: points.map(str::to_string),
-    };
+    let config = args.config(data.points.is_some(), options.threads)?;
     let plot = match args.plot {
         Some(PlotWhen::Always) => true,
         Some(PlotWhen::Auto) if !io::stdout().is_terminal() => {
@@ -96,14 +91,25 @@ pub fn train(
     warn: &mut dyn FnMut(String),
 ) -> Result<Vec<f64>> {
     let variables = graph.variables();
+    // A tensor parameter (`--train W`) is its elements, row-major.
+    let (expanded, tensors) = tensor_params(graph, &config.params)?;
+    let config = &Config {
+        params: expanded,
+        ..config.clone()
+    };
+    let index: rustc_hash::FxHashMap<&str, usize> = variables
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.as_str(), i))
+        .collect();
     let mut params = Vec::with_capacity(config.params.len());
     for p in &config.params {
-        match variables.iter().position(|v| v == p) {
-            Some(v) => params.push(v),
+        match index.get(p.as_str()) {
+            Some(&v) => params.push(v),
             None => {
                 return Err(usage(format!(
                     "--train {p}: the program has no variable `{p}` (its variables: {})",
-                    variables.join(", ")
+                    variable_list(graph)
                 )))
             }
         }
@@ -122,7 +128,7 @@ pub fn train(
         params,
         data: data_vars,
     };
-    let (at_texts, csv) = (data.at, data.points);
+    let (at_texts, csv, stdin_header) = (data.at, data.points, data.stdin_header);
     let at_texts = match (&csv, at_texts.as_slice()) {
         (_, [one]) => vec![one.clone()],
         (Some(_), []) | (None, []) => {
@@ -143,7 +149,7 @@ pub fn train(
     let mut example = vec![f64::NAN; layout.data.len()];
     let mut missing = Vec::new();
     for b in &bound {
-        match variables.iter().position(|v| *v == b.name) {
+        match index.get(b.name.as_str()).copied() {
             Some(v) => match layout.slots[v] {
                 Ok(p) => start[p] = b.value,
                 Err(_) if csv.is_some() => {
@@ -186,6 +192,7 @@ pub fn train(
         step: 0,
         matrix: Vec::new(),
         chunk: Vec::new(),
+        stdin_header,
     };
     let names: Vec<&str> = layout
         .params
@@ -194,16 +201,14 @@ pub fn train(
         .collect();
     // The final `--at` line runs as printed: the example's data after the
     // parameters (a dataset's data come from its file).
-    let data: Vec<(String, f64)> = match csv {
-        None => layout
-            .data
-            .iter()
-            .zip(&example)
-            .map(|(&v, &x)| (variables[v].clone(), x))
-            .collect(),
+    let data: Vec<String> = match csv {
+        None => data_bindings(graph, &layout.data, &example),
         Some(_) => Vec::new(),
     };
-    let mut logger = log::Logger::new(look, graph, &names, csv.is_some()).with_data(data);
+    let mut logger = log::Logger::new(look, graph, &names, csv.is_some())
+        .with_data(data)
+        .with_tensors(tensors)
+        .with_save(config.save.clone());
     // The data are read (their columns checked) before the log begins.
     let rows = match &csv {
         None => Rows::Memory {
@@ -226,6 +231,106 @@ pub fn train(
     }
 }
 
+/// `--train W,b,c` with each tensor parameter (a group of variables) as
+/// its elements, row-major; and the tensors, each with its shape and its
+/// elements' range among the parameters.
+fn tensor_params(graph: &Graph, names: &[String]) -> Result<(Vec<String>, Vec<log::ParamTensor>)> {
+    let mut expanded = Vec::with_capacity(names.len());
+    let mut tensors = Vec::new();
+    for p in names {
+        let group = graph.groups().iter().find(|g| {
+            g.name == *p
+                && g.definition.is_none()
+                && g.nodes
+                    .iter()
+                    .all(|&n| matches!(graph.kind(n), crate::graph::Kind::Var(_)))
+        });
+        match group {
+            Some(g) => {
+                let start = expanded.len();
+                expanded.extend(g.nodes.iter().map(|&n| graph.name(n).to_string()));
+                tensors.push(log::ParamTensor {
+                    name: p.clone(),
+                    shape: g.shape.clone(),
+                    range: start..expanded.len(),
+                });
+            }
+            None if graph.groups().iter().any(|g| g.name == *p) => {
+                return Err(usage(format!(
+                    "--train {p}: `{p}` is a step of the program, not a variable: train the variables it is made of"
+                )))
+            }
+            None => expanded.push(p.clone()),
+        }
+    }
+    Ok((expanded, tensors))
+}
+
+/// The example's data variables `data` (with `values`) as `--at` bindings,
+/// a tensor whole (`x=[2, 1]`, `y=1`).
+fn data_bindings(graph: &Graph, data: &[usize], values: &[f64]) -> Vec<String> {
+    let variables = graph.variables();
+    let value: rustc_hash::FxHashMap<&str, f64> = data
+        .iter()
+        .zip(values)
+        .map(|(&v, &x)| (variables[v].as_str(), x))
+        .collect();
+    let mut out = Vec::new();
+    let mut done: Vec<&str> = Vec::new();
+    for &v in data {
+        let name = variables[v].as_str();
+        let base = bindings::base_name(name);
+        let group = graph
+            .groups()
+            .iter()
+            .find(|g| g.name == base && g.definition.is_none());
+        match group {
+            Some(g) if base != name => {
+                if done.contains(&base) {
+                    continue;
+                }
+                done.push(base);
+                let tensor = log::ParamTensor {
+                    name: base.to_string(),
+                    shape: g.shape.clone(),
+                    range: 0..g.nodes.len(),
+                };
+                let xs: Vec<f64> = g
+                    .nodes
+                    .iter()
+                    .map(|&n| {
+                        value
+                            .get(graph.name(n).to_string().as_str())
+                            .copied()
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect();
+                out.push(format!(
+                    "{base}={}",
+                    tensor.array(&xs, crate::number::format)
+                ));
+            }
+            _ => out.push(format!(
+                "{name}={}",
+                crate::number::format(value.get(name).copied().unwrap_or(f64::NAN))
+            )),
+        }
+    }
+    out
+}
+
+/// The program's variables, a tensor named once (`W, x, b`).
+fn variable_list(graph: &Graph) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for v in graph.variables() {
+        let base = bindings::base_name(v);
+        if names.last() != Some(&base) {
+            names.push(base);
+        }
+    }
+    names.join(", ")
+}
+
 /// The state of a training run.
 struct Trainer<'a> {
     graph: &'a Graph,
@@ -239,12 +344,14 @@ struct Trainer<'a> {
     /// Scratch: full points of a chunk, and data rows of a chunk.
     matrix: Vec<f64>,
     chunk: Vec<f64>,
+    /// Stdin's header, read ahead (see [`Data::stdin_header`]).
+    stdin_header: Option<Vec<u8>>,
 }
 
 impl Trainer<'_> {
     /// Reads the dataset into memory, or finds it too large and streams it.
     fn load(&mut self, path: &str, warn: &mut dyn FnMut(String)) -> Result<Rows> {
-        let mut points = open_points(path, self.graph, self.layout)?;
+        let mut points = open_points(path, self.graph, self.layout, &mut self.stdin_header)?;
         let origin = if path == "-" { "stdin" } else { path };
         for (c, name) in points.layout.names.iter().enumerate() {
             if let Some(v) = points.layout.variable[c] {
@@ -342,7 +449,8 @@ impl Trainer<'_> {
                 }
                 Rows::Stream => {
                     let path = path.unwrap_or("-");
-                    let mut points = open_points(path, self.graph, self.layout)?;
+                    let mut points =
+                        open_points(path, self.graph, self.layout, &mut self.stdin_header)?;
                     let batch = self.config.batch_size.unwrap_or(usize::MAX);
                     let mut row = Vec::new();
                     let mut lines = Vec::new();
@@ -409,7 +517,8 @@ impl Trainer<'_> {
             }
             Rows::Stream => {
                 let path = path.unwrap_or("-");
-                let mut points = open_points(path, self.graph, self.layout)?;
+                let mut points =
+                    open_points(path, self.graph, self.layout, &mut self.stdin_header)?;
                 let mut row = Vec::new();
                 let mut lines = Vec::new();
                 let mut more = true;
@@ -641,6 +750,7 @@ mod tests {
         let data = Data {
             at: vec!["w=0.5,b=-1".into()],
             points: Some(path.into()),
+            stdin_header: None,
         };
         let mut out = Vec::new();
         train(&g, &config, data, &look, &mut out, &mut |_| {})?;
