@@ -104,7 +104,8 @@ if [[ $sections == *b* ]]; then
     commands=("$unrolled" "$torch")
     if $tensor > /dev/null 2> "$out/tensor_train.err"; then
         commands+=("$tensor")
-        say "tensor --train W,b,v,c: taken"
+        ${tensor/--format csv/--format json} | python3 -c 'import json, sys; print(json.load(sys.stdin)["at"])' > "$out/train_tensor.txt"
+        say "agreement (tensor --train W,b,v,c): $(python3 benches/tensors/agree_params.py "$(cat "$out/train_tensor.txt")" "$(cat "$out/train_torch.txt")")"
     else
         say "tensor --train W,b,v,c: not taken by this build ($(head -1 "$out/tensor_train.err"))"
     fi
