@@ -208,7 +208,6 @@ fn random_tensor_programs_agree_with_pytorch() {
 }
 
 #[test]
-#[ignore = "needs p[y] and sum(W, axis) from branch tcore"]
 fn index_variables_and_axis_reductions_agree_with_pytorch() {
     parity("cases_index_axis.json", 300);
 }
