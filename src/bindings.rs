@@ -18,6 +18,9 @@ pub struct Binding {
 /// Parses one `--at` text.
 pub fn parse(text: &str) -> Result<Vec<Binding>> {
     let mut out: Vec<Binding> = Vec::new();
+    // The names given so far (a tensor's once): a check by hash, as a file
+    // may give 10⁵ numbers.
+    let mut given: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for (start, item) in split_top_level(text) {
         let trimmed = item.trim();
         let lead = item.len() - item.trim_start().len();
@@ -66,10 +69,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
             span.start + eq + 1 + (trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len());
         if value_text.starts_with('[') {
             let (shape, values) = tensor_value(value_text, value_start)?;
-            if out
-                .iter()
-                .any(|b| b.name == name || base_name(&b.name) == name)
-            {
+            if !given.insert(name) {
                 return Err(bad(&format!("`{name}` is given twice")));
             }
             for (flat, value) in values.into_iter().enumerate() {
@@ -99,10 +99,7 @@ pub fn parse(text: &str) -> Result<Vec<Binding>> {
                 inner.unwrap_or(span),
             )
         })?;
-        if out
-            .iter()
-            .any(|b| b.name == name || base_name(&b.name) == name)
-        {
+        if !given.insert(name) {
             return Err(bad(&format!("`{name}` is given twice")));
         }
         out.push(Binding {

@@ -617,3 +617,29 @@ fn a_point_heading_writes_tensors_whole() {
         ],
     );
 }
+
+#[test]
+fn a_large_tensor_is_summarized_in_the_table_as_numpy_prints_it() {
+    // 40×30 = 1,200 elements, over NumPy's threshold of 1,000: the table
+    // shows each long axis's first and last 3 (a 784×64 matrix printed a
+    // 330 KB cell on every row); JSON keeps every element.
+    let rows: Vec<String> = (0..40)
+        .map(|r| {
+            let cells: Vec<String> = (0..30).map(|c| (r * 30 + c).to_string()).collect();
+            format!("[{}]", cells.join(","))
+        })
+        .collect();
+    let at = format!("W=[{}], x=[1, 2]", rows.join(","));
+    let r = run(&["sum(W)*x[0]", "--at", &at]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(
+        &r.stdout,
+        // (3 significant digits: 1171 shows as 1170.)
+        &["[[0, 1, 2, …, 27, 28, 29], [30, 31, 32, …, 57, 58, 59], [60, 61, 62, …, 87, 88, 89], …, [1110, 1110, 1110, …, 1140, 1140, 1140], [1140, 1140, 1140, …, 1170, 1170, 1170], [1170, 1170, 1170, …, 1200, 1200, 1200]]"],
+    );
+    let out = json("sum(W)*x[0]", &at);
+    let tensors = out["tensors"].as_array().expect("tensors");
+    let w = tensors.iter().find(|t| t["name"] == "W").expect("W");
+    assert_eq!(w["value"].as_array().map(Vec::len), Some(40));
+    assert_eq!(w["value"][39][29], 1199);
+}

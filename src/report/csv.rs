@@ -135,10 +135,10 @@ pub fn column_names(
     targets: &[String],
     judged: bool,
 ) -> Vec<String> {
-    let mut names: Vec<String> = match header {
+    let mut names = UniqueNames::new(match header {
         Some(header) => header.names.clone(),
         None => graph.variables().to_vec(),
-    };
+    });
     let f = graph.name(graph.output()).to_string();
     let mut computed = match graph.output_group() {
         // A tensor output: a column an element (`h[0]`), no gradient.
@@ -159,9 +159,9 @@ pub fn column_names(
         computed.push("passed".into());
     }
     for name in computed {
-        push_unique(&mut names, name);
+        names.push(name);
     }
-    names
+    names.names
 }
 
 impl Sink for Csv {
@@ -307,28 +307,34 @@ impl Outputs {
         outputs: &[(&crate::graph::Graph, &[String])],
         judged: bool,
     ) -> (String, Self) {
-        let mut names = leading.to_vec();
+        let mut names = UniqueNames::new(leading.to_vec());
         let mut columns = Vec::with_capacity(outputs.len());
         for (graph, targets) in outputs {
             let f = graph.name(graph.output()).to_string();
-            push_unique(&mut names, f.clone());
+            names.push(f.clone());
             for v in variables {
-                push_unique(&mut names, format!("d{f}/d{v}"));
+                names.push(format!("d{f}/d{v}"));
             }
             for t in *targets {
-                push_unique(&mut names, format!("pass:{t}"));
+                names.push(format!("pass:{t}"));
             }
+            let position: rustc_hash::FxHashMap<&str, usize> = graph
+                .variables()
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.as_str(), i))
+                .collect();
             columns.push(
                 variables
                     .iter()
-                    .map(|v| graph.variables().iter().position(|g| g == v))
+                    .map(|v| position.get(v.as_str()).copied())
                     .collect(),
             );
         }
         if judged {
-            push_unique(&mut names, "passed".into());
+            names.push("passed".into());
         }
-        let header: Vec<String> = names.iter().map(|n| field(n)).collect();
+        let header: Vec<String> = names.names.iter().map(|n| field(n)).collect();
         let line = String::new();
         (header.join(","), Outputs { columns, line })
     }
@@ -380,18 +386,32 @@ impl Outputs {
     }
 }
 
-/// Adds `name` to a header, made unique: a computed column that meets an
-/// input column (a class's answer column `L`) is `computed:L`, a second
-/// check of one target `pass:L (2)`.
-fn push_unique(names: &mut Vec<String>, name: String) {
-    let mut unique = name.clone();
-    if names.contains(&unique) && !name.starts_with("pass:") {
-        unique = format!("computed:{name}");
+/// A header's names as they are added, each made unique: a computed
+/// column that meets an input column (a class's answer column `L`) is
+/// `computed:L`, a second check of one target `pass:L (2)`. The names are
+/// also kept in a set: a network's header has 10⁵ columns.
+struct UniqueNames {
+    names: Vec<String>,
+    seen: rustc_hash::FxHashSet<String>,
+}
+
+impl UniqueNames {
+    fn new(names: Vec<String>) -> Self {
+        let seen = names.iter().cloned().collect();
+        UniqueNames { names, seen }
     }
-    let mut k = 2;
-    while names.contains(&unique) {
-        unique = format!("{name} ({k})");
-        k += 1;
+
+    fn push(&mut self, name: String) {
+        let mut unique = name.clone();
+        if self.seen.contains(&unique) && !name.starts_with("pass:") {
+            unique = format!("computed:{name}");
+        }
+        let mut k = 2;
+        while self.seen.contains(&unique) {
+            unique = format!("{name} ({k})");
+            k += 1;
+        }
+        self.seen.insert(unique.clone());
+        self.names.push(unique);
     }
-    names.push(unique);
 }

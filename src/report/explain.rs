@@ -172,7 +172,7 @@ impl Rows<'_> {
     fn value(&self, name: &str) -> Option<String> {
         let (g, view) = (self.view.graph, self.view);
         if let Some(group) = g.groups().iter().find(|gr| gr.name == name) {
-            return Some(super::tensor::array(group, |n| self.num(view.value(n))));
+            return Some(super::tensor::summary(group, |n| self.num(view.value(n))));
         }
         if let Ok(x) = name.parse::<f64>() {
             return Some(self.num(x));
@@ -183,7 +183,7 @@ impl Rows<'_> {
     fn grad(&self, name: &str) -> Option<String> {
         let (g, view) = (self.view.graph, self.view);
         if let Some(group) = g.groups().iter().find(|gr| gr.name == name) {
-            return Some(super::tensor::array(group, |n| self.num(view.grad(n))));
+            return Some(super::tensor::summary(group, |n| self.num(view.grad(n))));
         }
         g.find(name).map(|id| self.num(view.grad(id)))
     }
@@ -329,8 +329,8 @@ fn write_matrix_form(out: &mut impl Write, view: &View<'_>) -> io::Result<()> {
                     group.name.clone(),
                     group.definition.clone(),
                     group.op,
-                    super::tensor::array(group, |n| rows.num(view.value(n))),
-                    super::tensor::array(group, |n| rows.num(view.grad(n))),
+                    super::tensor::summary(group, |n| rows.num(view.value(n))),
+                    super::tensor::summary(group, |n| rows.num(view.grad(n))),
                 )
             }
             crate::graph::Row::Node(id) => (

@@ -139,10 +139,10 @@ impl View<'_> {
                 None => format!("var {shape}"),
                 Some(def) => format!("{} {shape}: {def}", group.op),
             },
-            value: tensor::array(group, |n| compact(self.value(n))),
+            value: tensor::summary(group, |n| compact(self.value(n))),
             grad: match g.tensor_output() {
                 Some(_) => "—".to_string(),
-                None => tensor::array(group, |n| compact(self.grad(n))),
+                None => tensor::summary(group, |n| compact(self.grad(n))),
             },
         }
     }

@@ -27,6 +27,55 @@ pub fn array(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
     }
 }
 
+/// More elements than this and [`summary`] shows each long axis's ends
+/// only, as NumPy prints (its `threshold` and `edgeitems`).
+const SUMMARY_THRESHOLD: usize = 1000;
+const EDGE_ITEMS: usize = 3;
+
+/// [`array`] for a person to read (the table, `--explain`, pictures): a
+/// tensor of more than 1,000 elements shows the first and last 3 of each
+/// longer axis around `…`, as NumPy prints it, so a 784×64 matrix is one
+/// readable cell and not 330 KB. JSON, CSV and the `∂L/∂W` lines keep
+/// every element.
+pub fn summary(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
+    if group.nodes.len() <= SUMMARY_THRESHOLD {
+        return array(group, num);
+    }
+    let kept = |n: usize| -> Vec<Option<usize>> {
+        match n > 2 * EDGE_ITEMS {
+            true => (0..EDGE_ITEMS)
+                .map(Some)
+                .chain([None])
+                .chain((n - EDGE_ITEMS..n).map(Some))
+                .collect(),
+            false => (0..n).map(Some).collect(),
+        }
+    };
+    let mut row = |r: usize, columns: usize| -> String {
+        let cells: Vec<String> = kept(columns)
+            .into_iter()
+            .map(|c| match c {
+                Some(c) => num(group.nodes[r * columns + c]),
+                None => "…".to_string(),
+            })
+            .collect();
+        format!("[{}]", cells.join(", "))
+    };
+    match *group.shape.as_slice() {
+        [rows, columns] if columns > 0 => {
+            let lines: Vec<String> = kept(rows)
+                .into_iter()
+                .map(|r| match r {
+                    Some(r) => row(r, columns),
+                    None => "…".to_string(),
+                })
+                .collect();
+            format!("[{}]", lines.join(", "))
+        }
+        _ => row(0, group.nodes.len()),
+    }
+}
+
 /// The compact form of a number in a table's array.
 fn compact(view: &View<'_>, x: f64) -> String {
     number::format_digits(x, Some(view.digits.unwrap_or(COMPACT_DIGITS)))
@@ -61,8 +110,8 @@ pub fn rows(view: &View<'_>) -> Vec<[String; 6]> {
                     crate::graph::shape_text(&group.shape),
                     group.op.to_string(),
                     group.definition.clone().unwrap_or_default(),
-                    array(group, |n| compact(view, view.value(n))),
-                    array(group, |n| compact(view, view.grad(n))),
+                    summary(group, |n| compact(view, view.value(n))),
+                    summary(group, |n| compact(view, view.grad(n))),
                 ]);
             }
         }
