@@ -172,8 +172,8 @@ fn quote_bracketed(line: Vec<u8>, delimiter: u8) -> Vec<u8> {
     out
 }
 
-/// The element a column names: `x[1]` is (`x`, [1]), `W[0, 1]` is (`W`,
-/// [0, 1]); `None` for a plain name. `Err` for brackets that hold no
+/// The element a column names: `x[1]` is (`x`, `[1]`), `W[0, 1]` is (`W`,
+/// `[0, 1]`); `None` for a plain name. `Err` for brackets that hold no
 /// index (`x[a]`, `x[]`, `x[-1]`).
 pub fn element(name: &str) -> std::result::Result<Option<(&str, Vec<usize>)>, String> {
     let Some((base, rest)) = name.split_once('[') else {

@@ -151,13 +151,7 @@ fn is_call(text: &str) -> bool {
 /// `W[1,0]` → (`W`, [1, 0]): the tensor an element's name belongs to, and
 /// its indices (lowering names elements so; no other name holds `[`).
 pub fn parse_element(name: &str) -> Option<(&str, Vec<usize>)> {
-    let (base, rest) = name.split_once('[')?;
-    let indices = rest.strip_suffix(']')?;
-    let indices = indices
-        .split(',')
-        .map(|i| i.trim().parse().ok())
-        .collect::<Option<Vec<usize>>>()?;
-    Some((base, indices))
+    crate::points::element(name).ok().flatten()
 }
 
 /// `at x=4, y=3, z=2`: `names` bound to `values`, as a heading says it; a

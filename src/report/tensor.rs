@@ -32,7 +32,7 @@ pub fn array(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
 const SUMMARY_THRESHOLD: usize = 1000;
 const EDGE_ITEMS: usize = 3;
 
-/// [`array`] for a person to read (the table, `--explain`, pictures): a
+/// [`array()`] for a person to read (the table, `--explain`, pictures): a
 /// tensor of more than 1,000 elements shows the first and last 3 of each
 /// longer axis around `…`, as NumPy prints it, so a 784×64 matrix is one
 /// readable cell and not 330 KB. JSON, CSV and the `∂L/∂W` lines keep
