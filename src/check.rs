@@ -193,6 +193,23 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             ));
         }
         let Some(eq) = trimmed.find('=') else {
+            // `df/dx=0,25`: digits after a comma that follows a digit are
+            // a decimal comma's, not a check.
+            let before = text[..start].strip_suffix(',').unwrap_or_default();
+            let whole = &before[before.trim_end_matches(|c: char| c.is_ascii_digit()).len()..];
+            let digits = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit());
+            if !whole.is_empty() && lead == 0 && digits {
+                return Err(Error::at(
+                    ErrorKind::Check {
+                        check: trimmed.to_string(),
+                        reason: "no `=` (expected target=value)".into(),
+                    },
+                    span,
+                )
+                .with_help(format!(
+                    "a comma separates checks: for a decimal comma write a decimal point (`{whole}.{trimmed}`, not `{whole},{trimmed}`)"
+                )));
+            }
             return Err(bad("no `=` (expected target=value)".into()));
         };
         let label = trimmed[..eq].trim();

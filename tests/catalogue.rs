@@ -76,6 +76,8 @@ bad! {
     axis_out_of_range: ["sum(W, 2)", "--at", "W=[[1,2],[3,4]]"] => 2, ["`sum(W, 2)` has no axis 2: W is 2×2: its axes are 0", "`sum(W)` all of it"];
     axis_not_a_constant: ["mean(W, a)", "--at", "W=[[1,2],[3,4]], a=0"] => 2, ["the axis `a` of `mean` is not a constant"];
     axis_of_a_vector: ["sum(x, 1)", "--at", "x=[1,2]"] => 2, ["`sum(x, 1)` has no axis 1: x has 2 entries: its one axis is 0"];
+    // lead: a decimal comma in an element's answer (and a number's).
+    expect_element_with_a_decimal_comma: ["sum(W@x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--expect", "df/dW[1,0]=0,758"] => 2, ["bad check `758`: no `=`", "for a decimal comma write a decimal point (`0.758`, not `0,758`)"];
     // lead: formulas of an index by a variable.
     symbolic_of_an_index_by_a_variable: ["p = softmax(z); L = -ln(p[y])", "--at", "z=[1,2,3], y=2", "--symbolic"] => 2, ["--symbolic writes one formula for every value of the variables, and `p[y]` picks an element by the value of a variable", "write the index as a number (`p[2]`)"];
     train_a_tensor_step: ["h = tanh(W@x); L = sum(h)", "--train", "h", "--at", "W=[[1,2],[3,4]], x=[1,1]"] => 2, ["--train h: `h` is a step of the program, not a variable: train the variables it is made of"];
