@@ -98,17 +98,7 @@ impl TensorVerdict {
     /// `values` (one per entry) as `[1, 2]` or `[[1, 2], [3, 4]]`, each
     /// number written by `num`.
     pub fn array(&self, values: &[f64], num: impl Fn(f64) -> String) -> String {
-        let cells: Vec<String> = values.iter().map(|&x| num(x)).collect();
-        match self.shape.as_slice() {
-            [_, cols] if *cols > 0 => {
-                let rows: Vec<String> = cells
-                    .chunks(*cols)
-                    .map(|row| format!("[{}]", row.join(", ")))
-                    .collect();
-                format!("[{}]", rows.join(", "))
-            }
-            _ => format!("[{}]", cells.join(", ")),
-        }
+        crate::report::tensor::nest(values.iter().map(|&x| num(x)).collect(), &self.shape)
     }
 }
 

@@ -14,8 +14,17 @@ const COMPACT_DIGITS: usize = 3;
 
 /// `[1, 2]` or `[[1, 2], [3, 4]]` of each element's `num`.
 pub fn array(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
-    let cells: Vec<String> = group.nodes.iter().map(|&id| num(id)).collect();
-    match group.shape.as_slice() {
+    nest(
+        group.nodes.iter().map(|&id| num(id)).collect(),
+        &group.shape,
+    )
+}
+
+/// `cells` (row-major) in `shape`: `[1, 2]` or `[[1, 2], [3, 4]]`. Every
+/// writer of a tensor (tables, checks, training logs, `--at` lines) nests
+/// with it.
+pub fn nest(cells: Vec<String>, shape: &[usize]) -> String {
+    match shape {
         [_, cols] if *cols > 0 => {
             let rows: Vec<String> = cells
                 .chunks(*cols)

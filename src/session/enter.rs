@@ -371,16 +371,5 @@ pub(super) fn fix(missing: &[String]) -> String {
 /// `[1, 2]` or `[[1, 2], [3, 4]]`: a tensor's elements (row-major) in its
 /// shape, each written by `num`.
 pub(super) fn tensor_text(values: &[f64], shape: &[usize], num: impl Fn(&f64) -> String) -> String {
-    let row = |r: &[f64]| format!("[{}]", r.iter().map(&num).collect::<Vec<_>>().join(", "));
-    match shape {
-        [_, columns] if *columns > 0 => format!(
-            "[{}]",
-            values
-                .chunks(*columns)
-                .map(row)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => row(values),
-    }
+    crate::report::tensor::nest(values.iter().map(num).collect(), shape)
 }
