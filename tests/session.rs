@@ -497,3 +497,16 @@ fn save_writes_tensors_as_at_takes_them() {
     assert_contains(&cli.stdout, &["L = 3.4512434720631635\n"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_tensor_without_its_shape_says_to_give_it_with_at() {
+    let r = session(&[], "h = tanh(W@x)\n");
+    assert_eq!(r.code, 2);
+    assert_contains(
+        &r.stderr,
+        &[
+            "W is a number: `W@x` multiplies vectors and matrices",
+            "give a tensor variable its value with :at first, e.g. :at x=[1,2]",
+        ],
+    );
+}

@@ -222,6 +222,18 @@ struct Step {
 
 /// The origin of errors in the line just typed.
 const INPUT: &str = "input";
+/// A lowering error's hint says how to give a tensor its value on the
+/// command line; in a session that is `:at`.
+fn at_in_a_session(mut e: Error) -> Error {
+    if let Some(help) = &mut e.help {
+        *help = help.replace(
+            "with --at, e.g. --at 'x=[1,2]'",
+            "with :at first, e.g. :at x=[1,2]",
+        );
+    }
+    e
+}
+
 /// The origin of errors in earlier steps (the lines of `:list`).
 const PROGRAM: &str = "program";
 
@@ -309,7 +321,7 @@ impl Session {
         match line.trim_start().strip_prefix(':') {
             Some(rest) => self.command(&line, start + 1, rest.trim_end(), out, warn),
             None if line.trim().is_empty() => Ok(Flow::Go),
-            None => self.enter(&line, out, warn),
+            None => self.enter(&line, out, warn).map_err(at_in_a_session),
         }
     }
 
