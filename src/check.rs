@@ -211,20 +211,25 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
             return Err(bad("no value after `=`".into()));
         }
         let target = parse_target(label, output).map_err(bad)?;
+        // What every kind of answer shares; each kind fills in its part.
+        let check = Expectation {
+            target,
+            label: label.to_string(),
+            expected: f64::NAN,
+            expected_text: value_text.to_string(),
+            written: None,
+            column: None,
+            span,
+            formula: false,
+            tensor: None,
+        };
         if let Some(column) = value_text.strip_prefix('@') {
             if column.trim().is_empty() {
                 return Err(bad("no column name after `@`".into()));
             }
             out.push(Expectation {
-                target,
-                label: label.to_string(),
-                expected: f64::NAN,
-                expected_text: value_text.to_string(),
-                written: None,
                 column: Some(column.trim().to_string()),
-                span,
-                formula: false,
-                tensor: None,
+                ..check
             });
             continue;
         }
@@ -233,7 +238,7 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                 + eq
                 + 1
                 + (trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len());
-            let tensor = tensor_answer(&target, label, value_text, at).map_err(|e| {
+            let tensor = tensor_answer(&check.target, label, value_text, at).map_err(|e| {
                 let kind = ErrorKind::Check {
                     check: trimmed.to_string(),
                     reason: match &e.kind {
@@ -245,43 +250,23 @@ pub fn parse_expectations(text: &str, output: &str) -> Result<Vec<Expectation>> 
                     .with_help("a vector is `[1, 2]`, a matrix its rows: `[[1, 2], [3, 4]]`")
             })?;
             out.push(Expectation {
-                target,
-                label: label.to_string(),
-                expected: f64::NAN,
-                expected_text: value_text.to_string(),
-                written: None,
-                column: None,
-                span,
-                formula: false,
                 tensor: Some(tensor),
+                ..check
             });
             continue;
         }
         if crate::written::read(value_text).is_none() && crate::formula::is_formula(value_text) {
             out.push(Expectation {
-                target,
-                label: label.to_string(),
-                expected: f64::NAN,
-                expected_text: value_text.to_string(),
-                written: None,
-                column: None,
-                span,
                 formula: true,
-                tensor: None,
+                ..check
             });
             continue;
         }
         let (expected, written) = read_answer(value_text).map_err(|e| bad(e.kind.to_string()))?;
         out.push(Expectation {
-            target,
-            label: label.to_string(),
             expected,
-            expected_text: value_text.to_string(),
             written,
-            column: None,
-            span,
-            formula: false,
-            tensor: None,
+            ..check
         });
     }
     Ok(out)

@@ -747,26 +747,14 @@ impl<'a> Lowerer<'a> {
                     .collect();
                 // In the table's order: a group where its last element is.
                 groups.sort_by_key(|g| g.nodes.iter().max().copied());
-                let scalar_units = std::mem::take(&mut self.scalar_units)
-                    .into_iter()
-                    .filter_map(|(old, unit)| {
-                        let new = new_of[old as usize];
-                        (new != NONE).then_some((new, unit))
-                    })
-                    .collect();
+                let scalar_units = renumber(std::mem::take(&mut self.scalar_units), &new_of);
                 let hidden: Vec<bool> = order
                     .iter()
                     .map(|&old| self.hidden.get(old as usize).copied().unwrap_or(false))
                     .collect();
                 display = Display::new(&groups, scalar_units, hidden, &nodes, &inputs, &labels);
                 display.operands = std::mem::take(&mut self.operands);
-                display.selects = std::mem::take(&mut self.selects)
-                    .into_iter()
-                    .filter_map(|(old, meta)| {
-                        let new = new_of[old as usize];
-                        (new != NONE).then_some((new, meta))
-                    })
-                    .collect();
+                display.selects = renumber(std::mem::take(&mut self.selects), &new_of);
                 let taken: FxHashSet<String> = user_names
                     .iter()
                     .map(|s| s.to_string())
@@ -804,4 +792,15 @@ fn scalar_op(bin: BinOp) -> Op {
         BinOp::Div => Op::Div,
         BinOp::Pow | BinOp::MatMul => Op::Pow,
     }
+}
+
+/// A map by node kept for the final graph: each node by its new id, the
+/// nodes pruned (`NONE`) dropped.
+fn renumber<V>(map: FxHashMap<NodeId, V>, new_of: &[NodeId]) -> FxHashMap<NodeId, V> {
+    map.into_iter()
+        .filter_map(|(old, v)| {
+            let new = new_of[old as usize];
+            (new != NONE).then_some((new, v))
+        })
+        .collect()
 }

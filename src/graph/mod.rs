@@ -190,31 +190,48 @@ pub fn describe_point<N: AsRef<str>>(names: &[N], values: &[f64]) -> String {
 /// `[1, 2]` or `[[1, 2], [3, 4]]` from elements by their indices (row-major
 /// or not); a missing element is `?`.
 fn tensor_text(elements: &[(Vec<usize>, f64)]) -> String {
+    // By hash: a heading may hold a network's 50,890 parameters.
+    let by_index: FxHashMap<&[usize], f64> =
+        elements.iter().map(|(i, v)| (i.as_slice(), *v)).collect();
     let get = |index: &[usize]| {
-        elements
-            .iter()
-            .find(|(i, _)| i == index)
-            .map_or_else(|| "?".to_string(), |(_, v)| crate::number::format(*v))
+        by_index
+            .get(index)
+            .map_or_else(|| "?".to_string(), |v| crate::number::format(*v))
     };
-    let extent = |axis: usize| {
-        elements
-            .iter()
-            .filter_map(|(i, _)| i.get(axis))
-            .max()
-            .map_or(0, |m| m + 1)
+    let rank = elements.first().map_or(1, |(i, _)| i.len());
+    let shape: Vec<usize> = (0..rank)
+        .map(|axis| {
+            elements
+                .iter()
+                .filter_map(|(i, _)| i.get(axis))
+                .max()
+                .map_or(0, |m| m + 1)
+        })
+        .collect();
+    let cells: Vec<String> = match *shape.as_slice() {
+        [rows, columns] => (0..rows * columns)
+            .map(|k| get(&[k / columns, k % columns]))
+            .collect(),
+        _ => (0..shape.first().copied().unwrap_or(0))
+            .map(|k| get(&[k]))
+            .collect(),
     };
-    let row = |prefix: &[usize]| {
-        let cells: Vec<String> = (0..extent(prefix.len()))
-            .map(|c| get(&[prefix, &[c]].concat()))
-            .collect();
-        format!("[{}]", cells.join(", "))
-    };
-    match elements.first().map_or(1, |(i, _)| i.len()) {
-        2 => {
-            let rows: Vec<String> = (0..extent(0)).map(|r| row(&[r])).collect();
+    nest(cells, &shape)
+}
+
+/// `cells` (row-major) in `shape`: `[1, 2]` or `[[1, 2], [3, 4]]`. Every
+/// writer of a tensor (tables, checks, training logs, `--at` lines,
+/// headings) nests with it.
+pub fn nest(cells: Vec<String>, shape: &[usize]) -> String {
+    match shape {
+        [_, cols] if *cols > 0 => {
+            let rows: Vec<String> = cells
+                .chunks(*cols)
+                .map(|row| format!("[{}]", row.join(", ")))
+                .collect();
             format!("[{}]", rows.join(", "))
         }
-        _ => row(&[]),
+        _ => format!("[{}]", cells.join(", ")),
     }
 }
 

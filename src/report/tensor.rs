@@ -20,21 +20,7 @@ pub fn array(group: &Group, mut num: impl FnMut(NodeId) -> String) -> String {
     )
 }
 
-/// `cells` (row-major) in `shape`: `[1, 2]` or `[[1, 2], [3, 4]]`. Every
-/// writer of a tensor (tables, checks, training logs, `--at` lines) nests
-/// with it.
-pub fn nest(cells: Vec<String>, shape: &[usize]) -> String {
-    match shape {
-        [_, cols] if *cols > 0 => {
-            let rows: Vec<String> = cells
-                .chunks(*cols)
-                .map(|row| format!("[{}]", row.join(", ")))
-                .collect();
-            format!("[{}]", rows.join(", "))
-        }
-        _ => format!("[{}]", cells.join(", ")),
-    }
-}
+pub use crate::graph::nest;
 
 /// More elements than this and [`summary`] shows each long axis's ends
 /// only, as NumPy prints (its `threshold` and `edgeitems`).

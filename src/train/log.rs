@@ -101,15 +101,28 @@ impl<'a> Logger<'a> {
 
     /// The header (table, CSV) or the opening of the document (JSON).
     pub fn begin(&mut self, out: &mut dyn Write) -> Result<()> {
-        let mut text = Vec::new();
-        let frame = frame(
-            self.look,
-            self.names,
-            &self.output,
-            self.dataset,
-            &self.tensors,
-        );
-        self.sink.begin(&frame, &mut text);
+        self.emit(out, 0, |sink, frame, text| sink.begin(frame, text))
+    }
+
+    /// What `write` has the sink write, with the frame every row shares,
+    /// written to `out` at once.
+    fn emit(
+        &mut self,
+        out: &mut dyn Write,
+        capacity: usize,
+        write: impl FnOnce(&mut dyn LogSink, &LogFrame<'_>, &mut Vec<u8>),
+    ) -> Result<()> {
+        let mut text = Vec::with_capacity(capacity);
+        // Built from the fields, not `&self`, so the sink is borrowed beside it.
+        let frame = LogFrame {
+            names: self.names,
+            output: &self.output,
+            dataset: self.dataset,
+            digits: self.look.digits,
+            ascii: self.look.ascii,
+            tensors: &self.tensors,
+        };
+        write(self.sink.as_mut(), &frame, &mut text);
         write_all(out, &text)
     }
 
@@ -118,16 +131,7 @@ impl<'a> Logger<'a> {
         if self.look.plot.is_some() {
             self.losses.push(r.loss);
         }
-        let mut text = Vec::with_capacity(128);
-        let frame = frame(
-            self.look,
-            self.names,
-            &self.output,
-            self.dataset,
-            &self.tensors,
-        );
-        self.sink.step(&frame, r, &mut text);
-        write_all(out, &text)
+        self.emit(out, 128, |sink, frame, text| sink.step(frame, r, text))
     }
 
     /// The parameters as `--at` takes them, exact.
@@ -168,60 +172,30 @@ impl<'a> Logger<'a> {
                 at.chars().count()
             );
         }
-        let mut text = Vec::new();
-        let frame = frame(
-            self.look,
-            self.names,
-            &self.output,
-            self.dataset,
-            &self.tensors,
-        );
         let end = LogEnd {
             params,
             loss,
             at: &at,
         };
-        self.sink.end(&frame, &end, &mut text);
         // JSON is one document: the curve is for the text formats.
-        if let (Some(style), false) = (self.look.plot, self.look.format == Format::Json) {
-            text.push(b'\n');
-            text.extend_from_slice(plot(&self.losses, style, &self.output).as_bytes());
-        }
-        write_all(out, &text)
+        let curve = match (self.look.plot, self.look.format == Format::Json) {
+            (Some(style), false) => Some(plot(&self.losses, style, &self.output)),
+            _ => None,
+        };
+        self.emit(out, 0, |sink, frame, text| {
+            sink.end(frame, &end, text);
+            if let Some(curve) = curve {
+                text.push(b'\n');
+                text.extend_from_slice(curve.as_bytes());
+            }
+        })
     }
 
     /// Closes the log after an error (the error itself goes to stderr):
     /// a JSON document stays valid, with the error in it.
     pub fn abort(&mut self, out: &mut dyn Write, e: &Error) -> Result<()> {
-        let mut text = Vec::new();
-        let frame = frame(
-            self.look,
-            self.names,
-            &self.output,
-            self.dataset,
-            &self.tensors,
-        );
-        self.sink.abort(&frame, &e.kind.to_string(), &mut text);
-        write_all(out, &text)
-    }
-}
-
-/// What every row shares (a function of the fields, not of `&self`, so
-/// that the sink can be borrowed beside it).
-fn frame<'f>(
-    look: &Look,
-    names: &'f [&'f str],
-    output: &'f str,
-    dataset: bool,
-    tensors: &'f [ParamTensor],
-) -> LogFrame<'f> {
-    LogFrame {
-        names,
-        output,
-        dataset,
-        digits: look.digits,
-        ascii: look.ascii,
-        tensors,
+        let error = e.kind.to_string();
+        self.emit(out, 0, |sink, frame, text| sink.abort(frame, &error, text))
     }
 }
 
