@@ -153,13 +153,15 @@ impl Formula {
             let names = spellings(n);
             definitions.iter().find(|(d, _)| names.contains(d))
         };
+        let shapes = program.shapes();
         // Statements name only earlier ones: one round a statement at most.
         for _ in 0..=definitions.len() {
-            let graph = match Graph::lower(crate::parse::parse_expression(&text)?, None) {
-                Ok(graph) => graph,
-                Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => break,
-                Err(e) => return Err(e),
-            };
+            let graph =
+                match Graph::lower_shaped(crate::parse::parse_expression(&text)?, None, &shapes) {
+                    Ok(graph) => graph,
+                    Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => break,
+                    Err(e) => return Err(e),
+                };
             let missing: Vec<(&String, &(String, String))> = graph
                 .variables()
                 .iter()
@@ -181,14 +183,16 @@ impl Formula {
     fn bind(text: &str, program: &Graph) -> Result<Formula> {
         // Constants are folded as the formula is lowered: one with no real
         // value makes a formula undefined everywhere, a failed check.
-        let (graph, nowhere) = match Graph::lower(crate::parse::parse_expression(text)?, None) {
-            Ok(graph) => (graph, false),
-            Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => (
-                Graph::lower(crate::parse::parse_expression("0")?, None)?,
-                true,
-            ),
-            Err(e) => return Err(e),
-        };
+        let shapes = program.shapes();
+        let (graph, nowhere) =
+            match Graph::lower_shaped(crate::parse::parse_expression(text)?, None, &shapes) {
+                Ok(graph) => (graph, false),
+                Err(e) if matches!(e.kind, ErrorKind::NonFinite { .. }) => (
+                    Graph::lower(crate::parse::parse_expression("0")?, None)?,
+                    true,
+                ),
+                Err(e) => return Err(e),
+            };
         let mut binds = Vec::with_capacity(graph.variables().len());
         let mut extra = Vec::new();
         for (v, name) in graph.variables().iter().enumerate() {

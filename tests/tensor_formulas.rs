@@ -136,3 +136,25 @@ fn latex_writes_elements_with_subscripts() {
         ],
     );
 }
+
+#[test]
+fn a_formula_answers_one_element_in_the_elements_names() {
+    // The answer is read with the program's shapes, so `x[0]` is x's
+    // element (it was "x is a number: `x[0]` has 1 index").
+    let at = "W=[[1,2],[3,4]], x=[1,2]";
+    let check = |answer: &str| run(&["sum(W@x)", "--at", at, "--expect", answer]);
+    let r = check("df/dW[0,0]=x[0], df/dx[1]=W[0,1]+W[1,1]");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_contains(
+        &r.stdout,
+        &["equal at every point compared", "checks: 2 of 2 correct"],
+    );
+    // Right at the point, wrong where x[0] < 0: the random points find it.
+    let r = check("df/dW[0,0]=abs(x[0])");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["FAILED  df/dW[0,0]", "your formula gives"]);
+    // Another element's derivative.
+    let r = check("df/dW[1,1]=x[0]");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_contains(&r.stdout, &["this is ∂f/∂W[0,0], not ∂f/∂W[1,1]"]);
+}

@@ -290,6 +290,16 @@ impl Graph {
         self.groups.iter().find(|g| g.name == t.name)
     }
 
+    /// Each vector's or matrix's shape by its name: what a text read
+    /// against this graph (a formula answer) lowers with, so that `x[0]`
+    /// there is x's element.
+    pub fn shapes(&self) -> FxHashMap<String, Vec<usize>> {
+        self.groups
+            .iter()
+            .map(|g| (g.name.clone(), g.shape.clone()))
+            .collect()
+    }
+
     /// The vectors and matrices with names (variables and statements), each
     /// a group of the graph's nodes in row-major order.
     pub fn groups(&self) -> &[Group] {
